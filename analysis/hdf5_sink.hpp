@@ -1,0 +1,64 @@
+// HDF5 output that is also a valid netCDF-4 file (dimension scales through the HDF5
+// high-level H5DS API), so that xarray.open_dataset(path, engine="netcdf4") opens it.
+//
+// Layout (dimensions in order):
+//   scenario (string coordinate), realization (int, standard_name "realization"),
+//   time (months since start), sector (string coordinate), pillar (string coordinate)
+//   <series var>   (scenario, realization, time[, sector|pillar])   double, NaN = missing
+//   <summary var>  (scenario, realization[, sector|pillar])         double, NaN = missing
+//   seed           (scenario, realization)  uint64: the run's seed
+//   status         (scenario, realization)  int8: 0 not_run, 1 ok, 2 failed (CF flag_values)
+//   status_message (scenario, realization)  string: the error of a failed run, else ""
+// Every variable has long_name and units. Global attributes hold provenance.
+//
+// Written safely: everything goes to a temporary file beside the final path, which
+// finish() renames into place. Without finish() (exception, crash) the temporary file is
+// removed by the destructor and the final path is untouched.
+#pragma once
+
+#include "engine/observer.hpp"
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace cimsim {
+
+struct OutputLayout {
+  std::vector<std::string> scenarios;  // scenario names, coordinate of `scenario`
+  std::size_t replicates = 0;          // size of `realization`
+  std::vector<double> time;            // months since start, coordinate of `time`
+  // Global attributes (provenance): written as string attributes.
+  std::map<std::string, std::string> attributes;
+};
+
+class Hdf5Sink final : public Sink {
+ public:
+  // Throws InputError("<path>", "", ...) if the file exists and !overwrite, or the
+  // directory cannot be written. Creates the temporary file and every dataset at once.
+  Hdf5Sink(std::string path, const RecordSchema& schema, OutputLayout layout, bool overwrite);
+  ~Hdf5Sink() override;
+  Hdf5Sink(const Hdf5Sink&) = delete;
+  Hdf5Sink& operator=(const Hdf5Sink&) = delete;
+
+  // Thread-safe (serialised by a mutex). Writes the run's slice and flushes the file.
+  void write(const RunResult& run) override;
+
+  // Writes the global attributes `complete` ("true"/"false"), `runs_completed`, `runs_total`,
+  // closes the file and renames it to the final path.
+  void finish(bool complete);
+
+  const std::string& path() const noexcept;
+  const std::string& temporary_path() const noexcept;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// Checks that `path` could be created as an output file (directory exists and is writable,
+// and the file is absent unless overwrite). Throws InputError otherwise. Leaves nothing behind.
+void check_output_path(const std::string& path, bool overwrite);
+
+}  // namespace cimsim

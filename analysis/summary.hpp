@@ -1,0 +1,40 @@
+// Summary statistics across replicates, for the table `cimsim run` prints at the end.
+#pragma once
+
+#include "engine/observer.hpp"
+
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace cimsim {
+
+// Quantile q in [0,1] with linear interpolation between order statistics (Hyndman-Fan type 7,
+// as numpy's default). NaN values are ignored; NaN if none remain.
+double quantile(std::vector<double> values, double q);
+
+// Keeps, per scenario, the per-run summaries and the final value of a few series; thread-safe.
+class SummarySink final : public Sink {
+ public:
+  SummarySink(const RecordSchema& schema, std::size_t scenarios);
+  void write(const RunResult& run) override;
+  // A plain-text table: one row per scenario, median and 90% interval across replicates.
+  std::string table(const std::vector<std::string>& scenario_names) const;
+  // Values of a column across the ok runs of a scenario (for tests).
+  std::vector<double> column(std::size_t scenario, const std::string& name) const;
+
+ private:
+  struct Column {
+    std::string name;
+    bool from_series;
+    std::size_t var;     // index in schema.series or schema.summaries
+    std::size_t offset;  // index within the axis (e.g. the citizen sector)
+  };
+  const RecordSchema& schema_;
+  std::vector<Column> columns_;
+  mutable std::mutex mutex_;
+  std::vector<std::vector<std::vector<double>>> values_;  // [scenario][column][run]
+  std::vector<std::size_t> failed_;
+};
+
+}  // namespace cimsim

@@ -1,0 +1,72 @@
+// The engine's only door to parallelism. Model code calls these loops with plain functions;
+// it never sees TBB.
+//
+// Work over n agents (or ties) is cut into chunks of a fixed size that depends on n only,
+// never on the thread count. Chunk c covers [c*grain, min(n, (c+1)*grain)). Reductions add
+// per-chunk partial results in chunk order, and intents are buffered per chunk and committed
+// in chunk order, which is agent-id order. So one thread and many threads give the same bits.
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <vector>
+
+namespace cimsim {
+
+class Executor {
+ public:
+  // grain: agents per chunk. parallel: whether chunks may run on several threads (the thread
+  // count itself is set by whoever runs the ensemble, through a TBB arena).
+  explicit Executor(bool parallel = true, std::size_t grain = 4096) noexcept
+      : parallel_(parallel), grain_(grain == 0 ? 1 : grain) {}
+
+  std::size_t grain() const noexcept { return grain_; }
+  bool parallel() const noexcept { return parallel_; }
+  std::size_t chunk_count(std::size_t n) const noexcept { return (n + grain_ - 1) / grain_; }
+
+  using ChunkFn = std::function<void(std::size_t chunk, std::size_t begin, std::size_t end)>;
+  // Calls fn once per chunk; chunks may run concurrently, so fn may write only state owned
+  // by the indices [begin, end) and the chunk's own buffers.
+  void for_chunks(std::size_t n, const ChunkFn& fn) const;
+
+  // Sum of fn(begin, end) over chunks, added in chunk order (deterministic).
+  double sum(std::size_t n, const std::function<double(std::size_t, std::size_t)>& fn) const;
+
+ private:
+  bool parallel_;
+  std::size_t grain_;
+};
+
+// Intents issued by agents during a phase, committed serially afterwards in agent-id order.
+// One buffer per chunk; because chunks are contiguous, ascending agent ranges, reading the
+// buffers in chunk order yields agent-id order (and issue order within an agent).
+// Buffers keep their capacity between ticks, so steady-state ticks do not allocate.
+template <class T>
+class Intents {
+ public:
+  void prepare(std::size_t chunks) {
+    if (buffers_.size() < chunks) buffers_.resize(chunks);
+    chunks_ = chunks;
+    for (std::size_t c = 0; c < chunks_; ++c) buffers_[c].clear();
+  }
+  void push(std::size_t chunk, const T& intent) { buffers_[chunk].push_back(intent); }
+  std::size_t size() const noexcept {
+    std::size_t s = 0;
+    for (std::size_t c = 0; c < chunks_; ++c) s += buffers_[c].size();
+    return s;
+  }
+  // Applies f to every intent in agent-id order, then empties the buffers.
+  template <class F>
+  void commit(F&& f) {
+    for (std::size_t c = 0; c < chunks_; ++c) {
+      for (const T& t : buffers_[c]) f(t);
+      buffers_[c].clear();
+    }
+  }
+
+ private:
+  std::vector<std::vector<T>> buffers_;
+  std::size_t chunks_ = 0;
+};
+
+}  // namespace cimsim

@@ -1,0 +1,94 @@
+// Model parameters: typed fields with default, unit, allowed range and source, declared in
+// one table (param_table()). Scenario files and --set reach the fields only through it.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace cimsim::model {
+
+inline constexpr int kSectors = 6;
+enum Sector : std::uint8_t { government, civil_society, business, knowledge, funder, citizen };
+// Sector coordinate names, in Sector order; staff of the backbone sit outside these.
+const std::vector<std::string>& sector_names();
+
+inline constexpr int kMaxPillars = 12;
+
+struct Params {
+  // --- run
+  int horizon_years = 10;
+  // --- population
+  int n_government = 12;
+  int n_civil_society = 30;
+  int n_business = 20;
+  int n_knowledge = 8;
+  int n_funder = 4;
+  int n_citizens = 2000;
+  int pillars = 4;
+  double citizen_degree = 10.0;
+  double citizen_rewire = 0.1;
+  double org_degree = 4.0;
+  double citizen_org_link = 0.3;
+  // --- preconditions
+  double urgency_professional = 0.6;
+  double urgency_citizen = 0.3;
+  int champions = 2;
+  double champion_influence = 5.0;
+  // --- engagement
+  double join_threshold = 0.5;
+  double leave_threshold = 0.35;
+  double engagement_rate = 0.05;
+  double engagement_noise = 0.03;
+  double w_urgency = 0.5;
+  double w_progress = 0.8;
+  double w_neighbours = 0.5;
+  double w_outreach = 0.3;
+  double fatigue_rate = 0.02;
+  // --- trust and ties
+  double trust_initial = 0.3;
+  double trust_gain = 0.08;
+  double trust_decay = 0.01;
+  double tie_dissolve = 0.05;
+  int meeting_cadence_weeks = 2;
+  double brokerage_rate = 0.05;
+  // --- backbone
+  bool backbone = true;
+  int backbone_staff = 5;
+  double staff_turnover_per_year = 0.12;
+  int vacancy_weeks = 12;
+  int ramp_up_weeks = 26;
+  double staff_ties = 6.0;
+  double vision_rate = 0.02;
+  // --- problem
+  double effort_effect = 0.004;
+  double half_saturation = 20.0;
+  double coordination_gain = 2.0;
+  double drift = 0.0005;
+  double delay_months = 12.0;
+  double goal = 0.6;
+  // --- launch and collapse
+  double launch_share = 0.4;
+  double collapse_share = 0.15;
+};
+
+struct ParamSpec {
+  using Field = std::variant<int Params::*, double Params::*, bool Params::*>;
+  std::string key;          // dotted name used in scenario files and --set
+  Field field;
+  double min, max;          // allowed range (inclusive); ignored for bool
+  std::string unit;         // "1" when dimensionless
+  std::string description;
+  std::string source;       // seed line ("000:L668") or "assumed: <reason>"
+};
+
+// Every parameter, in documentation order.
+const std::vector<ParamSpec>& param_table();
+const ParamSpec* find_param(const std::string& key);
+
+// Checks cross-field constraints the per-field ranges cannot express (e.g. leave < join).
+// Returns an empty string when fine, else a message naming the keys.
+std::string check_consistency(const Params& p);
+
+}  // namespace cimsim::model

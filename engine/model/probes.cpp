@@ -1,0 +1,149 @@
+// What the model records (probes, read-only) and the run loop that drives recording.
+#include "model.hpp"
+
+#include "engine/error.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace cimsim::model {
+
+namespace {
+
+using Out = std::span<double>;
+
+void per_sector_mean(const Model& m, Out out, bool active_share) {
+  std::array<double, kSectors> sum{}, count{};
+  const auto& sec = m.sector();
+  for (std::size_t i = 0; i < m.staff_begin(); ++i) {
+    sum[sec[i]] += active_share ? m.active()[i] : m.engagement()[i];
+    count[sec[i]] += 1.0;
+  }
+  for (int s = 0; s < kSectors; ++s) out[static_cast<std::size_t>(s)] = count[s] > 0 ? sum[s] / count[s] : kMissing;
+}
+
+const std::vector<Probe<Model>>& probes() {
+  static const std::vector<Probe<Model>> list = {
+      {{"outcome", "overall progress on the problem, need-weighted over pillars", "1", Axis::none},
+       [](const Model& m, Out o) { o[0] = m.outcome(); }},
+      {{"outcome_pillar", "progress on the problem per pillar", "1", Axis::pillar},
+       [](const Model& m, Out o) {
+         std::fill(o.begin(), o.end(), kMissing);
+         std::copy(m.progress().begin(), m.progress().end(), o.begin());
+       }},
+      {{"engagement", "mean engagement of the agents of a sector", "1", Axis::sector},
+       [](const Model& m, Out o) { per_sector_mean(m, o, false); }},
+      {{"active_share", "share of the agents of a sector that are active", "1", Axis::sector},
+       [](const Model& m, Out o) { per_sector_mean(m, o, true); }},
+      {{"trust_mean", "mean trust over all ties", "1", Axis::none},
+       [](const Model& m, Out o) {
+         const auto& t = m.network().trust;
+         double s = 0.0;
+         for (float x : t) s += x;
+         o[0] = t.empty() ? 0.0 : s / static_cast<double>(t.size());
+       }},
+      {{"ties", "number of ties in the collaboration network", "1", Axis::none},
+       [](const Model& m, Out o) { o[0] = static_cast<double>(m.network().ties()); }},
+      {{"partner_tie_share", "share of organisations' ties that link two partners directly, not through backbone staff",
+        "1", Axis::none},
+       [](const Model& m, Out o) {
+         const auto& v = m.network();
+         double direct = 0.0, via = 0.0;
+         for (TieId e = 0; e < v.ties(); ++e) {
+           const AgentId a = v.tie_a[e], b = v.tie_b[e];  // a < b, staff have the largest ids
+           if (a >= m.organisations()) continue;           // tie without an organisation
+           if (b < m.organisations()) direct += 1.0;
+           else if (b >= m.staff_begin()) via += 1.0;
+         }
+         o[0] = direct + via > 0.0 ? direct / (direct + via) : 0.0;
+       }},
+      {{"largest_component_share", "share of agents in the largest connected component", "1", Axis::none},
+       [](const Model& m, Out o) {
+         thread_local std::vector<std::uint32_t> scratch;
+         o[0] = largest_component_share(m.network(), scratch);
+       }},
+      {{"agenda_alignment", "how closely active organisations' concerns match the common agenda (1 = identical)", "1",
+        Axis::none},
+       [](const Model& m, Out o) { o[0] = m.agenda_alignment(); }},
+      {{"agenda_fit", "how closely the common agenda matches the problem's true needs (1 = identical)", "1",
+        Axis::none},
+       [](const Model& m, Out o) { o[0] = m.agenda_fit(); }},
+      {{"backbone_staff", "staff members of the backbone in post", "1", Axis::none},
+       [](const Model& m, Out o) { o[0] = m.backbone_staff(); }},
+      {{"backbone_capacity", "backbone staff capacity (staff in post weighted by ramp-up)", "1", Axis::none},
+       [](const Model& m, Out o) { o[0] = m.backbone_capacity(); }},
+  };
+  return list;
+}
+
+const std::vector<VariableSpec>& summary_specs() {
+  static const std::vector<VariableSpec> list = {
+      {"final_outcome", "outcome at the end of the run", "1", Axis::none},
+      {"launched", "1 if the share of active organisations ever reached the launch share (active mass), else 0", "1",
+       Axis::none},
+      {"time_to_goal", "months until outcome first reached the goal (missing if never)", "month", Axis::none},
+      {"months_collapsed",
+       "recorded months after launch with the active share of organisations below the collapse share", "month",
+       Axis::none},
+  };
+  return list;
+}
+
+// Throws ModelError naming the variable if the last record holds NaN outside the padding of
+// the pillar axis (pillars beyond the scenario's own count are missing by design).
+void check_finite(const RunResult& r, const RecordSchema& schema, int pillars, double month) {
+  for (std::size_t v = 0; v < schema.series.size(); ++v) {
+    const std::size_t w = schema.width(schema.series[v].axis);
+    const std::size_t used = schema.series[v].axis == Axis::pillar ? static_cast<std::size_t>(pillars) : w;
+    const double* last = r.series[v].data() + r.series[v].size() - w;
+    for (std::size_t j = 0; j < used; ++j)
+      if (!std::isfinite(last[j]) && !(schema.series[v].axis == Axis::sector && std::isnan(last[j])))
+        throw ModelError("non-finite value of " + schema.series[v].name + " at month " +
+                         std::to_string(static_cast<int>(month)));
+  }
+}
+
+}  // namespace
+
+RecordSchema make_schema(int pillar_width) {
+  RecordSchema s;
+  for (const auto& p : probes()) s.series.push_back(p.spec);
+  s.summaries = summary_specs();
+  s.sectors = sector_names();
+  for (int k = 0; k < pillar_width; ++k) s.pillars.push_back("pillar_" + std::to_string(k + 1));
+  return s;
+}
+
+RunResult run(const Scenario& scenario, const RecordSchema& schema, const RunContext& ctx) {
+  if (static_cast<std::size_t>(scenario.params.pillars) > schema.pillars.size())
+    throw ModelError("schema has fewer pillars than scenario '" + scenario.name + "'");
+  Model m(scenario, ctx.key.seed, ctx.exec);
+  const auto months = record_months(scenario.params.horizon_years);
+  Recorder<Model> rec(schema, probes(), months.size());
+  const Params& p = scenario.params;
+  bool launched = false;
+  double collapsed = 0.0, to_goal = kMissing;
+  auto observe = [&](double month) {
+    rec.record(m, month);
+    check_finite(rec.result(), schema, scenario.params.pillars, month);
+    const double share = m.org_active_share();
+    if (share >= p.launch_share) launched = true;
+    else if (launched && share < p.collapse_share) collapsed += 1.0;
+    if (std::isnan(to_goal) && m.outcome() >= p.goal) to_goal = month;
+  };
+  observe(0.0);
+  // One record at the first week of each month: month(w) = floor(12 w / 52) steps by at most
+  // one per week, so months 1 .. 12*years are each recorded once.
+  for (int w = 1; w <= m.ticks_total(); ++w) {
+    if (ctx.stop_requested()) throw RunCancelled{};
+    m.step();
+    const int month = (w * 12) / kWeeksPerYear;
+    if (month != ((w - 1) * 12) / kWeeksPerYear) observe(static_cast<double>(month));
+  }
+  RunResult& r = rec.result();
+  r.summaries = {{m.outcome()}, {launched ? 1.0 : 0.0}, {to_goal}, {collapsed}};
+  r.key = ctx.key;
+  return std::move(r);
+}
+
+}  // namespace cimsim::model

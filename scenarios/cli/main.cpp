@@ -1,0 +1,286 @@
+// cimsim command-line interface: a thin layer over scenarios, the model and the HDF5 sink.
+#include "analysis/hdf5_sink.hpp"
+#include "analysis/summary.hpp"
+#include "engine/ensemble.hpp"
+#include "engine/error.hpp"
+#include "engine/model/model.hpp"
+#include "engine/rng.hpp"
+#include "scenarios/scenario_loader.hpp"
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <ctime>
+#include <iostream>
+#include <thread>
+
+namespace {
+
+using namespace cimsim;
+namespace sc = cimsim::scenarios;
+
+std::atomic<bool> g_stop{false};
+volatile std::sig_atomic_t g_signal = 0;
+
+extern "C" void on_signal(int sig) {
+  g_signal = sig;
+  g_stop.store(true);
+  std::signal(sig, SIG_DFL);  // a second signal ends the process at once
+}
+
+std::string iso_time_utc(bool compact) {
+  const std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, compact ? "%Y%m%d-%H%M%S" : "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+struct RunOptions {
+  std::vector<std::string> scenarios;
+  long long replicates = 20;
+  long long threads = 0;  // 0: all cores
+  std::uint64_t seed = 1;
+  std::string out;
+  std::vector<std::string> sets;
+  bool force = false;
+  bool quiet = false;
+};
+
+std::vector<model::Scenario> load_all(const std::vector<std::string>& names, const std::vector<std::string>& sets) {
+  std::vector<model::Scenario> list;
+  for (const auto& n : names) {
+    model::Scenario s = sc::load(n);
+    for (const auto& a : sets) sc::apply_set(s, a);
+    sc::check(s);
+    for (const auto& other : list)
+      if (other.name == s.name)
+        throw InputError("", "", "scenario '" + s.name + "' is named twice; each scenario may appear once");
+    list.push_back(std::move(s));
+  }
+  return list;
+}
+
+class Progress {
+ public:
+  explicit Progress(bool enabled) : enabled_(enabled), start_(std::chrono::steady_clock::now()) {}
+  void operator()(std::size_t done, std::size_t total) {
+    if (!enabled_) return;
+    const double el = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+    if (done != total && el - last_ < 0.1) return;
+    last_ = el;
+    const double eta = done > 0 ? el * static_cast<double>(total - done) / static_cast<double>(done) : 0.0;
+    std::fprintf(stderr, "\r  runs %zu/%zu (%3.0f%%)  elapsed %.1f s  ETA %.1f s   ", done, total,
+                 100.0 * static_cast<double>(done) / static_cast<double>(total), el, eta);
+    if (done == total) std::fprintf(stderr, "\n");
+    std::fflush(stderr);
+  }
+
+ private:
+  bool enabled_;
+  std::chrono::steady_clock::time_point start_;
+  double last_ = -1.0;
+};
+
+int cmd_run(RunOptions o, const std::string& command_line) {
+  if (o.replicates <= 0)
+    throw InputError("--replicates", "", "must be a positive integer, got " + std::to_string(o.replicates));
+  const int threads = o.threads > 0 ? static_cast<int>(o.threads)
+                                    : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  if (o.scenarios.empty()) o.scenarios.push_back(sc::kDefaultScenario);
+  const auto scenarios = load_all(o.scenarios, o.sets);
+  const bool default_out = o.out.empty();
+  if (default_out) o.out = "cimsim-" + scenarios.front().name + "-" + iso_time_utc(true) + ".h5";
+
+  int pillars = 1, years = 1;
+  for (const auto& s : scenarios) {
+    pillars = std::max(pillars, s.params.pillars);
+    years = std::max(years, s.params.horizon_years);
+  }
+  const RecordSchema schema = model::make_schema(pillars);
+  OutputLayout layout;
+  for (const auto& s : scenarios) layout.scenarios.push_back(s.name);
+  layout.replicates = static_cast<std::size_t>(o.replicates);
+  layout.time = model::record_months(years);
+  std::string config;
+  for (const auto& s : scenarios) config += sc::to_toml(s) + "\n";
+  layout.attributes = {
+      {"title", "cimsim collective impact ensemble"},
+      {"source", std::string("cimsim ") + CIMSIM_VERSION},
+      {"cimsim_version", CIMSIM_VERSION},
+      {"git_revision", CIMSIM_GIT_REV},
+      {"build_type", CIMSIM_BUILD_TYPE},
+      {"command_line", command_line},
+      {"configuration", config},
+      {"master_seed", std::to_string(o.seed)},
+      {"rng_scheme", rng_scheme_description()},
+      {"threads", std::to_string(threads)},
+      {"created", iso_time_utc(false)},
+      {"history", iso_time_utc(false) + ": " + command_line},
+  };
+
+  Hdf5Sink file(o.out, schema, layout, o.force);  // validates the path; writes a temporary file
+  SummarySink summary(schema, scenarios.size());
+  TeeSink tee({&file, &summary});
+
+  std::signal(SIGINT, on_signal);
+  std::signal(SIGTERM, on_signal);
+  const bool tty = !o.quiet && isatty(STDERR_FILENO);
+  if (!o.quiet)
+    std::fprintf(stderr, "cimsim: %zu scenario(s) x %lld replicates on %d thread(s), master seed %llu\n",
+                 scenarios.size(), o.replicates, threads, static_cast<unsigned long long>(o.seed));
+  Progress progress(tty);
+  EnsembleOptions eo;
+  eo.scenarios = scenarios.size();
+  eo.replicates = static_cast<std::size_t>(o.replicates);
+  eo.master_seed = o.seed;
+  eo.threads = threads;
+  const EnsembleReport rep = run_ensemble(
+      eo, [&](const RunContext& ctx) { return model::run(scenarios[ctx.key.scenario], schema, ctx); }, tee, &g_stop,
+      [&](std::size_t d, std::size_t t) { progress(d, t); });
+  file.finish(!rep.interrupted);
+  std::signal(SIGINT, SIG_DFL);
+  std::signal(SIGTERM, SIG_DFL);
+
+  std::vector<std::string> names;
+  for (const auto& s : scenarios) names.push_back(s.name);
+  if (!o.quiet) std::cout << "\n" << summary.table(names) << "\n";
+  if (rep.interrupted) {
+    std::fprintf(stderr, "cimsim: interrupted; %zu of %zu runs completed and written to %s (marked complete=false)\n",
+                 rep.completed, rep.total, o.out.c_str());
+    return 128 + (g_signal != 0 ? static_cast<int>(g_signal) : SIGINT);
+  }
+  std::cout << "wrote " << o.out << "\n";
+  if (rep.failed > 0) {
+    std::fprintf(stderr, "cimsim: %zu of %zu runs failed; their status and status_message are in %s\n", rep.failed,
+                 rep.total, o.out.c_str());
+    return 1;
+  }
+  return 0;
+}
+
+int cmd_list() {
+  for (const auto& b : sc::builtins()) {
+    const model::Scenario s = sc::load(b.name);
+    std::cout << fmt::format("{:<28} {}\n", s.name, sc::describe_line(s));
+  }
+  return 0;
+}
+
+int cmd_describe(const std::string& name, const std::vector<std::string>& sets) {
+  model::Scenario s = sc::load(name);
+  for (const auto& a : sets) sc::apply_set(s, a);
+  sc::check(s);
+  std::cout << "scenario " << s.name << ": " << s.description << "\n\nParameters (resolved):\n";
+  std::cout << fmt::format("  {:<40} {:>10}  {:<22} {:<18} {}\n", "key", "value", "unit", "range", "source");
+  for (const auto& spec : model::param_table()) {
+    std::string value, range;
+    std::visit(
+        [&](auto m) {
+          using T = std::remove_reference_t<decltype(s.params.*m)>;
+          if constexpr (std::is_same_v<T, bool>) {
+            value = s.params.*m ? "true" : "false";
+            range = "true/false";
+          } else {
+            value = fmt::format("{}", s.params.*m);
+            range = fmt::format("[{}, {}]", spec.min, spec.max);
+          }
+        },
+        spec.field);
+    std::cout << fmt::format("  {:<40} {:>10}  {:<22} {:<18} {}\n", spec.key, value, spec.unit, range, spec.source);
+  }
+  std::cout << "\nEvents:\n";
+  if (s.events.empty()) std::cout << "  (none)\n";
+  for (const auto& e : s.events)
+    std::cout << fmt::format("  week {:>4}  staff_turnover  fraction {}\n", e.week, e.fraction);
+  std::cout << "\nSchedule of one tick (one week), in order:\n";
+  int i = 1;
+  for (const auto& p : model::Model::phase_info()) std::cout << fmt::format("  {}. {:<11} {}\n", i++, p.name, p.summary);
+  std::cout << fmt::format("  {}. {:<11} {}\n", i, "observe",
+                           "at the first week of each month: probes read the state, the recorder stores it");
+  return 0;
+}
+
+int cmd_validate(const std::vector<std::string>& files, const std::vector<std::string>& sets) {
+  for (const auto& f : files) {
+    model::Scenario s = sc::load(f);
+    for (const auto& a : sets) sc::apply_set(s, a);
+    sc::check(s);
+    std::cout << f << ": ok (scenario " << s.name << ", " << s.events.size() << " event(s))\n";
+  }
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string command_line;
+  for (int i = 0; i < argc; ++i) command_line += (i ? " " : "") + std::string(argv[i]);
+
+  CLI::App app{"cimsim: agent-based simulation of collective impact initiatives"};
+  app.set_version_flag("--version", std::string("cimsim ") + CIMSIM_VERSION + " (" + CIMSIM_GIT_REV + ", " +
+                                        CIMSIM_BUILD_TYPE + ")");
+  app.require_subcommand(1);
+
+  RunOptions ro;
+  auto* run = app.add_subcommand("run", "Run scenarios as an ensemble of seeds and write one HDF5/netCDF-4 file");
+  run->add_option("scenarios", ro.scenarios,
+                  "Built-in scenario names or paths to .toml files (default: baseline)");
+  run->add_option("-r,--replicates", ro.replicates, "Replicates (seeds) per scenario")->capture_default_str();
+  run->add_option("-t,--threads", ro.threads, "Worker threads (default: all cores)");
+  run->add_option("-s,--seed", ro.seed, "Master seed; replicate k uses a seed derived from it and k")
+      ->capture_default_str();
+  run->add_option("-o,--out", ro.out, "Output file (default: cimsim-<scenario>-<UTC time>.h5)");
+  run->add_option("--set", ro.sets, "Override a parameter in every scenario: key=value (repeatable)");
+  run->add_flag("-f,--force", ro.force, "Overwrite an existing output file");
+  run->add_flag("-q,--quiet", ro.quiet, "No progress or summary table");
+
+  app.add_subcommand("list", "List the built-in scenarios");
+  std::string describe_name;
+  std::vector<std::string> describe_sets;
+  auto* describe = app.add_subcommand("describe", "Show a scenario's resolved parameters with units, and the schedule");
+  describe->add_option("scenario", describe_name, "Scenario name or .toml path")->required();
+  describe->add_option("--set", describe_sets, "Override a parameter: key=value (repeatable)");
+  std::vector<std::string> validate_files;
+  auto* validate = app.add_subcommand("validate", "Check scenario files without running them");
+  validate->add_option("files", validate_files, "Scenario files or names")->required();
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::cerr << "cimsim: error: " << e.what() << "\n(cimsim --help, or cimsim <command> --help, shows the usage)\n";
+    return 2;
+  }
+
+  try {
+    if (run->parsed()) {
+      if (run->count("--threads") > 0 && ro.threads <= 0)
+        throw InputError("--threads", "", "must be a positive integer, got " + std::to_string(ro.threads));
+      return cmd_run(ro, command_line);
+    }
+    if (app.got_subcommand("list")) return cmd_list();
+    if (describe->parsed()) return cmd_describe(describe_name, describe_sets);
+    if (validate->parsed()) return cmd_validate(validate_files, {});
+  } catch (const InputError& e) {
+    std::cerr << "cimsim: error: " << e.what() << "\n";
+    return 2;
+  } catch (const std::exception& e) {
+    std::cerr << "cimsim: internal error: " << e.what() << "\n";
+    return 3;
+  }
+  return 0;
+}

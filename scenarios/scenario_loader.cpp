@@ -1,0 +1,315 @@
+#include "scenario_loader.hpp"
+
+#include "engine/error.hpp"
+
+#include <fmt/format.h>
+#include <toml++/toml.h>
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+namespace cimsim::scenarios {
+
+namespace fs = std::filesystem;
+using model::Params;
+using model::ParamSpec;
+using model::Scenario;
+
+namespace {
+
+const std::vector<std::string> kTopLevelKeys = {"description", "extends", "events"};
+const std::vector<std::string> kEventTypes = {"staff_turnover"};
+const std::vector<std::string> kEventKeys = {"type", "at", "fraction"};
+
+std::string at_line(const std::string& label, const toml::source_region& src) {
+  return src.begin.line > 0 ? label + ":" + std::to_string(src.begin.line) : label;
+}
+
+std::string describe_expected(const ParamSpec& spec) {
+  std::ostringstream o;
+  if (std::holds_alternative<bool Params::*>(spec.field)) return "true or false";
+  o << (std::holds_alternative<int Params::*>(spec.field) ? "an integer" : "a number") << " in [" << spec.min << ", "
+    << spec.max << "]";
+  if (!spec.unit.empty() && spec.unit != "1") o << " (" << spec.unit << ")";
+  return o.str();
+}
+
+std::vector<std::string> all_keys() {
+  std::vector<std::string> keys;
+  for (const auto& s : model::param_table()) keys.push_back(s.key);
+  return keys;
+}
+
+std::vector<std::string> groups() {
+  std::vector<std::string> g;
+  for (const auto& s : model::param_table()) {
+    const std::string grp = s.key.substr(0, s.key.find('.'));
+    if (std::find(g.begin(), g.end(), grp) == g.end()) g.push_back(grp);
+  }
+  return g;
+}
+
+std::string suggestion(const std::string& word, const std::vector<std::string>& candidates) {
+  const std::string n = nearest(word, candidates);
+  return n.empty() ? "" : "; did you mean '" + n + "'?";
+}
+
+void set_param(Scenario& sc, const ParamSpec& spec, const toml::node& v, const std::string& where) {
+  auto fail = [&](const std::string& got) {
+    throw InputError(where, spec.key, got + ": expected " + describe_expected(spec));
+  };
+  auto render = [&]() {
+    std::ostringstream o;
+    v.visit([&](const auto& x) { o << x; });
+    return o.str();
+  };
+  std::visit(
+      [&](auto member) {
+        using T = std::remove_reference_t<decltype(sc.params.*member)>;
+        if constexpr (std::is_same_v<T, bool>) {
+          if (!v.is_boolean()) fail("value " + render() + " has the wrong type");
+          sc.params.*member = v.as_boolean()->get();
+        } else if constexpr (std::is_same_v<T, int>) {
+          if (!v.is_integer()) fail("value " + render() + " is not an integer");
+          const std::int64_t x = v.as_integer()->get();
+          if (static_cast<double>(x) < spec.min || static_cast<double>(x) > spec.max)
+            fail("value " + render() + " is out of range");
+          sc.params.*member = static_cast<int>(x);
+        } else {
+          double x;
+          if (v.is_integer()) x = static_cast<double>(v.as_integer()->get());
+          else if (v.is_floating_point()) x = v.as_floating_point()->get();
+          else fail("value " + render() + " is not a number");
+          if (!std::isfinite(x) || x < spec.min || x > spec.max) fail("value " + render() + " is out of range");
+          sc.params.*member = x;
+        }
+      },
+      spec.field);
+}
+
+int parse_time(const std::string& text, const std::string& where) {
+  std::istringstream in(text);
+  std::string unit;
+  double amount = 0.0;
+  in >> unit >> amount;
+  std::string rest;
+  const bool bad = in.fail() || (in >> rest, !rest.empty());
+  double weeks = 0.0;
+  if (!bad && unit == "week") weeks = amount;
+  else if (!bad && unit == "month") weeks = amount * model::kWeeksPerYear / 12.0;
+  else if (!bad && unit == "year") weeks = amount * model::kWeeksPerYear;
+  else
+    throw InputError(where, "at", "'" + text + "' is not a time: expected \"week N\", \"month N\" or \"year N\"");
+  const auto w = static_cast<int>(std::lround(weeks));
+  if (w < 1) throw InputError(where, "at", "'" + text + "' is before the first week: expected week 1 or later");
+  return w;
+}
+
+model::Event parse_event(const toml::table& t, const std::string& label) {
+  model::Event e;
+  const std::string where = at_line(label, t.source());
+  for (const auto& [k, v] : t) {
+    const std::string key(k.str());
+    if (std::find(kEventKeys.begin(), kEventKeys.end(), key) == kEventKeys.end())
+      throw InputError(at_line(label, v.source()), "events." + key,
+                       "unknown event key" + suggestion(key, kEventKeys));
+  }
+  const toml::node* type = t.get("type");
+  if (type == nullptr || !type->is_string())
+    throw InputError(where, "events.type", "missing or not a string: expected one of staff_turnover");
+  const std::string ty = type->as_string()->get();
+  if (ty != "staff_turnover")
+    throw InputError(at_line(label, type->source()), "events.type",
+                     "unknown event type '" + ty + "'" + suggestion(ty, kEventTypes));
+  e.type = model::Event::Type::staff_turnover;
+  const toml::node* at = t.get("at");
+  if (at == nullptr || !at->is_string())
+    throw InputError(where, "events.at", "missing or not a string: expected \"week N\", \"month N\" or \"year N\"");
+  e.week = parse_time(at->as_string()->get(), at_line(label, at->source()));
+  const toml::node* fr = t.get("fraction");
+  if (fr == nullptr || !(fr->is_number()))
+    throw InputError(where, "events.fraction", "missing or not a number: expected a number in [0, 1]");
+  e.fraction = fr->is_integer() ? static_cast<double>(fr->as_integer()->get()) : fr->as_floating_point()->get();
+  if (!(e.fraction >= 0.0 && e.fraction <= 1.0))
+    throw InputError(at_line(label, fr->source()), "events.fraction", "out of range: expected a number in [0, 1]");
+  e.origin = at_line(label, at->source());
+  return e;
+}
+
+struct Source {
+  std::string label;  // for messages
+  std::string id;     // identity for cycle detection
+  std::string dir;    // base for relative `extends`
+  std::string text;
+};
+
+bool looks_like_path(const std::string& ref) {
+  return ref.find('/') != std::string::npos || (ref.size() > 5 && ref.ends_with(".toml"));
+}
+
+Source resolve(const std::string& ref, const std::string& base_dir, const std::string& where) {
+  if (looks_like_path(ref)) {
+    fs::path p(ref);
+    if (p.is_relative() && !base_dir.empty()) p = fs::path(base_dir) / p;
+    std::ifstream in(p);
+    if (!in) throw InputError(where.empty() ? p.string() : where, "", "cannot read scenario file '" + p.string() + "'");
+    std::ostringstream text;
+    text << in.rdbuf();
+    std::error_code ec;
+    const fs::path canon = fs::weakly_canonical(p, ec);
+    return {p.string(), ec ? p.string() : canon.string(), p.parent_path().string(), text.str()};
+  }
+  for (const auto& b : builtins())
+    if (b.name == ref) return {"scenarios/builtin/" + b.name + ".toml", "builtin:" + b.name, "", b.text};
+  std::vector<std::string> names;
+  for (const auto& b : builtins()) names.push_back(b.name);
+  throw InputError(where, "", "unknown scenario '" + ref + "'" + suggestion(ref, names) +
+                                  " (cimsim list shows the built-in scenarios; a file path must end in .toml)");
+}
+
+void load_into(Scenario& sc, const Source& src, std::vector<std::string>& chain) {
+  if (std::find(chain.begin(), chain.end(), src.id) != chain.end()) {
+    std::string cycle;
+    for (const auto& c : chain) cycle += c + " -> ";
+    throw InputError(src.label, "extends", "cycle in extends: " + cycle + src.id);
+  }
+  chain.push_back(src.id);
+  toml::table doc;
+  try {
+    doc = toml::parse(src.text, src.label);
+  } catch (const toml::parse_error& e) {
+    throw InputError(at_line(src.label, e.source()), "", "malformed TOML: " + std::string(e.description()));
+  }
+  if (const toml::node* ext = doc.get("extends")) {
+    if (!ext->is_string()) throw InputError(at_line(src.label, ext->source()), "extends", "expected a scenario name or path");
+    load_into(sc, resolve(ext->as_string()->get(), src.dir, at_line(src.label, ext->source())), chain);
+  }
+  std::vector<std::string> top = kTopLevelKeys;
+  for (const auto& g : groups()) top.push_back(g);
+  for (const auto& [k, v] : doc) {
+    const std::string key(k.str());
+    const std::string where = at_line(src.label, v.source());
+    if (key == "extends") continue;
+    if (key == "description") {
+      if (!v.is_string()) throw InputError(where, key, "expected a string");
+      sc.description = v.as_string()->get();
+    } else if (key == "events") {
+      if (!v.is_array_of_tables()) throw InputError(where, key, "expected [[events]] tables");
+      for (const auto& ev : *v.as_array()) sc.events.push_back(parse_event(*ev.as_table(), src.label));
+    } else if (v.is_table()) {
+      for (const auto& [pk, pv] : *v.as_table()) {
+        const std::string full = key + "." + std::string(pk.str());
+        const ParamSpec* spec = model::find_param(full);
+        const std::string pwhere = at_line(src.label, pv.source());
+        if (spec == nullptr) throw InputError(pwhere, full, "unknown parameter" + suggestion(full, all_keys()));
+        set_param(sc, *spec, pv, pwhere);
+      }
+    } else {
+      // A parameter written as a dotted key on one line ends up as a table above; anything
+      // else at the top level is unknown.
+      throw InputError(where, key, "unknown key" + suggestion(key, top));
+    }
+  }
+  chain.pop_back();
+}
+
+}  // namespace
+
+std::string nearest(const std::string& word, const std::vector<std::string>& candidates) {
+  auto distance = [](const std::string& a, const std::string& b) {
+    std::vector<std::size_t> prev(b.size() + 1), cur(b.size() + 1);
+    for (std::size_t j = 0; j <= b.size(); ++j) prev[j] = j;
+    for (std::size_t i = 1; i <= a.size(); ++i) {
+      cur[0] = i;
+      for (std::size_t j = 1; j <= b.size(); ++j)
+        cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      std::swap(prev, cur);
+    }
+    return prev[b.size()];
+  };
+  std::string best;
+  std::size_t best_d = static_cast<std::size_t>(-1);
+  for (const auto& c : candidates) {
+    std::size_t d = distance(word, c);
+    // A key given without its group ("staff") matches the leaf of "backbone.staff".
+    const auto dot = c.rfind('.');
+    if (word.find('.') == std::string::npos && dot != std::string::npos)
+      d = std::min(d, distance(word, c.substr(dot + 1)));
+    if (d < best_d) best_d = d, best = c;
+  }
+  const std::size_t limit = std::max<std::size_t>(2, word.size() / 3);
+  return best_d <= limit ? best : "";
+}
+
+Scenario load(const std::string& name_or_path) {
+  const Source src = resolve(name_or_path, "", "");
+  Scenario sc;
+  sc.name = looks_like_path(name_or_path) ? fs::path(name_or_path).stem().string() : name_or_path;
+  std::vector<std::string> chain;
+  load_into(sc, src, chain);
+  return sc;
+}
+
+void apply_set(Scenario& sc, const std::string& assignment, const std::string& where) {
+  const auto eq = assignment.find('=');
+  if (eq == std::string::npos || eq == 0)
+    throw InputError(where, "", "'" + assignment + "' is not an assignment: expected key=value, e.g. backbone.staff=8");
+  const std::string key = assignment.substr(0, eq);
+  const std::string value = assignment.substr(eq + 1);
+  const ParamSpec* spec = model::find_param(key);
+  if (spec == nullptr) throw InputError(where, key, "unknown parameter" + suggestion(key, all_keys()));
+  toml::table t;
+  try {
+    t = toml::parse("v = " + value);
+  } catch (const toml::parse_error&) {
+    throw InputError(where, key, "'" + value + "' is not a value: expected " + describe_expected(*spec));
+  }
+  set_param(sc, *spec, *t.get("v"), where);
+}
+
+void check(const Scenario& sc) {
+  const std::string msg = model::check_consistency(sc.params);
+  if (!msg.empty()) throw InputError("scenario '" + sc.name + "'", "", msg);
+  const int horizon = sc.params.horizon_years * model::kWeeksPerYear;
+  for (const auto& e : sc.events)
+    if (e.week > horizon)
+      throw InputError(e.origin, "events.at",
+                       "event at week " + std::to_string(e.week) + " is after the horizon (week " +
+                           std::to_string(horizon) + ", run.horizon_years = " +
+                           std::to_string(sc.params.horizon_years) + ")");
+}
+
+std::string to_toml(const Scenario& sc) {
+  std::ostringstream o;
+  o.precision(17);
+  o << "# scenario " << sc.name << "\n";
+  toml::table desc{{"description", sc.description}};
+  o << desc << "\n";
+  std::string group;
+  for (const auto& spec : model::param_table()) {
+    const std::string g = spec.key.substr(0, spec.key.find('.'));
+    if (g != group) o << "\n[" << (group = g) << "]\n";
+    o << spec.key.substr(g.size() + 1) << " = ";
+    std::visit(
+        [&](auto member) {
+          using T = std::remove_reference_t<decltype(sc.params.*member)>;
+          if constexpr (std::is_same_v<T, bool>) o << (sc.params.*member ? "true" : "false");
+          else if constexpr (std::is_same_v<T, int>) o << sc.params.*member;
+          else o << fmt::format("{}", sc.params.*member);
+        },
+        spec.field);
+    o << "\n";
+  }
+  for (const auto& e : sc.events)
+    o << "\n[[events]]\ntype = \"staff_turnover\"\nat = \"week " << e.week << "\"\nfraction = " << fmt::format("{}", e.fraction) << "\n";
+  return o.str();
+}
+
+std::string describe_line(const Scenario& sc) {
+  return sc.description.substr(0, sc.description.find('\n'));
+}
+
+}  // namespace cimsim::scenarios

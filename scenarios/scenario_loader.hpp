@@ -1,0 +1,44 @@
+// Scenario files (TOML) and --set overrides, mapped onto the model's typed parameters through
+// the parameter table. Every problem is reported as an InputError naming file, line, key and
+// what was expected.
+#pragma once
+
+#include "engine/model/model.hpp"
+
+#include <string>
+#include <vector>
+
+namespace cimsim::scenarios {
+
+struct BuiltinScenario {
+  std::string name;
+  std::string text;  // the TOML file's contents, embedded at build time
+};
+
+// Built-in scenarios, sorted by name.
+const std::vector<BuiltinScenario>& builtins();
+// The scenario `cimsim run` uses when none is named.
+inline constexpr const char* kDefaultScenario = "baseline";
+
+// Loads a scenario by built-in name or by path to a .toml file (anything containing '/' or
+// ending in .toml is a path). Resolves `extends` chains (built-in names or paths relative to
+// the extending file), rejecting cycles.
+model::Scenario load(const std::string& name_or_path);
+
+// Applies "key=value" (value in TOML syntax: 3, 0.5, true). where names the origin for
+// messages, e.g. "--set".
+void apply_set(model::Scenario& s, const std::string& assignment, const std::string& where = "--set");
+
+// Checks cross-field constraints; throws InputError naming the scenario.
+void check(const model::Scenario& s);
+
+// The fully resolved configuration as TOML text (every parameter, events), for provenance.
+std::string to_toml(const model::Scenario& s);
+
+// One-line description from the scenario file.
+std::string describe_line(const model::Scenario& s);
+
+// Closest candidate by edit distance, or "" if none is close.
+std::string nearest(const std::string& word, const std::vector<std::string>& candidates);
+
+}  // namespace cimsim::scenarios
