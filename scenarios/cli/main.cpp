@@ -175,10 +175,34 @@ int cmd_list() {
   return 0;
 }
 
-int cmd_describe(const std::string& name, const std::vector<std::string>& sets) {
+// The parameter table in Markdown (docs/model.md section 9 is this output for baseline).
+int print_markdown_parameters(const model::Scenario& s) {
+  std::cout << "| key | value | unit | range | description | source |\n|---|---|---|---|---|---|\n";
+  for (const auto& spec : model::param_table()) {
+    std::string value, range;
+    std::visit(
+        [&](auto m) {
+          using T = std::remove_reference_t<decltype(s.params.*m)>;
+          if constexpr (std::is_same_v<T, bool>) {
+            value = s.params.*m ? "true" : "false";
+            range = "true/false";
+          } else {
+            value = fmt::format("{}", s.params.*m);
+            range = fmt::format("[{}, {}]", spec.min, spec.max);
+          }
+        },
+        spec.field);
+    std::cout << fmt::format("| `{}` | {} | {} | {} | {} | {} |\n", spec.key, value, spec.unit, range,
+                             spec.description, spec.source);
+  }
+  return 0;
+}
+
+int cmd_describe(const std::string& name, const std::vector<std::string>& sets, bool markdown) {
   model::Scenario s = sc::load(name);
   for (const auto& a : sets) sc::apply_set(s, a);
   sc::check(s);
+  if (markdown) return print_markdown_parameters(s);
   std::cout << "scenario " << s.name << ": " << s.description << "\n\nParameters (resolved):\n";
   std::cout << fmt::format("  {:<40} {:>10}  {:<22} {:<18} {}\n", "key", "value", "unit", "range", "source");
   for (const auto& spec : model::param_table()) {
@@ -249,6 +273,8 @@ int main(int argc, char** argv) {
   auto* describe = app.add_subcommand("describe", "Show a scenario's resolved parameters with units, and the schedule");
   describe->add_option("scenario", describe_name, "Scenario name or .toml path")->required();
   describe->add_option("--set", describe_sets, "Override a parameter: key=value (repeatable)");
+  bool describe_markdown = false;
+  describe->add_flag("--markdown", describe_markdown, "Print only the parameter table, as Markdown");
   std::vector<std::string> validate_files;
   auto* validate = app.add_subcommand("validate", "Check scenario files without running them");
   validate->add_option("files", validate_files, "Scenario files or names")->required();
@@ -273,7 +299,7 @@ int main(int argc, char** argv) {
       return cmd_run(ro, command_line);
     }
     if (app.got_subcommand("list")) return cmd_list();
-    if (describe->parsed()) return cmd_describe(describe_name, describe_sets);
+    if (describe->parsed()) return cmd_describe(describe_name, describe_sets, describe_markdown);
     if (validate->parsed()) return cmd_validate(validate_files, {});
   } catch (const InputError& e) {
     std::cerr << "cimsim: error: " << e.what() << "\n";

@@ -1,0 +1,536 @@
+// The cimsim command-line interface, run as a child process: error messages and exit status
+// for bad input (and that bad input leaves no file behind), successful runs, default output
+// names, interruption by SIGINT/SIGTERM, help/list/describe/validate, several scenarios in
+// one file, and that the thread count does not change the data.
+#include "analysis/hdf5_read.hpp"
+
+#include <gtest/gtest.h>
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstddef>
+#include <filesystem>
+#include <fstream>
+#include <initializer_list>
+#include <iterator>
+#include <optional>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+// A small, fast run (about 0.05 s): 200 citizens, two years, two replicates, one thread.
+const std::vector<std::string> kSmall = {"--set", "population.citizens=200", "--set", "run.horizon_years=2",
+                                         "-r",    "2",
+                                         "-t",    "1"};
+
+std::vector<std::string> concat(std::vector<std::string> a, const std::vector<std::string>& b) {
+  a.insert(a.end(), b.begin(), b.end());
+  return a;
+}
+
+std::string read_text(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+void write_text(const fs::path& p, const std::string& text) {
+  std::ofstream out(p, std::ios::binary);
+  out << text;
+  if (!out) throw std::runtime_error("cannot write " + p.string());
+}
+
+std::size_t count(const std::string& hay, const std::string& needle) {
+  std::size_t n = 0;
+  for (auto pos = hay.find(needle); pos != std::string::npos; pos = hay.find(needle, pos + needle.size())) ++n;
+  return n;
+}
+
+// Starts CIMSIM_BINARY with args in cwd; stdout and stderr go to the given files, stdin is
+// /dev/null. Returns the child's pid.
+pid_t spawn(const std::vector<std::string>& args, const fs::path& cwd, const fs::path& out, const fs::path& err) {
+  // Everything the child needs is prepared before fork(): after it only async-signal-safe calls.
+  std::vector<std::string> all = {CIMSIM_BINARY};
+  all.insert(all.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (auto& a : all) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  const std::string cwd_s = cwd.string(), out_s = out.string(), err_s = err.string();
+
+  const pid_t pid = ::fork();
+  if (pid < 0) throw std::runtime_error("fork failed");
+  if (pid == 0) {
+    const int in_fd = ::open("/dev/null", O_RDONLY);
+    const int out_fd = ::open(out_s.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    const int err_fd = ::open(err_s.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (in_fd < 0 || out_fd < 0 || err_fd < 0) ::_exit(126);
+    if (::dup2(in_fd, 0) < 0 || ::dup2(out_fd, 1) < 0 || ::dup2(err_fd, 2) < 0) ::_exit(126);
+    if (::chdir(cwd_s.c_str()) != 0) ::_exit(126);
+    // The child starts with default signal handling, whatever the test runner set.
+    sigset_t none;
+    sigemptyset(&none);
+    ::sigprocmask(SIG_SETMASK, &none, nullptr);
+    ::signal(SIGINT, SIG_DFL);
+    ::signal(SIGTERM, SIG_DFL);
+    ::execv(argv[0], argv.data());
+    ::_exit(127);
+  }
+  return pid;
+}
+
+// Waits at most `limit` for the child. Returns its exit status, or 128 + signal if a signal
+// ended it; std::nullopt (after killing it) if it did not end in time.
+std::optional<int> wait_for(pid_t pid, std::chrono::milliseconds limit) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  for (;;) {
+    int status = 0;
+    const pid_t r = ::waitpid(pid, &status, WNOHANG);
+    if (r == pid) {
+      if (WIFEXITED(status)) return WEXITSTATUS(status);
+      if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
+      return std::nullopt;
+    }
+    if (r < 0) return std::nullopt;
+    if (std::chrono::steady_clock::now() > deadline) {
+      ::kill(pid, SIGKILL);
+      ::waitpid(pid, &status, 0);
+      return std::nullopt;
+    }
+    std::this_thread::sleep_for(5ms);
+  }
+}
+
+struct Result {
+  int status = -1;  // exit status; 128 + signal if killed; -1 if it did not end in time
+  std::string out, err;
+};
+
+std::ostream& operator<<(std::ostream& o, const Result& r) {
+  return o << "exit status " << r.status << "\n--- stdout ---\n" << r.out << "--- stderr ---\n" << r.err;
+}
+
+// Each test gets a fresh directory: base_/work is the child's working directory and holds
+// outputs only (so that its contents can be checked), base_/in holds scenario files, and the
+// captured stdout/stderr live in base_ itself.
+class CliTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+    std::string name = std::string(info->test_suite_name()) + "-" + info->name();
+    std::replace(name.begin(), name.end(), '/', '_');  // parameterised tests: "Signals/X.Y/SIGINT"
+    base_ = fs::temp_directory_path() / ("cimsim-cli-" + std::to_string(::getpid()) + "-" + name);
+    fs::remove_all(base_);
+    work_ = base_ / "work";
+    in_ = base_ / "in";
+    fs::create_directories(work_);
+    fs::create_directories(in_);
+  }
+  void TearDown() override {
+    std::error_code ec;
+    fs::remove_all(base_, ec);
+  }
+
+  Result cimsim(const std::vector<std::string>& args, std::chrono::milliseconds limit = 120s) {
+    const int n = calls_++;
+    const fs::path out = base_ / ("call" + std::to_string(n) + ".out");
+    const fs::path err = base_ / ("call" + std::to_string(n) + ".err");
+    Result r;
+    const pid_t pid = spawn(args, work_, out, err);
+    r.status = wait_for(pid, limit).value_or(-1);
+    r.out = read_text(out);
+    r.err = read_text(err);
+    return r;
+  }
+
+  // A scenario file in base_/in; returns its absolute path.
+  std::string scenario_file(const std::string& name, const std::string& text) {
+    const fs::path p = in_ / name;
+    write_text(p, text);
+    return p.string();
+  }
+
+  // Sorted names in the working directory.
+  std::vector<std::string> work_files() const {
+    std::vector<std::string> names;
+    for (const auto& e : fs::directory_iterator(work_)) names.push_back(e.path().filename().string());
+    std::sort(names.begin(), names.end());
+    return names;
+  }
+
+  std::string work(const std::string& name) const { return (work_ / name).string(); }
+
+  // Bad input: exit status 2, exactly one message on stderr, starting "cimsim: error:" and
+  // containing every needle, nothing on stdout, and nothing written to the working directory.
+  void expect_input_error(const Result& r, std::initializer_list<std::string> needles,
+                          const std::vector<std::string>& files_before = {}) {
+    SCOPED_TRACE(testing::Message() << r);
+    EXPECT_EQ(r.status, 2);
+    EXPECT_EQ(r.err.rfind("cimsim: error: ", 0), 0u) << "stderr must start with 'cimsim: error: '";
+    EXPECT_EQ(count(r.err, "cimsim: error:"), 1u);
+    EXPECT_EQ(count(r.err, "\n"), 1u) << "one message, on one line";
+    for (const auto& n : needles) EXPECT_NE(r.err.find(n), std::string::npos) << "stderr lacks: " << n;
+    EXPECT_EQ(r.out, "");
+    EXPECT_EQ(work_files(), files_before) << "bad input must leave no output (nor a temporary) file";
+  }
+
+  fs::path base_, work_, in_;
+  int calls_ = 0;
+};
+
+bool contains(const std::string& hay, const std::string& needle) { return hay.find(needle) != std::string::npos; }
+
+// ---- bad input ----------------------------------------------------------------------------
+
+TEST_F(CliTest, UnknownScenarioSuggestsNearest) {
+  const Result r = cimsim(concat({"run", "baseine", "-o", "out.h5"}, kSmall));
+  expect_input_error(r, {"unknown scenario 'baseine'", "did you mean 'baseline'"});
+  // Also without -o: the default output name must not be created either.
+  expect_input_error(cimsim({"run", "baseine"}), {"unknown scenario 'baseine'", "did you mean 'baseline'"});
+}
+
+TEST_F(CliTest, MisspelledSetKeySuggestsNearest) {
+  const Result r = cimsim(concat({"run", "-o", "out.h5", "--set", "backbone.staf=3"}, kSmall));
+  expect_input_error(r, {"--set", "backbone.staf", "unknown parameter", "did you mean 'backbone.staff'"});
+}
+
+TEST_F(CliTest, MisspelledKeyInFileNamesFileLineAndSuggests) {
+  const std::string f = scenario_file("typo.toml", "description = \"typo\"\n\n[run]\nhorizon_years = 2\n\n"
+                                                   "[backbone]\nstaf = 3\n");
+  const Result r = cimsim(concat({"run", f, "-o", "out.h5"}, kSmall));
+  expect_input_error(r, {f + ":7", "backbone.staf", "did you mean 'backbone.staff'"});
+}
+
+TEST_F(CliTest, ValueOutOfRange) {
+  expect_input_error(cimsim(concat({"run", "-o", "out.h5", "--set", "trust.decay=2"}, kSmall)),
+                     {"--set", "trust.decay", "out of range", "[0, 1]"});
+  const std::string f = scenario_file("range.toml", "[run]\nhorizon_years = 2\n[trust]\ndecay = 2\n");
+  expect_input_error(cimsim(concat({"run", f, "-o", "out.h5"}, kSmall)),
+                     {f + ":4", "trust.decay", "out of range", "[0, 1]"});
+  const std::string g = scenario_file("range2.toml", "[backbone]\nstaff = 1000\n");
+  expect_input_error(cimsim(concat({"run", g, "-o", "out.h5"}, kSmall)),
+                     {g + ":2", "backbone.staff", "out of range", "[0, 200]"});
+}
+
+TEST_F(CliTest, WrongType) {
+  expect_input_error(cimsim(concat({"run", "-o", "out.h5", "--set", "backbone.staff=abc"}, kSmall)),
+                     {"--set", "backbone.staff", "abc", "expected an integer"});
+  expect_input_error(cimsim(concat({"run", "-o", "out.h5", "--set", "backbone.staff=2.5"}, kSmall)),
+                     {"--set", "backbone.staff", "2.5", "expected an integer"});
+  const std::string f = scenario_file("type.toml", "[run]\nhorizon_years = 2\n\n[backbone]\nstaff = \"five\"\n");
+  expect_input_error(cimsim(concat({"run", f, "-o", "out.h5"}, kSmall)),
+                     {f + ":5", "backbone.staff", "five", "expected an integer"});
+}
+
+TEST_F(CliTest, MalformedToml) {
+  const std::string f = scenario_file("broken.toml", "description = \"broken\"\n[run\nhorizon_years = 2\n");
+  expect_input_error(cimsim(concat({"run", f, "-o", "out.h5"}, kSmall)), {f + ":2", "malformed TOML"});
+}
+
+TEST_F(CliTest, UnwritableOutputPath) {
+  expect_input_error(cimsim(concat({"run", "-o", "/nonexistent-dir/x.h5"}, kSmall)),
+                     {"/nonexistent-dir/x.h5", "does not exist"});
+  EXPECT_FALSE(fs::exists("/nonexistent-dir"));
+  // Unwritable even for root (CI runs as root).
+  expect_input_error(cimsim(concat({"run", "-o", "/proc/self/x.h5"}, kSmall)), {"/proc/self/x.h5"});
+  // A directory is not an output file.
+  expect_input_error(cimsim(concat({"run", "-o", work_.string()}, kSmall)), {work_.string()});
+}
+
+TEST_F(CliTest, NonPositiveReplicatesAndThreads) {
+  expect_input_error(cimsim({"run", "-r", "0", "-o", "out.h5"}), {"--replicates", "0"});
+  expect_input_error(cimsim({"run", "-r", "-3", "-o", "out.h5"}), {"--replicates", "-3"});
+  expect_input_error(cimsim({"run", "-r", "2", "-t", "0", "-o", "out.h5"}), {"--threads", "0"});
+  expect_input_error(cimsim({"run", "-r", "2", "-t", "-2", "-o", "out.h5"}), {"--threads", "-2"});
+}
+
+TEST_F(CliTest, ExistingOutputNeedsForce) {
+  const std::string precious = "precious bytes, not an HDF5 file\n";
+  write_text(work_ / "out.h5", precious);
+  const Result r = cimsim(concat({"run", "-o", "out.h5"}, kSmall));
+  expect_input_error(r, {"out.h5", "already exists", "--force"}, {"out.h5"});
+  EXPECT_EQ(read_text(work_ / "out.h5"), precious);
+
+  const Result f = cimsim(concat({"run", "-q", "--force", "-o", "out.h5"}, kSmall));
+  EXPECT_EQ(f.status, 0) << f;
+  EXPECT_EQ(work_files(), std::vector<std::string>{"out.h5"});
+  const std::string bytes = read_text(work_ / "out.h5");
+  EXPECT_EQ(bytes.substr(0, 8), std::string("\x89HDF\r\n\x1a\n", 8)) << "overwritten with an HDF5 file";
+  EXPECT_EQ(cimsim::h5::read_string_attribute(work("out.h5"), "/", "complete"), "true");
+}
+
+TEST_F(CliTest, EventAfterHorizon) {
+  const std::string f = scenario_file(
+      "late.toml", "[run]\nhorizon_years = 2\n[[events]]\ntype = \"staff_turnover\"\nat = \"year 3\"\nfraction = 0.5\n");
+  expect_input_error(cimsim({"run", f, "-r", "2", "-t", "1", "-o", "out.h5"}), {f + ":5", "after the horizon"});
+  expect_input_error(cimsim({"validate", f}), {f + ":5", "after the horizon"});
+  // A built-in whose event a --set horizon cuts off is rejected the same way.
+  expect_input_error(cimsim(concat({"run", "staff-turnover", "-o", "out.h5"}, kSmall)), {"after the horizon"});
+}
+
+TEST_F(CliTest, ExtendsCycle) {
+  const std::string a = scenario_file("a.toml", "extends = \"b.toml\"\n[run]\nhorizon_years = 2\n");
+  const std::string b = scenario_file("b.toml", "extends = \"a.toml\"\n[backbone]\nstaff = 3\n");
+  expect_input_error(cimsim(concat({"run", a, "-o", "out.h5"}, kSmall)), {"cycle in extends", "a.toml", "b.toml"});
+  // A file extending itself.
+  const std::string s = scenario_file("self.toml", "extends = \"self.toml\"\n");
+  expect_input_error(cimsim(concat({"run", s, "-o", "out.h5"}, kSmall)), {"cycle in extends", "self.toml"});
+  // A file extending a built-in is fine.
+  const std::string ok = scenario_file("ok.toml", "extends = \"baseline\"\n[backbone]\nstaff = 3\n");
+  const Result r = cimsim({"validate", ok});
+  EXPECT_EQ(r.status, 0) << r;
+}
+
+// ---- successful runs -----------------------------------------------------------------------
+
+TEST_F(CliTest, SmallRunWritesFileAndSummary) {
+  const Result r = cimsim(concat({"run", "baseline", "-o", "out.h5"}, kSmall));
+  ASSERT_EQ(r.status, 0) << r;
+  EXPECT_TRUE(contains(r.out, "wrote out.h5")) << r;
+  EXPECT_TRUE(contains(r.out, "baseline")) << r;
+  EXPECT_TRUE(contains(r.out, "scenario")) << r;
+  EXPECT_TRUE(contains(r.out, "outcome")) << r;
+  EXPECT_EQ(work_files(), std::vector<std::string>{"out.h5"}) << "no temporary file left";
+  EXPECT_EQ(cimsim::h5::read_string_attribute(work("out.h5"), "/", "complete"), "true");
+  const auto status = cimsim::h5::read_numeric(work("out.h5"), "status");
+  EXPECT_EQ(status.shape, (std::vector<std::uint64_t>{1, 2}));
+  for (double s : status.values) EXPECT_EQ(s, 1.0);
+
+  // -q: no table (and no progress), still the "wrote" line.
+  const Result q = cimsim(concat({"run", "baseline", "-q", "-o", "quiet.h5"}, kSmall));
+  ASSERT_EQ(q.status, 0) << q;
+  EXPECT_EQ(q.out, "wrote quiet.h5\n") << q;
+  EXPECT_EQ(q.err, "") << q;
+  EXPECT_EQ(work_files(), (std::vector<std::string>{"out.h5", "quiet.h5"}));
+
+  // An absolute output path is printed as given.
+  const Result a = cimsim(concat({"run", "-q", "-o", work("abs.h5")}, kSmall));
+  ASSERT_EQ(a.status, 0) << a;
+  EXPECT_EQ(a.out, "wrote " + work("abs.h5") + "\n") << a;
+}
+
+TEST_F(CliTest, DefaultOutputName) {
+  const Result r = cimsim(concat({"run"}, kSmall));
+  ASSERT_EQ(r.status, 0) << r;
+  const auto files = work_files();
+  ASSERT_EQ(files.size(), 1u) << r;
+  const std::string& name = files.front();
+  EXPECT_EQ(name.rfind("cimsim-baseline-", 0), 0u) << name;
+  EXPECT_TRUE(name.ends_with(".h5")) << name;
+  EXPECT_EQ(name.find(".tmp-"), std::string::npos) << name;
+  EXPECT_TRUE(contains(r.out, "wrote " + name + "\n")) << r;
+  EXPECT_EQ(cimsim::h5::read_string_attribute(work(name), "/", "complete"), "true");
+}
+
+// ---- interruption --------------------------------------------------------------------------
+
+class CliInterruptTest : public CliTest, public ::testing::WithParamInterface<int> {};
+
+TEST_P(CliInterruptTest, LeavesReadablePartialFile) {
+  const int sig = GetParam();
+  // About 0.05-0.1 s per run and 2000 runs: minutes in all, so the signal comes mid-run.
+  const std::vector<std::string> args = {"run",   "baseline", "-r",    "2000", "-t", "1", "-o", "out.h5", "--set",
+                                         "population.citizens=2000", "--set", "run.horizon_years=2"};
+  const fs::path out = base_ / "long.out", err = base_ / "long.err";
+  const pid_t pid = spawn(args, work_, out, err);
+  const fs::path tmp = work_ / ("out.h5.tmp-" + std::to_string(pid));
+
+  // Wait (at most 60 s) for the temporary file, then let a few runs complete.
+  const auto deadline = std::chrono::steady_clock::now() + 60s;
+  while (!fs::exists(tmp) && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(5ms);
+  const bool started = fs::exists(tmp);
+  if (started) std::this_thread::sleep_for(1s);
+  ::kill(pid, sig);
+  const std::optional<int> status = wait_for(pid, 60s);
+  Result r;
+  r.status = status.value_or(-1);
+  r.out = read_text(out);
+  r.err = read_text(err);
+  ASSERT_TRUE(started) << "temporary file " << tmp << " never appeared\n" << r;
+  ASSERT_TRUE(status.has_value()) << "cimsim did not end within 60 s of the signal\n" << r;
+
+  EXPECT_EQ(r.status, 128 + sig) << r;
+  EXPECT_TRUE(contains(r.err, "interrupted")) << r;
+  EXPECT_EQ(work_files(), std::vector<std::string>{"out.h5"}) << "the file is in place and no temporary is left";
+  ASSERT_TRUE(fs::exists(work_ / "out.h5"));
+
+  const std::string file = work("out.h5");
+  EXPECT_EQ(cimsim::h5::read_string_attribute(file, "/", "complete"), "false");
+  const auto st = cimsim::h5::read_numeric(file, "status");
+  ASSERT_EQ(st.shape, (std::vector<std::uint64_t>{1, 2000}));
+  const auto ok = std::count(st.values.begin(), st.values.end(), 1.0);
+  const auto not_run = std::count(st.values.begin(), st.values.end(), 0.0);
+  EXPECT_GE(ok, 1) << "at least one run completed before the signal";
+  EXPECT_GE(not_run, 1) << "the signal stopped the ensemble early";
+  EXPECT_EQ(ok + not_run, static_cast<std::ptrdiff_t>(st.values.size())) << "no failed runs";
+}
+
+INSTANTIATE_TEST_SUITE_P(Signals, CliInterruptTest, ::testing::Values(SIGINT, SIGTERM),
+                         [](const ::testing::TestParamInfo<int>& param) {
+                           return std::string(param.param == SIGINT ? "SIGINT" : "SIGTERM");
+                         });
+
+// ---- help, version, list, describe, validate -----------------------------------------------
+
+TEST_F(CliTest, HelpVersionListDescribeValidate) {
+  {
+    const Result r = cimsim({"--help"});
+    EXPECT_EQ(r.status, 0) << r;
+    for (const char* s : {"run", "list", "describe", "validate", "--version", "--help"})
+      EXPECT_TRUE(contains(r.out, s)) << "top-level help lacks " << s << "\n" << r;
+  }
+  {
+    const Result r = cimsim({"run", "--help"});
+    EXPECT_EQ(r.status, 0) << r;
+    for (const char* s : {"--replicates", "--threads", "--seed", "--out", "--set", "--force", "--quiet", "scenarios"})
+      EXPECT_TRUE(contains(r.out, s)) << "run --help lacks " << s << "\n" << r;
+  }
+  {
+    const Result r = cimsim({"list", "--help"});
+    EXPECT_EQ(r.status, 0) << r;
+    EXPECT_TRUE(contains(r.out, "List the built-in scenarios")) << r;
+  }
+  {
+    const Result r = cimsim({"describe", "--help"});
+    EXPECT_EQ(r.status, 0) << r;
+    for (const char* s : {"scenario", "--set"}) EXPECT_TRUE(contains(r.out, s)) << "describe --help lacks " << s << r;
+  }
+  {
+    const Result r = cimsim({"validate", "--help"});
+    EXPECT_EQ(r.status, 0) << r;
+    EXPECT_TRUE(contains(r.out, "files")) << r;
+  }
+  {
+    const Result r = cimsim({"--version"});
+    EXPECT_EQ(r.status, 0) << r;
+    EXPECT_EQ(r.out.rfind("cimsim 0.1.0", 0), 0u) << r;
+  }
+  {
+    const Result r = cimsim({"list"});
+    EXPECT_EQ(r.status, 0) << r;
+    std::istringstream lines(r.out);
+    std::vector<std::string> names;
+    for (std::string line; std::getline(lines, line);) {
+      std::istringstream words(line);
+      std::string name, description;
+      words >> name;
+      std::getline(words, description);
+      names.push_back(name);
+      EXPECT_GT(description.size(), 10u) << "no description for " << name << "\n" << r;
+    }
+    EXPECT_EQ(names, (std::vector<std::string>{"baseline", "isolated-impact", "staff-turnover"})) << r;
+  }
+  {
+    const Result r = cimsim({"describe", "staff-turnover"});
+    EXPECT_EQ(r.status, 0) << r;
+    for (const char* s : {"staff-turnover", "backbone.staff", "people", "per week", "[0, 200]", "staff_turnover",
+                          "week  156", "fraction 0.5"})
+      EXPECT_TRUE(contains(r.out, s)) << "describe lacks " << s << "\n" << r;
+    // The phase schedule, in order.
+    std::size_t pos = 0;
+    int i = 1;
+    for (const char* phase :
+         {"events", "contact", "ties", "agenda", "activities", "problem", "engagement", "backbone", "observe"}) {
+      const std::string item = std::to_string(i++) + ". " + phase + " ";
+      const auto at = r.out.find(item, pos);
+      EXPECT_NE(at, std::string::npos) << "schedule lacks '" << item << "' (in order)\n" << r;
+      if (at != std::string::npos) pos = at;
+    }
+  }
+  expect_input_error(cimsim({"describe", "nope"}), {"unknown scenario 'nope'"});
+  {
+    const std::string good = scenario_file("good.toml", "description = \"fine\"\nextends = \"baseline\"\n\n"
+                                                        "[backbone]\nstaff = 3\n");
+    const Result r = cimsim({"validate", good});
+    EXPECT_EQ(r.status, 0) << r;
+    EXPECT_TRUE(contains(r.out, good + ": ok")) << r;
+    const Result builtin = cimsim({"validate", "staff-turnover"});
+    EXPECT_EQ(builtin.status, 0) << builtin;
+    const std::string bad = scenario_file("bad.toml", "[backbone]\nstaff = -1\n");
+    expect_input_error(cimsim({"validate", bad}), {bad + ":2", "backbone.staff", "out of range"});
+    // Several files: each good one is reported, the first bad one ends it with one message.
+    const Result both = cimsim({"validate", good, bad});
+    EXPECT_EQ(both.status, 2) << both;
+    EXPECT_EQ(both.out, good + ": ok (scenario good, 0 event(s))\n") << both;
+    EXPECT_EQ(both.err.rfind("cimsim: error: " + bad + ":2", 0), 0u) << both;
+    EXPECT_EQ(count(both.err, "\n"), 1u) << both;
+  }
+  EXPECT_TRUE(work_files().empty());
+}
+
+// ---- several scenarios, determinism --------------------------------------------------------
+
+// staff-turnover's event is in year 3, so these runs last four years.
+const std::vector<std::string> kTwoScenarios = {"run",   "baseline", "staff-turnover",          "-q",
+                                                "--set", "population.citizens=200", "--set", "run.horizon_years=4"};
+
+TEST_F(CliTest, TwoScenariosInOneFileShareSeeds) {
+  const Result r = cimsim(concat(kTwoScenarios, {"-r", "3", "-t", "2", "-o", "two.h5"}));
+  ASSERT_EQ(r.status, 0) << r;
+  const std::string file = work("two.h5");
+  EXPECT_EQ(cimsim::h5::read_strings(file, "scenario"), (std::vector<std::string>{"baseline", "staff-turnover"}));
+  const auto seed = cimsim::h5::read_numeric(file, "seed");
+  ASSERT_EQ(seed.shape, (std::vector<std::uint64_t>{2, 3}));
+  for (std::size_t k = 0; k < 3; ++k) EXPECT_EQ(seed.values[k], seed.values[3 + k]) << "realization " << k;
+  EXPECT_NE(seed.values[0], seed.values[1]);
+  EXPECT_NE(seed.values[1], seed.values[2]);
+  const auto status = cimsim::h5::read_numeric(file, "status");
+  for (double s : status.values) EXPECT_EQ(s, 1.0);
+  EXPECT_EQ(work_files(), std::vector<std::string>{"two.h5"});
+
+  // The same scenario twice is an input error.
+  expect_input_error(cimsim(concat({"run", "baseline", "baseline", "-o", "twice.h5"}, kSmall)),
+                     {"'baseline' is named twice"}, {"two.h5"});
+}
+
+TEST_F(CliTest, ThreadCountDoesNotChangeData) {
+  std::vector<std::string> files;
+  for (const char* t : {"1", "2", "4"}) {
+    const std::string name = std::string("t") + t + ".h5";
+    const Result r = cimsim(concat(kTwoScenarios, {"-r", "3", "-t", t, "-o", name}));
+    ASSERT_EQ(r.status, 0) << r;
+    files.push_back(work(name));
+  }
+  EXPECT_EQ(cimsim::h5::read_string_attribute(files[0], "/", "threads"), "1");
+  EXPECT_EQ(cimsim::h5::read_string_attribute(files[2], "/", "threads"), "4");
+  const auto names = cimsim::h5::dataset_names(files[0]);
+  ASSERT_FALSE(names.empty());
+  EXPECT_NE(std::find(names.begin(), names.end(), "status"), names.end());
+  std::size_t numeric = 0;
+  for (std::size_t i = 1; i < files.size(); ++i) {
+    SCOPED_TRACE(files[i]);
+    ASSERT_EQ(cimsim::h5::dataset_names(files[i]), names);
+    for (const auto& n : names) {
+      std::vector<unsigned char> a;
+      bool is_numeric = true;
+      try {
+        a = cimsim::h5::read_raw(files[0], n);
+      } catch (const std::runtime_error&) {
+        is_numeric = false;  // a string dataset: compared as strings
+      }
+      if (is_numeric) {
+        ++numeric;
+        EXPECT_TRUE(a == cimsim::h5::read_raw(files[i], n)) << "dataset '" << n << "' differs";
+      } else {
+        EXPECT_EQ(cimsim::h5::read_strings(files[0], n), cimsim::h5::read_strings(files[i], n))
+            << "dataset '" << n << "' differs";
+      }
+    }
+  }
+  EXPECT_GE(numeric, 4u);
+}
+
+}  // namespace

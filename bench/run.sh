@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Builds cimsim_bench (if missing or stale) and runs the whole suite, writing Google
+# Benchmark JSON to bench/results/<machine>/<date>.json. Run from anywhere:
+#   bash bench/run.sh                       # everything, about 2 minutes on 2 cores
+#   bash bench/run.sh --benchmark_filter=BM_Tick   # extra arguments go to the binary
+# Environment:
+#   CIMSIM_MACHINE    results folder name (default: short hostname)
+#   CIMSIM_BUILD_DIR  build directory (default: build), must be a Release build
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+BUILD="${CIMSIM_BUILD_DIR:-build}"
+BIN="$BUILD/bin/cimsim_bench"
+MACHINE="${CIMSIM_MACHINE:-$(hostname -s 2>/dev/null || hostname)}"
+
+# --- build if needed: missing binary, or any source / CMake file newer than it.
+stale=0
+if [ ! -x "$BIN" ]; then
+  stale=1
+elif [ -n "$(find engine analysis scenarios bench cmake CMakeLists.txt -newer "$BIN" \
+             \( -name '*.cpp' -o -name '*.hpp' -o -name '*.toml' -o -name 'CMakeLists.txt' -o -name '*.cmake' \) \
+             -print -quit 2>/dev/null)" ]; then
+  stale=1
+fi
+if [ "$stale" = 1 ]; then
+  if [ ! -f "$BUILD/CMakeCache.txt" ]; then
+    cmake -S . -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release
+  fi
+  build_type=$(sed -n 's/^CMAKE_BUILD_TYPE:[A-Z]*=//p' "$BUILD/CMakeCache.txt")
+  sanitize=$(sed -n 's/^CIMSIM_SANITIZE:BOOL=//p' "$BUILD/CMakeCache.txt")
+  if [ "$build_type" != "Release" ] || [ "${sanitize:-OFF}" = "ON" ]; then
+    echo "run.sh: $BUILD is a '$build_type' build (sanitize=${sanitize:-OFF}); benchmarks need Release" >&2
+    echo "run.sh: use another directory, e.g. CIMSIM_BUILD_DIR=build-bench bash bench/run.sh" >&2
+    exit 1
+  fi
+  if ! grep -q '^CIMSIM_BUILD_BENCH:BOOL=ON' "$BUILD/CMakeCache.txt"; then
+    cmake -S . -B "$BUILD" -DCIMSIM_BUILD_BENCH=ON
+  fi
+  cmake --build "$BUILD" --target cimsim_bench
+fi
+
+# --- provenance
+echo "nproc: $(nproc)"
+echo "cpu: $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)"
+cxx=$(sed -n 's/^CMAKE_CXX_COMPILER:[A-Z]*=//p' "$BUILD/CMakeCache.txt" 2>/dev/null || true)
+echo "compiler: $("${cxx:-c++}" --version | head -1)"
+echo "git: $(git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)$(git status --porcelain --untracked-files=no 2>/dev/null | grep -q . && echo -dirty)"
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)"
+
+# --- run
+OUTDIR="bench/results/$MACHINE"
+mkdir -p "$OUTDIR"
+OUT="$OUTDIR/$(date +%Y-%m-%d).json"
+[ -e "$OUT" ] && OUT="$OUTDIR/$(date +%Y-%m-%d-%H%M%S).json"
+echo "output: $OUT"
+# Five repetitions of at least 0.5 s each; the console shows mean/median/stddev/cv, the JSON
+# keeps every repetition too. Later arguments override these.
+"$BIN" --benchmark_min_time=0.5 --benchmark_repetitions=5 --benchmark_display_aggregates_only=true \
+  --benchmark_out="$OUT" --benchmark_out_format=json "$@"

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Quick start, command 2: install what is missing, build with warnings as errors and run the
+# whole test suite; then build it again with AddressSanitizer + UndefinedBehaviorSanitizer
+# (build-asan/) and run it there too. Exits non-zero on the first failure.
+#   CIMSIM_SKIP_SANITIZERS=1 scripts/test.sh   skips the sanitizer pass (local use).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+jobs=$(nproc 2>/dev/null || echo 2)
+bash scripts/setup.sh
+
+echo "== release build (warnings are errors)"
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DCIMSIM_WERROR=ON >/dev/null
+cmake --build build -j "$jobs"
+echo "== tests (release)"
+ctest --test-dir build -j "$jobs" --output-on-failure --timeout 600
+
+if [ "${CIMSIM_SKIP_SANITIZERS:-0}" != "1" ]; then
+  echo "== ASan+UBSan build"
+  cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCIMSIM_WERROR=ON \
+    -DCIMSIM_SANITIZE=ON -DCIMSIM_BUILD_BENCH=OFF >/dev/null
+  cmake --build build-asan -j "$jobs"
+  echo "== tests (ASan+UBSan)"
+  export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+  ctest --test-dir build-asan -j "$jobs" --output-on-failure --timeout 900
+fi
+echo "== all tests passed"
