@@ -6,7 +6,7 @@
 
 namespace cimsim {
 
-void Executor::for_chunks(std::size_t n, const ChunkFn& fn) const {
+void Executor::for_chunks(std::size_t n, ChunkFn fn) const {
   const std::size_t chunks = chunk_count(n);
   auto body = [&](std::size_t c) { fn(c, c * grain_, std::min(n, (c + 1) * grain_)); };
   if (!parallel_ || chunks <= 1) {
@@ -21,7 +21,7 @@ void Executor::for_chunks(std::size_t n, const ChunkFn& fn) const {
       tbb::simple_partitioner());
 }
 
-double Executor::sum(std::size_t n, const std::function<double(std::size_t, std::size_t)>& fn) const {
+double Executor::sum(std::size_t n, FunctionRef<double(std::size_t, std::size_t)> fn) const {
   const std::size_t chunks = chunk_count(n);
   if (chunks == 1) return fn(0, n);
   std::vector<double> partial(chunks, 0.0);

@@ -8,10 +8,30 @@
 #pragma once
 
 #include <cstddef>
-#include <functional>
+#include <memory>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 namespace cimsim {
+
+// Non-owning reference to a callable (no allocation, unlike std::function). The callable
+// must outlive the call it is passed to.
+template <class Sig>
+class FunctionRef;
+template <class R, class... A>
+class FunctionRef<R(A...)> {
+ public:
+  template <class F, class = std::enable_if_t<!std::is_same_v<std::decay_t<F>, FunctionRef>>>
+  FunctionRef(F&& f) noexcept  // NOLINT(google-explicit-constructor): used like std::function
+      : obj_(const_cast<void*>(static_cast<const void*>(std::addressof(f)))),
+        call_([](void* o, A... a) -> R { return (*static_cast<std::remove_reference_t<F>*>(o))(std::forward<A>(a)...); }) {}
+  R operator()(A... a) const { return call_(obj_, std::forward<A>(a)...); }
+
+ private:
+  void* obj_;
+  R (*call_)(void*, A...);
+};
 
 class Executor {
  public:
@@ -24,13 +44,14 @@ class Executor {
   bool parallel() const noexcept { return parallel_; }
   std::size_t chunk_count(std::size_t n) const noexcept { return (n + grain_ - 1) / grain_; }
 
-  using ChunkFn = std::function<void(std::size_t chunk, std::size_t begin, std::size_t end)>;
+  using ChunkFn = FunctionRef<void(std::size_t chunk, std::size_t begin, std::size_t end)>;
   // Calls fn once per chunk; chunks may run concurrently, so fn may write only state owned
   // by the indices [begin, end) and the chunk's own buffers.
-  void for_chunks(std::size_t n, const ChunkFn& fn) const;
+  void for_chunks(std::size_t n, ChunkFn fn) const;
 
   // Sum of fn(begin, end) over chunks, added in chunk order (deterministic).
-  double sum(std::size_t n, const std::function<double(std::size_t, std::size_t)>& fn) const;
+  // Allocates one partial per chunk when there is more than one chunk.
+  double sum(std::size_t n, FunctionRef<double(std::size_t, std::size_t)> fn) const;
 
  private:
   bool parallel_;

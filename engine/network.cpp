@@ -115,11 +115,14 @@ void Network::refresh() {
   view_valid_ = true;
 }
 
-double largest_component_share(const NetworkView& v, std::vector<std::uint32_t>& parent) {
+double largest_component_share(const NetworkView& v, std::vector<std::uint32_t>& scratch) {
   const std::size_t n = v.agents();
   if (n == 0) return 0.0;
-  parent.resize(n);
-  std::iota(parent.begin(), parent.end(), 0u);
+  scratch.resize(2 * n);  // [0, n): union-find parents; [n, 2n): component sizes
+  std::uint32_t* parent = scratch.data();
+  std::uint32_t* size = scratch.data() + n;
+  std::iota(parent, parent + n, 0u);
+  std::fill(size, size + n, 0u);
   auto find = [&](std::uint32_t x) {
     while (parent[x] != x) {
       parent[x] = parent[parent[x]];
@@ -131,8 +134,6 @@ double largest_component_share(const NetworkView& v, std::vector<std::uint32_t>&
     const std::uint32_t ra = find(v.tie_a[e]), rb = find(v.tie_b[e]);
     if (ra != rb) parent[std::max(ra, rb)] = std::min(ra, rb);
   }
-  // Count component sizes in place: reuse a second pass over roots.
-  std::vector<std::uint32_t> size(n, 0);
   std::uint32_t best = 0;
   for (std::uint32_t a = 0; a < n; ++a) best = std::max(best, ++size[find(a)]);
   return static_cast<double>(best) / static_cast<double>(n);

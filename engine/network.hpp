@@ -97,7 +97,8 @@ class Network {
   bool view_valid_ = false;  // view tie arrays correspond to g_'s current edges
 };
 
-// Share of agents in the largest connected component (0 for an empty network).
+// Share of agents in the largest connected component (0 for an empty network). scratch is
+// resized to 2 x agents and reused between calls.
 double largest_component_share(const NetworkView& v, std::vector<std::uint32_t>& scratch);
 
 }  // namespace cimsim
