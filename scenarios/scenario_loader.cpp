@@ -170,11 +170,12 @@ Source resolve(const std::string& ref, const std::string& base_dir, const std::s
                                   " (cimsim list shows the built-in scenarios; a file path must end in .toml)");
 }
 
-void load_into(Scenario& sc, const Source& src, std::vector<std::string>& chain) {
+// via: "file:line" of the `extends` that led here (empty for the scenario named by the user).
+void load_into(Scenario& sc, const Source& src, std::vector<std::string>& chain, const std::string& via) {
   if (std::find(chain.begin(), chain.end(), src.id) != chain.end()) {
     std::string cycle;
     for (const auto& c : chain) cycle += c + " -> ";
-    throw InputError(src.label, "extends", "cycle in extends: " + cycle + src.id);
+    throw InputError(via.empty() ? src.label : via, "extends", "cycle in extends: " + cycle + src.id);
   }
   chain.push_back(src.id);
   toml::table doc;
@@ -185,7 +186,8 @@ void load_into(Scenario& sc, const Source& src, std::vector<std::string>& chain)
   }
   if (const toml::node* ext = doc.get("extends")) {
     if (!ext->is_string()) throw InputError(at_line(src.label, ext->source()), "extends", "expected a scenario name or path");
-    load_into(sc, resolve(ext->as_string()->get(), src.dir, at_line(src.label, ext->source())), chain);
+    const std::string where = at_line(src.label, ext->source());
+    load_into(sc, resolve(ext->as_string()->get(), src.dir, where), chain, where);
   }
   std::vector<std::string> top = kTopLevelKeys;
   for (const auto& g : groups()) top.push_back(g);
@@ -249,7 +251,7 @@ Scenario load(const std::string& name_or_path) {
   Scenario sc;
   sc.name = looks_like_path(name_or_path) ? fs::path(name_or_path).stem().string() : name_or_path;
   std::vector<std::string> chain;
-  load_into(sc, src, chain);
+  load_into(sc, src, chain, "");
   return sc;
 }
 

@@ -97,6 +97,7 @@ TEST(Scenarios, CycleInExtendsIsRejected) {
   const auto b = write("b.toml", "extends = \"a.toml\"\n");
   const std::string m = error_of([&] { sc::load(b.string()); });
   EXPECT_NE(m.find("cycle in extends"), std::string::npos) << m;
+  EXPECT_NE(m.find("a.toml:1"), std::string::npos) << m;  // the extends line that closes the cycle
 }
 
 TEST(Scenarios, UnknownScenarioSuggestsAName) {
