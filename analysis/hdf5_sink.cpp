@@ -84,7 +84,15 @@ std::string hdf5_detail() {
 
 void quiet_hdf5() { H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr); }
 
-const char* axis_dim(Axis a) { return a == Axis::sector ? "sector" : a == Axis::pillar ? "pillar" : ""; }
+const char* axis_dim(Axis a) {
+  switch (a) {
+    case Axis::sector: return "sector";
+    case Axis::pillar: return "pillar";
+    case Axis::event: return "event";
+    case Axis::none: break;
+  }
+  return "";
+}
 
 std::string system_message(int err) { return std::generic_category().message(err); }
 
@@ -293,9 +301,10 @@ void Hdf5Sink::Impl::create() {
   const std::size_t S = scenarios(), R = replicates(), T = times();
 
   // Variable names: unique, not clashing with the fixed ones.
-  std::set<std::string> names = {"scenario", "realization", "time", "seed", "status", "status_message"};
+  std::set<std::string> names = {"scenario", "realization", "time", "seed", "status", "status_message", "event_label"};
   if (!schema.sectors.empty()) names.insert("sector");
   if (!schema.pillars.empty()) names.insert("pillar");
+  if (!schema.events.empty()) names.insert("event");
   auto check_spec = [&](const VariableSpec& v) {
     if (v.name.empty() || v.name.find('/') != std::string::npos)
       throw std::invalid_argument("HDF5 output: invalid variable name '" + v.name + "'");
@@ -349,10 +358,13 @@ void Hdf5Sink::Impl::create() {
   make_scale(time_ds.get(), "time");
   describe(time_ds.get(), "time since the start of the initiative", "month");
 
-  Handle sector_ds, pillar_ds;
+  Handle sector_ds, pillar_ds, event_ds;
   if (!schema.sectors.empty()) sector_ds = string_coordinate("sector", schema.sectors, "sector");
   if (!schema.pillars.empty()) pillar_ds = string_coordinate("pillar", schema.pillars, "pillar");
-  auto axis_scale = [&](Axis a) { return a == Axis::sector ? sector_ds.get() : pillar_ds.get(); };
+  if (!schema.events.empty()) event_ds = string_coordinate("event", schema.events, "scheduled event slot");
+  auto axis_scale = [&](Axis a) {
+    return a == Axis::sector ? sector_ds.get() : a == Axis::pillar ? pillar_ds.get() : event_ds.get();
+  };
 
   const double nan = std::numeric_limits<double>::quiet_NaN();
   // Small chunks along realization for per-run scalars: about 8 KiB each.
@@ -414,6 +426,18 @@ void Hdf5Sink::Impl::create() {
   // Every run starts with "" (HDF5 would otherwise return null strings for unwritten ones).
   write_strings(message.dataset.get(), "status_message", std::vector<std::string>(S * R));
   attach(message.dataset.get(), "status_message", run_scales);
+
+  if (!schema.events.empty()) {
+    // What each event slot of each scenario is ("" where a scenario has fewer events).
+    const std::size_t E = schema.events.size();
+    std::vector<std::string> labels(S * E);
+    for (std::size_t sc = 0; sc < S && sc < layout.event_labels.size(); ++sc)
+      for (std::size_t e = 0; e < E && e < layout.event_labels[sc].size(); ++e) labels[sc * E + e] = layout.event_labels[sc][e];
+    Handle ds = create_dataset("event_label", string_type.get(), {S, E}, {}, H5I_INVALID_HID, nullptr);
+    write_strings(ds.get(), "event_label", labels);
+    describe(ds.get(), "scheduled event in this slot of the scenario", "1");
+    attach(ds.get(), "event_label", {scenario_ds.get(), event_ds.get()});
+  }
   describe(message.dataset.get(), "error message of a failed run, empty otherwise", "1");
   open_space(message);
 

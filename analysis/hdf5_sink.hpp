@@ -9,6 +9,7 @@
 //   seed           (scenario, realization)  uint64: the run's seed
 //   status         (scenario, realization)  int8: 0 not_run, 1 ok, 2 failed (CF flag_values)
 //   status_message (scenario, realization)  string: the error of a failed run, else ""
+//   event_label    (scenario, event)        string: scheduled event in each event slot
 // Every variable has long_name and units. Global attributes hold provenance.
 //
 // Written safely: everything goes to a temporary file beside the final path, which
@@ -29,6 +30,9 @@ struct OutputLayout {
   std::vector<std::string> scenarios;  // scenario names, coordinate of `scenario`
   std::size_t replicates = 0;          // size of `realization`
   std::vector<double> time;            // months since start, coordinate of `time`
+  // Per scenario, the labels of its scheduled events (variable `event_label(scenario, event)`),
+  // when the schema has an event axis.
+  std::vector<std::vector<std::string>> event_labels;
   // Global attributes (provenance): written as string attributes.
   std::map<std::string, std::string> attributes;
 };

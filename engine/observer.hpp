@@ -17,7 +17,7 @@
 namespace cimsim {
 
 // Extra dimension of a variable beyond (scenario, realization[, time]).
-enum class Axis : std::uint8_t { none, sector, pillar };
+enum class Axis : std::uint8_t { none, sector, pillar, event };
 
 struct VariableSpec {
   std::string name;       // netCDF variable name
@@ -33,9 +33,16 @@ struct RecordSchema {
   std::vector<VariableSpec> summaries;
   std::vector<std::string> sectors;
   std::vector<std::string> pillars;
+  std::vector<std::string> events;  // event slots: "event_1", ... (labels per scenario are data)
 
   std::size_t width(Axis a) const noexcept {
-    return a == Axis::sector ? sectors.size() : a == Axis::pillar ? pillars.size() : 1;
+    switch (a) {
+      case Axis::sector: return sectors.size();
+      case Axis::pillar: return pillars.size();
+      case Axis::event: return events.size();
+      case Axis::none: break;
+    }
+    return 1;
   }
 };
 

@@ -21,9 +21,6 @@ using model::Scenario;
 namespace {
 
 const std::vector<std::string> kTopLevelKeys = {"description", "extends", "events"};
-const std::vector<std::string> kEventTypes = {"staff_turnover"};
-const std::vector<std::string> kEventKeys = {"type", "at", "fraction"};
-
 std::string at_line(const std::string& label, const toml::source_region& src) {
   return src.begin.line > 0 ? label + ":" + std::to_string(src.begin.line) : label;
 }
@@ -108,35 +105,202 @@ int parse_time(const std::string& text, const std::string& where) {
   return w;
 }
 
-model::Event parse_event(const toml::table& t, const std::string& label) {
-  model::Event e;
-  const std::string where = at_line(label, t.source());
-  for (const auto& [k, v] : t) {
-    const std::string key(k.str());
-    if (std::find(kEventKeys.begin(), kEventKeys.end(), key) == kEventKeys.end())
-      throw InputError(at_line(label, v.source()), "events." + key,
-                       "unknown event key" + suggestion(key, kEventKeys));
+using model::Event;
+
+struct EventKind {
+  Event::Type type;
+  std::vector<std::string> keys;  // keys allowed besides type, at, rate_per_year
+};
+
+const std::vector<EventKind>& event_kinds() {
+  static const std::vector<EventKind> kinds = {
+      {Event::Type::staff_turnover, {"fraction", "role", "successor", "overlap_weeks", "vacancy_weeks"}},
+      {Event::Type::champion_departure, {}},
+      {Event::Type::citizen_engagement_decline, {"rate"}},
+      {Event::Type::funding_cut, {"fraction"}},
+      {Event::Type::grant_end, {}},
+      {Event::Type::election, {}},
+      {Event::Type::crisis, {"size"}},
+      {Event::Type::external_driver, {"on"}},
+      {Event::Type::backbone_created, {}},
+      {Event::Type::measurement_launch, {"learning"}},
+      {Event::Type::forums_stopped, {}},
+      {Event::Type::meeting_cadence, {"body", "weeks"}},
+      {Event::Type::stakeholders_join, {"sector", "count"}},
+      {Event::Type::ceiling_lifted, {}},
+  };
+  return kinds;
+}
+
+std::vector<std::string> event_type_names() {
+  std::vector<std::string> names;
+  for (const auto& k : event_kinds()) names.push_back(model::event_type_name(k.type));
+  return names;
+}
+
+std::string join(const std::vector<std::string>& v) {
+  std::string s;
+  for (const auto& x : v) s += (s.empty() ? "" : ", ") + x;
+  return s;
+}
+
+// Typed field readers for event tables; each names the line and what is expected.
+struct EventReader {
+  const toml::table& t;
+  const std::string& label;
+  std::string where(const toml::node& n) const { return at_line(label, n.source()); }
+  double number(const std::string& key, double lo, double hi, double fallback, bool required) const {
+    const toml::node* n = t.get(key);
+    const std::string expect = "a number in [" + fmt::format("{}", lo) + ", " + fmt::format("{}", hi) + "]";
+    if (n == nullptr) {
+      if (required) throw InputError(at_line(label, t.source()), "events." + key, "missing: expected " + expect);
+      return fallback;
+    }
+    if (!n->is_number()) throw InputError(where(*n), "events." + key, "not a number: expected " + expect);
+    const double x = n->is_integer() ? static_cast<double>(n->as_integer()->get()) : n->as_floating_point()->get();
+    if (!(x >= lo && x <= hi)) throw InputError(where(*n), "events." + key, "out of range: expected " + expect);
+    return x;
   }
+  int integer(const std::string& key, int lo, int hi, int fallback, bool required) const {
+    const toml::node* n = t.get(key);
+    const std::string expect = "an integer in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]";
+    if (n == nullptr) {
+      if (required) throw InputError(at_line(label, t.source()), "events." + key, "missing: expected " + expect);
+      return fallback;
+    }
+    if (!n->is_integer()) throw InputError(where(*n), "events." + key, "not an integer: expected " + expect);
+    const auto x = n->as_integer()->get();
+    if (x < lo || x > hi) throw InputError(where(*n), "events." + key, "out of range: expected " + expect);
+    return static_cast<int>(x);
+  }
+  bool boolean(const std::string& key, bool fallback) const {
+    const toml::node* n = t.get(key);
+    if (n == nullptr) return fallback;
+    if (!n->is_boolean()) throw InputError(where(*n), "events." + key, "expected true or false");
+    return n->as_boolean()->get();
+  }
+  std::string choice(const std::string& key, const std::vector<std::string>& allowed, bool required) const {
+    const toml::node* n = t.get(key);
+    if (n == nullptr) {
+      if (required)
+        throw InputError(at_line(label, t.source()), "events." + key, "missing: expected one of " + join(allowed));
+      return {};
+    }
+    if (!n->is_string()) throw InputError(where(*n), "events." + key, "expected one of " + join(allowed));
+    const std::string v = n->as_string()->get();
+    if (std::find(allowed.begin(), allowed.end(), v) == allowed.end())
+      throw InputError(where(*n), "events." + key,
+                       "unknown value '" + v + "'" + suggestion(v, allowed) + " (expected one of " + join(allowed) + ")");
+    return v;
+  }
+};
+
+Event parse_event(const toml::table& t, const std::string& label) {
+  Event e;
+  const std::string where = at_line(label, t.source());
   const toml::node* type = t.get("type");
   if (type == nullptr || !type->is_string())
-    throw InputError(where, "events.type", "missing or not a string: expected one of staff_turnover");
+    throw InputError(where, "events.type", "missing or not a string: expected one of " + join(event_type_names()));
   const std::string ty = type->as_string()->get();
-  if (ty != "staff_turnover")
+  const EventKind* kind = nullptr;
+  for (const auto& k : event_kinds())
+    if (ty == model::event_type_name(k.type)) kind = &k;
+  if (kind == nullptr)
     throw InputError(at_line(label, type->source()), "events.type",
-                     "unknown event type '" + ty + "'" + suggestion(ty, kEventTypes));
-  e.type = model::Event::Type::staff_turnover;
+                     "unknown event type '" + ty + "'" + suggestion(ty, event_type_names()));
+  e.type = kind->type;
+  std::vector<std::string> allowed = {"type", "at", "rate_per_year"};
+  allowed.insert(allowed.end(), kind->keys.begin(), kind->keys.end());
+  for (const auto& [k, v] : t) {
+    const std::string key(k.str());
+    if (std::find(allowed.begin(), allowed.end(), key) == allowed.end())
+      throw InputError(at_line(label, v.source()), "events." + key,
+                       "not a key of a " + ty + " event" + suggestion(key, allowed) + " (allowed: " + join(allowed) + ")");
+  }
   const toml::node* at = t.get("at");
-  if (at == nullptr || !at->is_string())
-    throw InputError(where, "events.at", "missing or not a string: expected \"week N\", \"month N\" or \"year N\"");
-  e.week = parse_time(at->as_string()->get(), at_line(label, at->source()));
-  const toml::node* fr = t.get("fraction");
-  if (fr == nullptr || !(fr->is_number()))
-    throw InputError(where, "events.fraction", "missing or not a number: expected a number in [0, 1]");
-  e.fraction = fr->is_integer() ? static_cast<double>(fr->as_integer()->get()) : fr->as_floating_point()->get();
-  if (!(e.fraction >= 0.0 && e.fraction <= 1.0))
-    throw InputError(at_line(label, fr->source()), "events.fraction", "out of range: expected a number in [0, 1]");
-  e.origin = at_line(label, at->source());
+  const toml::node* hz = t.get("rate_per_year");
+  if ((at == nullptr) == (hz == nullptr))
+    throw InputError(where, "events.at",
+                     "give exactly one of at = \"week N\" | \"month N\" | \"year N\", or rate_per_year = R (a hazard)");
+  if (at != nullptr) {
+    if (!at->is_string())
+      throw InputError(at_line(label, at->source()), "events.at", "expected \"week N\", \"month N\" or \"year N\"");
+    e.week = parse_time(at->as_string()->get(), at_line(label, at->source()));
+    e.origin = at_line(label, at->source());
+    e.label = ty + " at week " + std::to_string(e.week);
+  } else {
+    EventReader r{t, label};
+    e.rate_per_year = r.number("rate_per_year", 0.0, 52.0, 0.0, true);
+    e.origin = at_line(label, hz->source());
+    e.label = ty + " at rate " + fmt::format("{}", e.rate_per_year) + " per year";
+  }
+  const EventReader r{t, label};
+  switch (e.type) {
+    case Event::Type::staff_turnover: {
+      const std::string role = r.choice("role", {"lead_coordinator"}, false);
+      e.lead_only = !role.empty();
+      if (e.lead_only == (t.get("fraction") != nullptr))
+        throw InputError(where, "events.fraction", "a staff_turnover event needs exactly one of fraction = F or role = \"lead_coordinator\"");
+      if (!e.lead_only) e.fraction = r.number("fraction", 0.0, 1.0, 0.0, true);
+      e.successor = r.boolean("successor", false);
+      e.overlap_weeks = r.integer("overlap_weeks", 0, 520, 0, false);
+      e.vacancy_weeks = r.integer("vacancy_weeks", 0, 520, -1, false);
+      break;
+    }
+    case Event::Type::citizen_engagement_decline: e.rate = r.number("rate", 0.0, 5.0, 0.0, true); break;
+    case Event::Type::funding_cut: e.fraction = r.number("fraction", 0.0, 1.0, 0.0, true); break;
+    case Event::Type::crisis: e.size = r.number("size", 0.0, 1.0, 0.0, true); break;
+    case Event::Type::external_driver: e.on = r.boolean("on", true); break;
+    case Event::Type::measurement_launch: e.on = r.boolean("learning", true); break;
+    case Event::Type::meeting_cadence: {
+      const std::vector<std::string> bodies = {"working_groups", "steering", "plenary", "forums"};
+      const std::string b = r.choice("body", bodies, true);
+      e.body = static_cast<Event::Body>(std::find(bodies.begin(), bodies.end(), b) - bodies.begin());
+      e.weeks = r.integer("weeks", 1, 52, 0, true);
+      break;
+    }
+    case Event::Type::stakeholders_join: {
+      std::vector<std::string> orgs(model::sector_names().begin(), model::sector_names().end() - 1);
+      const std::string sec = r.choice("sector", orgs, true);
+      e.sector = static_cast<std::uint8_t>(std::find(orgs.begin(), orgs.end(), sec) - orgs.begin());
+      e.count = r.integer("count", 1, 10000, 0, true);
+      if (e.week == 0) throw InputError(where, "events.rate_per_year", "stakeholders_join needs a time (at), not a hazard");
+      break;
+    }
+    default: break;
+  }
   return e;
+}
+
+// The event as TOML, with every field it has.
+std::string event_toml(const Event& e) {
+  std::ostringstream o;
+  o << "\n[[events]]\ntype = \"" << model::event_type_name(e.type) << "\"\n";
+  if (e.week > 0) o << "at = \"week " << e.week << "\"\n";
+  else o << "rate_per_year = " << fmt::format("{}", e.rate_per_year) << "\n";
+  switch (e.type) {
+    case Event::Type::staff_turnover:
+      if (e.lead_only) o << "role = \"lead_coordinator\"\n";
+      else o << "fraction = " << fmt::format("{}", e.fraction) << "\n";
+      o << "successor = " << (e.successor ? "true" : "false") << "\noverlap_weeks = " << e.overlap_weeks << "\n";
+      if (e.vacancy_weeks >= 0) o << "vacancy_weeks = " << e.vacancy_weeks << "\n";
+      break;
+    case Event::Type::citizen_engagement_decline: o << "rate = " << fmt::format("{}", e.rate) << "\n"; break;
+    case Event::Type::funding_cut: o << "fraction = " << fmt::format("{}", e.fraction) << "\n"; break;
+    case Event::Type::crisis: o << "size = " << fmt::format("{}", e.size) << "\n"; break;
+    case Event::Type::external_driver: o << "on = " << (e.on ? "true" : "false") << "\n"; break;
+    case Event::Type::measurement_launch: o << "learning = " << (e.on ? "true" : "false") << "\n"; break;
+    case Event::Type::meeting_cadence: {
+      const char* bodies[] = {"working_groups", "steering", "plenary", "forums"};
+      o << "body = \"" << bodies[static_cast<int>(e.body)] << "\"\nweeks = " << e.weeks << "\n";
+      break;
+    }
+    case Event::Type::stakeholders_join:
+      o << "sector = \"" << model::sector_names()[e.sector] << "\"\ncount = " << e.count << "\n";
+      break;
+    default: break;
+  }
+  return o.str();
 }
 
 struct Source {
@@ -290,24 +454,41 @@ std::string to_toml(const Scenario& sc) {
   o << "# scenario " << sc.name << "\n";
   toml::table desc{{"description", sc.description}};
   o << desc << "\n";
-  std::string group;
-  for (const auto& spec : model::param_table()) {
-    const std::string g = spec.key.substr(0, spec.key.find('.'));
-    if (g != group) o << "\n[" << (group = g) << "]\n";
-    o << spec.key.substr(g.size() + 1) << " = ";
-    std::visit(
-        [&](auto member) {
-          using T = std::remove_reference_t<decltype(sc.params.*member)>;
-          if constexpr (std::is_same_v<T, bool>) o << (sc.params.*member ? "true" : "false");
-          else if constexpr (std::is_same_v<T, int>) o << sc.params.*member;
-          else o << fmt::format("{}", sc.params.*member);
-        },
-        spec.field);
-    o << "\n";
+  for (const std::string& g : groups()) {
+    o << "\n[" << g << "]\n";
+    for (const auto& spec : model::param_table()) {
+      if (spec.key.compare(0, g.size() + 1, g + ".") != 0) continue;
+      o << spec.key.substr(g.size() + 1) << " = ";
+      std::visit(
+          [&](auto member) {
+            using T = std::remove_reference_t<decltype(sc.params.*member)>;
+            if constexpr (std::is_same_v<T, bool>) o << (sc.params.*member ? "true" : "false");
+            else if constexpr (std::is_same_v<T, int>) o << sc.params.*member;
+            else o << fmt::format("{}", sc.params.*member);
+          },
+          spec.field);
+      o << "\n";
+    }
   }
-  for (const auto& e : sc.events)
-    o << "\n[[events]]\ntype = \"staff_turnover\"\nat = \"week " << e.week << "\"\nfraction = " << fmt::format("{}", e.fraction) << "\n";
+  for (const auto& e : sc.events) o << event_toml(e);
   return o.str();
+}
+
+std::string describe_event(const model::Event& e) {
+  // "week  156  staff_turnover  fraction 0.5, successor false": the TOML fields in words.
+  std::istringstream lines(event_toml(e));
+  std::string line, fields;
+  while (std::getline(lines, line)) {
+    const auto eq = line.find(" = ");
+    if (eq == std::string::npos) continue;
+    const std::string key = line.substr(0, eq);
+    if (key == "type" || key == "at") continue;
+    std::string value = line.substr(eq + 3);
+    if (!value.empty() && value.front() == '"') value = value.substr(1, value.size() - 2);
+    fields += (fields.empty() ? "" : ", ") + key + " " + value;
+  }
+  const std::string when = e.week > 0 ? fmt::format("week {:>4}", e.week) : std::string("hazard   ");
+  return when + "  " + model::event_type_name(e.type) + (fields.empty() ? "" : "  " + fields);
 }
 
 std::string describe_line(const Scenario& sc) {

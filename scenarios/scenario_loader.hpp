@@ -35,6 +35,9 @@ void check(const model::Scenario& s);
 // The fully resolved configuration as TOML text (every parameter, events), for provenance.
 std::string to_toml(const model::Scenario& s);
 
+// One line per event for `cimsim describe`: "week  156  staff_turnover  fraction 0.5, ...".
+std::string describe_event(const model::Event& e);
+
 // One-line description from the scenario file.
 std::string describe_line(const model::Scenario& s);
 

@@ -11,81 +11,154 @@
 namespace cimsim::model {
 
 namespace {
-constexpr int kVisibleWindow = 26;         // weeks over which progress is "visible"
-constexpr double kVisibleScale = 0.05;     // outcome gain per year that counts as fully visible
 constexpr double kCitizenCapacity = 0.05;  // a citizen's effort relative to an organisation's
-constexpr double kOutreachHalf = 2.0;      // backbone capacity giving half the outreach effect
 constexpr double kCitizenContact = 0.3;    // weekly informal contact between linked citizens
-constexpr double kMixedContact = 0.25;     // weekly contact citizen-organisation when one is active
+constexpr double kMixedContact = 0.25;     // weekly citizen-organisation contact when one is active
+constexpr double kVisibleScale = 0.1;      // observed outcome gain per year that counts as fully visible
+constexpr int kInvitedWindow = 8;          // weeks after an invitation during which joining counts as invited
+constexpr int kReinviteWeeks = 26;         // an organisation is not invited again within this time
+constexpr double kInheritTrust = 0.7;      // share of trust a successor keeps on an inherited tie
+constexpr double kHandoverHalf = 8.0;      // overlap weeks at which a successor inherits half the ties
 
 double clamp01(double x) noexcept { return x < 0.0 ? 0.0 : (x > 1.0 ? 1.0 : x); }
+double saturate(double x, double half) noexcept { return x > 0.0 ? x / (x + half) : 0.0; }
 }  // namespace
+
+const char* event_type_name(Event::Type t) {
+  switch (t) {
+    case Event::Type::staff_turnover: return "staff_turnover";
+    case Event::Type::champion_departure: return "champion_departure";
+    case Event::Type::citizen_engagement_decline: return "citizen_engagement_decline";
+    case Event::Type::funding_cut: return "funding_cut";
+    case Event::Type::grant_end: return "grant_end";
+    case Event::Type::election: return "election";
+    case Event::Type::crisis: return "crisis";
+    case Event::Type::external_driver: return "external_driver";
+    case Event::Type::backbone_created: return "backbone_created";
+    case Event::Type::measurement_launch: return "measurement_launch";
+    case Event::Type::forums_stopped: return "forums_stopped";
+    case Event::Type::meeting_cadence: return "meeting_cadence";
+    case Event::Type::stakeholders_join: return "stakeholders_join";
+    case Event::Type::ceiling_lifted: return "ceiling_lifted";
+  }
+  return "unknown";
+}
 
 const std::vector<PhaseInfo>& Model::phase_info() {
   static const std::vector<PhaseInfo> info = {
-      {"events", "apply the scenario's events scheduled for this week"},
-      {"contact", "meetings and informal contact: trust grows on ties with contact, decays on the others"},
-      {"ties", "weak ties dissolve; backbone staff broker new ties between their partners (intents, committed in agent order)"},
-      {"agenda", "common agenda follows members' influence-weighted concerns; vision work pulls concerns to the agenda"},
-      {"activities", "active agents spend effort across pillars, multiplied by trusted coordination"},
-      {"problem", "delayed effort moves progress per pillar, with saturation and drift"},
-      {"engagement", "engagement follows urgency, visible progress, trusted ties and outreach; join/leave with hysteresis"},
-      {"backbone", "staff ramp up, leave at a hazard, vacancies are filled after a delay and new staff build ties"},
+      {"events", "apply the scenario's events scheduled for this week, and those drawn from hazards"},
+      {"contact", "bodies meet at their cadence, citizens meet informally and in forums: trust grows with contact, decays without"},
+      {"ties", "weak ties dissolve; backbone staff broker new ties between partners (intents, committed in agent order)"},
+      {"agenda", "common agenda from members' voice, lived experience and learning; vision work; ownership"},
+      {"activities", "active agents spend effort across pillars; coordination and cross-sector complementarity multiply it"},
+      {"problem", "delayed effort moves progress per pillar, with saturation, drift and any policy ceiling"},
+      {"measurement", "coverage and learning use grow with backbone investment; progress is observed with noise at the reporting cadence"},
+      {"engagement", "engagement follows urgency, observed progress, trusted ties, outreach, ownership and invitations; hysteresis"},
+      {"backbone", "invitations to high-leverage organisations; staff ramp up, leave, are replaced within the budget"},
+      {"funding", "grants and funders' support set the budget; funders respond to observed progress"},
   };
   return info;
 }
 
+std::vector<const Event*> scheduled_events(const Scenario& s) {
+  std::vector<const Event*> out;
+  for (const Event& e : s.events)
+    if (e.week > 0) out.push_back(&e);
+  return out;
+}
+
 Model::Model(const Scenario& scenario, std::uint64_t seed, const Executor& exec)
     : exec_(exec), params_(scenario.params), events_(scenario.events), seed_(seed), K_(scenario.params.pillars) {
-  build_population(seed);
+  std::size_t dormant = 0;
+  for (const Event& e : events_)
+    if (e.type == Event::Type::stakeholders_join) dormant += static_cast<std::size_t>(e.count);
+  cadence_wg_ = params_.meeting_cadence_weeks;
+  cadence_steering_ = params_.steering_cadence_weeks;
+  cadence_plenary_ = params_.plenary_cadence_weeks;
+  cadence_forum_ = params_.forum_cadence_weeks;
+  forums_ = params_.citizen_forums;
+  driver_on_ = params_.external_driver;
+  measurement_active_ = params_.measurement;
+  ceiling_active_ = params_.ceiling_pillars > 0;
+  backbone_active_ = params_.backbone;
+  build_population(seed, dormant);
   build_network(seed);
 }
 
-void Model::build_population(std::uint64_t seed) {
+void Model::build_population(std::uint64_t seed, std::size_t dormant) {
   const Params& p = params_;
   const int per_sector[kSectors] = {p.n_government, p.n_civil_society, p.n_business, p.n_knowledge, p.n_funder,
                                     p.n_citizens};
-  n_org_ = 0;
-  for (int s = 0; s < kSectors - 1; ++s) n_org_ += static_cast<std::size_t>(per_sector[s]);
-  staff_begin_ = n_org_ + static_cast<std::size_t>(p.n_citizens);
-  const std::size_t slots = p.backbone ? static_cast<std::size_t>(p.backbone_staff) : 0;
-  const std::size_t n = staff_begin_ + slots;
+  std::size_t n_org = 0;
+  for (int s = 0; s < kSectors - 1; ++s) n_org += static_cast<std::size_t>(per_sector[s]);
+  staff_begin_ = n_org + static_cast<std::size_t>(p.n_citizens);
+  // Staff slots exist when there is a backbone or one may be created later.
+  bool may_have_backbone = p.backbone;
+  for (const Event& e : events_) may_have_backbone |= e.type == Event::Type::backbone_created;
+  const std::size_t slots = may_have_backbone ? static_cast<std::size_t>(p.backbone_staff) : 0;
+  staff_end_ = staff_begin_ + slots;
+  const std::size_t n = staff_end_ + dormant;
+  const auto K = static_cast<std::size_t>(K_);
 
   sector_.resize(n);
   std::size_t at = 0;
   for (int s = 0; s < kSectors; ++s)
     for (int i = 0; i < per_sector[s]; ++i) sector_[at++] = static_cast<std::uint8_t>(s);
-  for (; at < n; ++at) sector_[at] = kStaffSector;
+  for (; at < staff_end_; ++at) sector_[at] = kStaffSector;
+  // Organisations that join later (stakeholders_join events), in event order, at the end.
+  for (const Event& e : events_)
+    if (e.type == Event::Type::stakeholders_join)
+      for (int i = 0; i < e.count; ++i) sector_[at++] = e.sector;
 
+  present_.assign(n, 1);
+  for (std::size_t i = staff_end_; i < n; ++i) present_[i] = 0;
   engagement_.assign(n, 0.0);
   urgency_.assign(n, 0.0);
+  base_urgency_.assign(n, 0.0);
   influence_.assign(n, 1.0);
   fatigue_.assign(n, 0.0);
+  ownership_.assign(n, 0.0);
   capacity_.assign(n, 0.0);
   active_.assign(n, 0);
   champion_.assign(n, 0);
-  concern_.assign(n * static_cast<std::size_t>(K_), 0.0);
-  const auto K = static_cast<std::size_t>(K_);
+  lived_.assign(n, 0);
+  steering_.assign(n, 0);
+  pillar_.assign(n, 0);
+  cluster_.assign(n, 0);
+  invited_at_.assign(n, -1000000);
+  concern_.assign(n * K, 0.0);
 
-  for (std::size_t i = 0; i < staff_begin_; ++i) {
+  const auto clusters = static_cast<std::uint32_t>(std::max(1, p.clusters));
+  for (std::size_t i = 0; i < n; ++i) {
+    if (is_staff(i)) continue;
     Rng r(seed, kBuildTick, static_cast<std::uint32_t>(i), purpose::build_population);
-    const bool is_citizen = sector_[i] == Sector::citizen;
-    urgency_[i] = clamp01((is_citizen ? p.urgency_citizen : p.urgency_professional) + r.normal(0.0, 0.1));
-    engagement_[i] = is_citizen ? r.uniform(0.0, 0.4) : r.uniform(0.1, 0.6);
-    capacity_[i] = is_citizen ? kCitizenCapacity : 1.0;
+    const bool citizen = sector_[i] == Sector::citizen;
+    base_urgency_[i] = clamp01((citizen ? p.urgency_citizen : p.urgency_professional) + r.normal(0.0, 0.1));
+    urgency_[i] = base_urgency_[i];
+    // Willingness starts in proportion to perceived urgency (precondition 1, 000:L150).
+    engagement_[i] = base_urgency_[i] * r.uniform(0.3, 1.0);
+    capacity_[i] = citizen ? kCitizenCapacity : 1.0;
     // Each agent starts with its own agenda (004:L191): random concerns, normalised.
     double total = 0.0;
     for (std::size_t k = 0; k < K; ++k) total += (concern_[i * K + k] = -std::log(1.0 - r.uniform()));
-    for (std::size_t k = 0; k < K; ++k) concern_[i * K + k] /= total;
+    std::size_t top = 0;
+    for (std::size_t k = 0; k < K; ++k) {
+      concern_[i * K + k] /= total;
+      if (concern_[i * K + k] > concern_[i * K + top]) top = k;
+    }
+    pillar_[i] = static_cast<std::uint8_t>(top);  // working group: the pillar it cares most about
+    // Lived experience of the problem (000:L307): citizens and civil society organisations.
+    if (citizen || sector_[i] == Sector::civil_society) lived_[i] = r.bernoulli(p.lived_experience_share) ? 1 : 0;
+    cluster_[i] = static_cast<std::uint16_t>(r.below(clusters));
   }
-  // Champions: distinct organisations chosen by a partial Fisher-Yates shuffle.
+  // Champions and true needs, from one stream.
   {
     Rng r(seed, kBuildTick, static_cast<std::uint32_t>(n), purpose::build_population);
-    std::vector<std::uint32_t> orgs(n_org_);
+    std::vector<std::uint32_t> orgs(n_org);
     std::iota(orgs.begin(), orgs.end(), 0u);
-    const auto c = std::min<std::size_t>(static_cast<std::size_t>(p.champions), n_org_);
+    const auto c = std::min<std::size_t>(static_cast<std::size_t>(p.champions), n_org);
     for (std::size_t j = 0; j < c; ++j) {
-      const std::size_t pick = j + r.below(static_cast<std::uint32_t>(n_org_ - j));
+      const std::size_t pick = j + r.below(static_cast<std::uint32_t>(n_org - j));
       std::swap(orgs[j], orgs[pick]);
       const std::uint32_t a = orgs[j];
       champion_[a] = 1;
@@ -93,18 +166,20 @@ void Model::build_population(std::uint64_t seed) {
       urgency_[a] = 1.0;
       engagement_[a] = 0.9;
     }
-    // True needs per pillar: a random point of the simplex.
     need_.assign(K, 0.0);
     double total = 0.0;
     for (std::size_t k = 0; k < K; ++k) total += (need_[k] = -std::log(1.0 - r.uniform()));
     for (double& x : need_) x /= total;
   }
-  for (std::size_t i = 0; i < staff_begin_; ++i) active_[i] = engagement_[i] >= p.join_threshold ? 1 : 0;
+  // Steering group: champions, government units and funders (000:L246, CEO-level leaders).
+  for (std::size_t i = 0; i < n_org; ++i)
+    steering_[i] = (champion_[i] || sector_[i] == Sector::government || sector_[i] == Sector::funder) ? 1 : 0;
+  for (std::size_t i = 0; i < n; ++i)
+    if (!is_staff(i) && present_[i]) active_[i] = engagement_[i] >= p.join_threshold ? 1 : 0;
 
   engagement_next_ = engagement_;
   active_next_ = active_;
   fatigue_next_ = fatigue_;
-  concern_next_ = concern_;
 
   filled_.assign(slots, 0);
   tenure_.assign(slots, 0);
@@ -114,17 +189,17 @@ void Model::build_population(std::uint64_t seed) {
   progress_.assign(K, 0.0);
   pipeline_.assign(K, 0.0);
   effort_.assign(K, 0.0);
-  effort_partial_.assign(exec_.chunk_count(n) * K, 0.0);
-  outcome_history_.assign(kVisibleWindow, 0.0);
+  partial_.assign(exec_.chunk_count(n) * (kSectors * K + 2), 0.0);
 }
 
 void Model::build_network(std::uint64_t seed) {
   const Params& p = params_;
   net_ = Network(sector_.size());
   const auto T = static_cast<float>(p.trust_initial);
-  // Citizens: Watts-Strogatz small world over a ring (neighbourhoods, villages).
   const auto nc = static_cast<std::uint32_t>(p.n_citizens);
-  const auto c0 = static_cast<std::uint32_t>(n_org_);
+  const std::uint32_t no = static_cast<std::uint32_t>(staff_begin_) - nc;  // organisations present at start
+  const std::uint32_t c0 = no;
+  // Citizens: Watts-Strogatz small world over a ring (neighbourhoods, villages).
   const auto half = static_cast<std::uint32_t>(std::lround(p.citizen_degree / 2.0));
   for (std::uint32_t i = 0; i < nc && half > 0; ++i) {
     Rng r(seed, kBuildTick, c0 + i, purpose::build_network);
@@ -142,12 +217,9 @@ void Model::build_network(std::uint64_t seed) {
       net_.add_tie(c0 + i, c0 + b, T, 0);
     }
     // A link to a local organisation (school, club, housing: 000:L1061).
-    if (n_org_ > 0 && r.bernoulli(p.citizen_org_link)) {
-      net_.add_tie(c0 + i, r.below(static_cast<std::uint32_t>(n_org_)), T, 0);
-    }
+    if (no > 0 && r.bernoulli(p.citizen_org_link)) net_.add_tie(c0 + i, r.below(no), T, 0);
   }
   // Organisations: a few random ties each (sparse, 004:L191).
-  const auto no = static_cast<std::uint32_t>(n_org_);
   if (no > 1) {
     for (std::uint32_t a = 0; a < no; ++a) {
       Rng r(seed, kBuildTick, a, purpose::build_network);
@@ -159,14 +231,28 @@ void Model::build_network(std::uint64_t seed) {
       }
     }
   }
-  // Backbone staff start in post, fully ramped up, each with personal ties to partners.
-  for (std::size_t s = 0; s < filled_.size(); ++s) {
-    hire(s, kBuildTick);
-    tenure_[s] = p.ramp_up_weeks;
+  // Champions expand the network (000:L156): extra ties to other organisations.
+  for (std::uint32_t a = 0; a < no; ++a) {
+    if (!champion_[a] || no < 2) continue;
+    Rng r(seed, kBuildTick, a, purpose::build_network, 1u << 16);  // a block range of its own
+    const auto m = static_cast<int>(std::floor(p.champion_ties + r.uniform()));
+    for (int j = 0; j < m; ++j) {
+      std::uint32_t b = r.below(no - 1);
+      if (b >= a) ++b;
+      net_.add_tie(a, b, T, 0);
+    }
+  }
+  // A backbone present from the start has its staff in post, ramped up.
+  if (backbone_active_) {
+    for (std::size_t s = 0; s < filled_.size(); ++s) {
+      hire(s, kBuildTick);
+      tenure_[s] = p.ramp_up_weeks;
+    }
   }
   net_.refresh();
 }
 
+// --- staff
 void Model::hire(std::size_t slot, std::uint32_t stream_tick) {
   const auto a = static_cast<AgentId>(staff_begin_ + slot);
   filled_[slot] = 1;
@@ -174,28 +260,68 @@ void Model::hire(std::size_t slot, std::uint32_t stream_tick) {
   vacancy_left_[slot] = 0;
   engagement_[a] = engagement_next_[a] = 1.0;
   active_[a] = active_next_[a] = 1;
-  if (n_org_ == 0) return;
+  const auto no = static_cast<std::uint32_t>(staff_begin_ - static_cast<std::size_t>(params_.n_citizens));
+  if (no == 0) return;
   Rng r(seed_, stream_tick, a, purpose::hiring);
-  const auto ties = static_cast<int>(std::floor(params_.staff_ties + r.uniform()));
+  const double want = params_.staff_ties * (slot == 0 ? params_.lead_weight : 1.0);
+  const auto ties = static_cast<int>(std::floor(want + r.uniform()));
   for (int j = 0; j < ties; ++j)
-    net_.add_tie(a, r.below(static_cast<std::uint32_t>(n_org_)), static_cast<float>(params_.trust_initial),
-                 tick_);
+    net_.add_tie(a, r.below(no), static_cast<float>(params_.trust_initial), tick_);
 }
 
-void Model::staff_leave(std::size_t slot) {
+void Model::staff_leave(std::size_t slot, bool successor, int overlap_weeks, int vacancy_weeks) {
   const auto a = static_cast<AgentId>(staff_begin_ + slot);
+  // Personal ties leave with the person (000:L668); a successor with a handover keeps some.
+  handover_.clear();
+  if (successor) {
+    net_.refresh();
+    const NetworkView& v = net_.view();
+    const auto nb = v.neighbours(a);
+    const auto ts = v.ties_of(a);
+    for (std::size_t j = 0; j < nb.size(); ++j) handover_.emplace_back(nb[j], v.trust[ts[j]]);
+  }
+  net_.isolate(a);
   filled_[slot] = 0;
   tenure_[slot] = 0;
-  vacancy_left_[slot] = params_.vacancy_weeks;
   engagement_[a] = engagement_next_[a] = 0.0;
   active_[a] = active_next_[a] = 0;
-  net_.isolate(a);  // personal ties leave with the person (000:L668)
+  if (!successor) {
+    vacancy_left_[slot] = vacancy_weeks < 0 ? params_.vacancy_weeks : vacancy_weeks;
+    return;
+  }
+  filled_[slot] = 1;
+  engagement_[a] = engagement_next_[a] = 1.0;
+  active_[a] = active_next_[a] = 1;
+  tenure_[slot] = overlap_weeks;  // the handover counts towards ramp-up
+  const double keep = overlap_weeks / (overlap_weeks + kHandoverHalf);
+  Rng r(seed_, static_cast<std::uint32_t>(tick_), a, purpose::succession);
+  for (const auto& [b, trust] : handover_)
+    if (r.bernoulli(keep)) net_.add_tie(a, b, static_cast<float>(kInheritTrust) * trust, tick_);
 }
 
 double Model::staff_capacity(std::size_t slot) const noexcept {
   if (!filled_[slot]) return 0.0;
-  if (params_.ramp_up_weeks <= 0) return 1.0;
-  return std::min(1.0, static_cast<double>(tenure_[slot]) / params_.ramp_up_weeks);
+  const double ramp = params_.ramp_up_weeks <= 0 ? 1.0 : std::min(1.0, static_cast<double>(tenure_[slot]) / params_.ramp_up_weeks);
+  return ramp * (slot == 0 ? params_.lead_weight : 1.0);
+}
+
+double Model::backbone_capacity() const noexcept {
+  if (!backbone_active_) return 0.0;
+  double c = 0.0;
+  for (std::size_t s = 0; s < filled_.size(); ++s) c += staff_capacity(s);
+  return c * (0.5 + 0.5 * params_.role_clarity);  // unclear roles waste capacity (000:L912)
+}
+
+// Capacity the backbone spends on one of its six functions (000:L250).
+double Model::function_capacity(double share) const noexcept {
+  const Params& p = params_;
+  const double total = p.f_vision + p.f_activities + p.f_measurement + p.f_public_will + p.f_policy + p.f_funding;
+  return total > 0.0 ? backbone_capacity() * share / total : 0.0;
+}
+
+double Model::cadence_probability(int cadence_weeks, float trust) const noexcept {
+  const double c = cadence_weeks * (1.0 + params_.cadence_relax * trust);  // 000:L867
+  return c <= 1.0 ? 1.0 : 1.0 / c;
 }
 
 void Model::step() {
@@ -206,33 +332,149 @@ void Model::step() {
   phase_agenda();
   phase_activities();
   phase_problem();
+  phase_measurement();
   phase_engagement();
   phase_backbone();
+  phase_funding();
 }
 
 // --- 1. events
 void Model::phase_events() {
-  for (const Event& e : events_) {
-    if (e.week != tick_) continue;
-    switch (e.type) {
-      case Event::Type::staff_turnover:
-        for (std::size_t s = 0; s < filled_.size(); ++s) {
-          Rng r(seed_, static_cast<std::uint32_t>(tick_), static_cast<AgentId>(staff_begin_ + s), purpose::event);
-          if (filled_[s] && r.bernoulli(e.fraction)) staff_leave(s);
-        }
-        break;
-    }
+  const auto t = static_cast<std::uint32_t>(tick_);
+  for (std::size_t j = 0; j < events_.size(); ++j) {
+    const Event& e = events_[j];
+    bool fire = e.week == tick_;
+    if (e.week == 0 && e.rate_per_year > 0.0)
+      fire = Rng(seed_, t, static_cast<std::uint32_t>(j), purpose::hazard)
+                 .bernoulli(1.0 - std::exp(-e.rate_per_year / kWeeksPerYear));
+    if (fire) apply_event(e);
+  }
+  // Scheduled elections (004:L694: about every four years).
+  if (params_.election_years > 0.0) {
+    const double period = params_.election_years * kWeeksPerYear;
+    const auto k = static_cast<long>(std::floor(tick_ / period));
+    if (k >= 1 && static_cast<long>(std::floor((tick_ - 1) / period)) < k) election();
   }
   net_.refresh();
+}
+
+void Model::election() {
+  // Government agents' concerns and support reset; their champions are replaced (004:L694).
+  const auto K = static_cast<std::size_t>(K_);
+  const auto t = static_cast<std::uint32_t>(tick_);
+  std::vector<std::uint32_t>& gov = invite_scratch_;
+  gov.clear();
+  for (std::size_t i = 0; i < agents(); ++i) {
+    if (sector_[i] != Sector::government || !present_[i]) continue;
+    gov.push_back(static_cast<std::uint32_t>(i));
+    Rng r(seed_, t, static_cast<std::uint32_t>(i), purpose::event);
+    double total = 0.0;
+    for (std::size_t k = 0; k < K; ++k) total += (concern_[i * K + k] = -std::log(1.0 - r.uniform()));
+    for (std::size_t k = 0; k < K; ++k) concern_[i * K + k] /= total;
+    engagement_[i] = r.uniform(0.1, 0.6);
+    active_[i] = engagement_[i] >= params_.join_threshold;
+    ownership_[i] = 0.0;
+  }
+  std::size_t lost = 0;
+  for (std::uint32_t i : gov)
+    if (champion_[i]) {
+      champion_[i] = 0;
+      influence_[i] = 1.0;
+      urgency_[i] = base_urgency_[i];
+      ++lost;
+    }
+  Rng r(seed_, t, static_cast<std::uint32_t>(agents()), purpose::event);
+  for (std::size_t j = 0; j < lost && j < gov.size(); ++j) {
+    const std::size_t pick = j + r.below(static_cast<std::uint32_t>(gov.size() - j));
+    std::swap(gov[j], gov[pick]);
+    const std::uint32_t a = gov[j];
+    champion_[a] = 1;
+    influence_[a] = params_.champion_influence;
+    urgency_[a] = 1.0;
+  }
+}
+
+void Model::apply_event(const Event& e) {
+  const auto t = static_cast<std::uint32_t>(tick_);
+  switch (e.type) {
+    case Event::Type::staff_turnover:
+      if (!backbone_active_) break;
+      for (std::size_t s = 0; s < filled_.size(); ++s) {
+        if (!filled_[s]) continue;
+        const bool leaves = e.lead_only ? s == 0
+                                        : Rng(seed_, t, static_cast<AgentId>(staff_begin_ + s), purpose::event)
+                                              .bernoulli(e.fraction);
+        if (leaves) staff_leave(s, e.successor, e.overlap_weeks, e.vacancy_weeks);
+      }
+      break;
+    case Event::Type::champion_departure:
+      for (std::size_t i = 0; i < agents(); ++i)
+        if (champion_[i]) {
+          champion_[i] = 0;
+          influence_[i] = 1.0;
+          urgency_[i] = base_urgency_[i];
+          engagement_[i] = std::max(0.0, engagement_[i] - 0.3);
+          break;  // the first (lowest id) champion leaves
+        }
+      break;
+    case Event::Type::citizen_engagement_decline:
+      propensity_decline_ = e.rate;
+      decline_from_ = tick_;
+      break;
+    case Event::Type::funding_cut: cut_factor_ *= 1.0 - e.fraction; break;
+    case Event::Type::grant_end: grant_level_ = params_.anchoring; break;
+    case Event::Type::election: election(); break;
+    case Event::Type::crisis:
+      for (std::size_t i = 0; i < agents(); ++i)
+        if (!is_staff(i)) urgency_[i] = clamp01(urgency_[i] + e.size);
+      break;
+    case Event::Type::external_driver: driver_on_ = e.on; break;
+    case Event::Type::backbone_created:
+      if (!backbone_active_ && !filled_.empty()) {
+        backbone_active_ = true;
+        for (std::size_t s = 0; s < filled_.size(); ++s) hire(s, t);
+      }
+      break;
+    case Event::Type::measurement_launch:
+      measurement_active_ = true;
+      learning_on_ = e.on;
+      break;
+    case Event::Type::forums_stopped: forums_ = false; break;
+    case Event::Type::meeting_cadence:
+      switch (e.body) {
+        case Event::Body::working_groups: cadence_wg_ = e.weeks; break;
+        case Event::Body::steering: cadence_steering_ = e.weeks; break;
+        case Event::Body::plenary: cadence_plenary_ = e.weeks; break;
+        case Event::Body::forums: cadence_forum_ = e.weeks; break;
+      }
+      break;
+    case Event::Type::stakeholders_join: {
+      int joined = 0;
+      const auto no = static_cast<std::uint32_t>(staff_begin_ - static_cast<std::size_t>(params_.n_citizens));
+      for (std::size_t i = staff_end_; i < agents() && joined < e.count; ++i) {
+        if (present_[i] || sector_[i] != e.sector) continue;
+        present_[i] = 1;
+        ++joined;
+        Rng r(seed_, t, static_cast<std::uint32_t>(i), purpose::event);
+        engagement_[i] = engagement_next_[i] = r.uniform(0.3, 0.6);
+        const auto m = static_cast<int>(std::floor(params_.org_degree / 2.0 + r.uniform()));
+        for (int j = 0; j < m && no > 0; ++j)
+          net_.add_tie(static_cast<AgentId>(i), r.below(no), static_cast<float>(params_.trust_initial), tick_);
+      }
+      break;
+    }
+    case Event::Type::ceiling_lifted: ceiling_active_ = false; break;
+  }
 }
 
 // --- 2. contact: each tie is updated by its lower endpoint, with a draw keyed by the pair.
 void Model::phase_contact() {
   NetworkView& v = net_.mutable_view();
-  const double cadence = 1.0 / params_.meeting_cadence_weeks;
   const float gain = static_cast<float>(params_.trust_gain);
   const float keep = static_cast<float>(1.0 - params_.trust_decay);
   const auto t = static_cast<std::uint32_t>(tick_);
+  const bool bb = backbone_active_;
+  const double staff_contact = 0.5 + 0.5 * params_.style;  // hub-and-spoke staff keep every tie warm
   exec_.for_chunks(agents(), [&](std::size_t, std::size_t b0, std::size_t b1) {
     for (auto a = static_cast<AgentId>(b0); a < b1; ++a) {
       const auto nb = v.neighbours(a);
@@ -240,15 +482,31 @@ void Model::phase_contact() {
       for (std::size_t j = 0; j < nb.size(); ++j) {
         const AgentId b = nb[j];
         if (b < a) continue;
+        const TieId e = ts[j];
+        const float tr = v.trust[e];
         const bool ca = sector_[a] == Sector::citizen, cb = sector_[b] == Sector::citizen;
-        double p;
-        if (ca && cb) p = kCitizenContact;
-        else if (ca || cb) p = (active_[a] || active_[b]) ? kMixedContact : 0.0;
-        else p = (active_[a] && active_[b]) ? cadence : 0.0;
+        const bool sa = is_staff(a), sb = is_staff(b);
+        double p = 0.0;
+        if (ca && cb) {
+          p = kCitizenContact;
+        } else if (ca || cb) {
+          const bool act = active_[a] || active_[b];
+          p = act ? kMixedContact : 0.0;
+          if (forums_ && bb) p = std::max(p, params_.inclusiveness * cadence_probability(cadence_forum_, tr));
+        } else if (sa || sb) {
+          if (active_[a] && active_[b]) p = staff_contact * cadence_probability(cadence_wg_, tr);
+        } else if (active_[a] && active_[b]) {
+          // Bodies both belong to; without a backbone only occasional plenary-like contact (004:L191).
+          double miss = 1.0 - cadence_probability(cadence_plenary_, tr);
+          if (bb) {
+            if (pillar_[a] == pillar_[b]) miss *= 1.0 - cadence_probability(cadence_wg_, tr);
+            if (steering_[a] && steering_[b]) miss *= 1.0 - cadence_probability(cadence_steering_, tr);
+          }
+          p = 1.0 - miss;
+        }
         bool met = false;
         if (p >= 1.0) met = true;
         else if (p > 0.0) met = Rng(seed_, t, a, purpose::contact, b).uniform() < p;
-        const TieId e = ts[j];
         if (met) {
           v.trust[e] += gain * (1.0f - v.trust[e]);
           v.last_contact[e] = tick_;
@@ -267,6 +525,7 @@ void Model::phase_ties() {
   const std::size_t n = agents();
   tie_intents_.prepare(exec_.chunk_count(n));
   const auto t = static_cast<std::uint32_t>(tick_);
+  const double broker = params_.brokerage_rate * (1.0 - params_.style);  // convene, then step back (000:L855)
   exec_.for_chunks(n, [&](std::size_t chunk, std::size_t b0, std::size_t b1) {
     for (auto a = static_cast<AgentId>(b0); a < b1; ++a) {
       const auto nb = v.neighbours(a);
@@ -274,13 +533,12 @@ void Model::phase_ties() {
       for (std::size_t j = 0; j < nb.size(); ++j)
         if (nb[j] > a && v.trust[ts[j]] < dissolve)
           tie_intents_.push(chunk, TieIntent{TieIntent::Kind::remove, a, nb[j], 0.0f});
-      // Brokerage (000:L641): a staff member introduces two of its partner organisations.
       if (is_staff(a) && filled_[a - staff_begin_] && nb.size() >= 2) {
         Rng r(seed_, t, a, purpose::brokerage);
-        if (r.bernoulli(params_.brokerage_rate * staff_capacity(a - staff_begin_))) {
+        if (r.bernoulli(broker * staff_capacity(a - staff_begin_))) {
           const AgentId x = nb[r.below(static_cast<std::uint32_t>(nb.size()))];
           const AgentId y = nb[r.below(static_cast<std::uint32_t>(nb.size()))];
-          if (x != y && x < n_org_ && y < n_org_ && active_[x] && active_[y] && !net_.has_tie(x, y))
+          if (x != y && is_org(x) && is_org(y) && active_[x] && active_[y] && !net_.has_tie(x, y))
             tie_intents_.push(chunk, TieIntent{TieIntent::Kind::add, std::min(x, y), std::max(x, y),
                                                static_cast<float>(params_.trust_initial)});
         }
@@ -293,148 +551,290 @@ void Model::phase_ties() {
   }
 }
 
-// --- 4. agenda
+// --- 4. agenda (serial: organisations are few)
 void Model::phase_agenda() {
   const auto K = static_cast<std::size_t>(K_);
-  if (!params_.backbone) {
-    alignment_ = 0.0;  // no common agenda process
+  const Params& p = params_;
+  if (!backbone_active_) {
+    alignment_ = 0.0;
+    for (std::size_t i = 0; i < agents(); ++i) ownership_[i] *= 1.0 - p.ownership_rate;
     return;
   }
-  // Common agenda: influence-weighted mean concern of active organisations (serial: few).
-  std::vector<double>& ag = agenda_;
-  double wsum = 0.0;
   std::array<double, kMaxPillars> voice{};
-  for (std::size_t i = 0; i < n_org_; ++i) {
-    if (!active_[i]) continue;
+  double wsum = 0.0, lived_active = 0.0, all_active = 0.0;
+  for (std::size_t i = 0; i < agents(); ++i) {
+    if (!active_[i] || is_staff(i)) continue;
+    all_active += 1.0;
+    lived_active += lived_[i];
+    if (!is_org(i)) continue;
     wsum += influence_[i];
     for (std::size_t k = 0; k < K; ++k) voice[k] += influence_[i] * concern_[i * K + k];
   }
-  if (wsum > 0.0)
-    for (std::size_t k = 0; k < K; ++k) ag[k] = voice[k] / wsum;
-  // Vision work (guide vision and strategy) pulls active organisations' concerns toward it.
-  double cap = 0.0;
-  for (std::size_t s = 0; s < filled_.size(); ++s) cap += staff_capacity(s);
-  const double pull = params_.vision_rate * cap / (cap + kOutreachHalf);
+  if (wsum > 0.0) {
+    // Lived experience (heard through forums, 000:L307, L1111) and learning from measurement
+    // (000:L835) pull the agenda towards the true needs.
+    const double lived = all_active > 0.0 ? lived_active / all_active : 0.0;
+    const double lambda = p.lived_experience_weight * lived * (forums_ ? 1.0 : 0.3);
+    const double mu = measurement_active_ ? 0.5 * learning_ * coverage_ : 0.0;
+    const double w = std::min(1.0, lambda + mu);
+    for (std::size_t k = 0; k < K; ++k) agenda_[k] = (1.0 - w) * voice[k] / wsum + w * need_[k];
+  }
+  const double pull = p.vision_rate * saturate(function_capacity(p.f_vision), 1.0);
   double dist = 0.0;
   int counted = 0;
-  for (std::size_t i = 0; i < n_org_; ++i) {
-    if (!active_[i]) continue;
+  for (std::size_t i = 0; i < agents(); ++i) {
+    if (!is_org(i) || !present_[i]) continue;
+    if (!active_[i]) {
+      ownership_[i] *= 1.0 - p.ownership_rate;
+      continue;
+    }
     double d = 0.0;
     for (std::size_t k = 0; k < K; ++k) {
       double& c = concern_[i * K + k];
-      c += pull * (ag[k] - c);
-      d += std::fabs(c - ag[k]);
+      c += pull * (agenda_[k] - c);
+      d += std::fabs(c - agenda_[k]);
     }
+    const double closeness = 1.0 - 0.5 * d;
+    // Ownership: the agent's input shapes the agenda, unless the backbone dominates (000:L254, L800).
+    const double target = closeness * (1.0 - p.dominance) * (1.0 - 0.5 * p.style);
+    ownership_[i] += p.ownership_rate * (target - ownership_[i]);
     dist += 0.5 * d;
     ++counted;
   }
   alignment_ = counted > 0 ? 1.0 - dist / counted : 0.0;
 }
 
-// --- 5. activities: effort per pillar, reduced per chunk in chunk order.
+// --- 5. activities: effort per sector and pillar, reduced per chunk in chunk order.
 void Model::phase_activities() {
   const auto K = static_cast<std::size_t>(K_);
+  const Params& p = params_;
   const NetworkView& v = net_.view();
-  const double blend = params_.backbone ? 0.5 : 0.0;
-  const std::size_t n = staff_begin_;
+  const double beta = backbone_active_ ? 0.5 : 0.0;
+  const double gamma = measurement_active_ ? 0.5 * learning_ * coverage_ : 0.0;
+  const double visibility = 0.5 + 0.5 * (measurement_active_ ? coverage_ : 0.0);
+  const std::size_t n = agents();
+  const std::size_t stride = kSectors * K + 2;
   const std::size_t chunks = exec_.chunk_count(n);
-  std::fill(effort_partial_.begin(), effort_partial_.begin() + static_cast<std::ptrdiff_t>(chunks * K), 0.0);
+  std::fill(partial_.begin(), partial_.begin() + static_cast<std::ptrdiff_t>(chunks * stride), 0.0);
   exec_.for_chunks(n, [&](std::size_t chunk, std::size_t b0, std::size_t b1) {
-    double* out = effort_partial_.data() + chunk * K;
+    double* out = partial_.data() + chunk * stride;
     for (std::size_t i = b0; i < b1; ++i) {
-      if (!active_[i]) continue;
-      // Coordination: trust-weighted share of this agent's ties to active agents.
+      if (!active_[i] || is_staff(i)) continue;
       const auto nb = v.neighbours(static_cast<AgentId>(i));
       const auto ts = v.ties_of(static_cast<AgentId>(i));
       double coord = 0.0;
       for (std::size_t j = 0; j < nb.size(); ++j)
         if (active_[nb[j]]) coord += v.trust[ts[j]];
       coord /= std::max<double>(1.0, static_cast<double>(nb.size()));
-      const double e = capacity_[i] * engagement_[i] * (1.0 + params_.coordination_gain * coord);
-      for (std::size_t k = 0; k < K; ++k) out[k] += e * ((1.0 - blend) * concern_[i * K + k] + blend * agenda_[k]);
+      const double x = capacity_[i] * engagement_[i] * (1.0 + p.coordination_gain * coord * visibility);
+      double* row = out + sector_[i] * K;
+      for (std::size_t k = 0; k < K; ++k) {
+        const double w = (1.0 - beta) * concern_[i * K + k] + beta * agenda_[k];
+        row[k] += x * ((1.0 - gamma) * w + gamma * need_[k]);
+      }
     }
   });
-  std::fill(effort_.begin(), effort_.end(), 0.0);
-  for (std::size_t c = 0; c < chunks; ++c)
-    for (std::size_t k = 0; k < K; ++k) effort_[k] += effort_partial_[c * K + k];
+  // Mutually reinforcing activities (000:L229): effort from several sectors in one pillar
+  // reinforces itself in proportion to the backbone's support for aligned activities.
+  const double support = backbone_active_ ? saturate(function_capacity(p.f_activities), 0.5) : 0.0;
+  const double realised = p.complementarity * (0.2 + 0.8 * support);
+  for (std::size_t k = 0; k < K; ++k) {
+    std::array<double, kSectors> by_sector{};
+    for (std::size_t c = 0; c < chunks; ++c)
+      for (int s = 0; s < kSectors; ++s) by_sector[s] += partial_[c * stride + s * K + k];
+    double total = 0.0, herfindahl = 0.0;
+    for (double x : by_sector) total += x;
+    if (total > 0.0)
+      for (double x : by_sector) herfindahl += (x / total) * (x / total);
+    const double diversity = total > 0.0 ? 1.0 - herfindahl : 0.0;
+    effort_[k] = total * (1.0 + realised * diversity);
+  }
 }
 
 // --- 6. problem
 void Model::phase_problem() {
   const auto K = static_cast<std::size_t>(K_);
-  const double lag_weeks = params_.delay_months * kWeeksPerYear / 12.0;
+  const Params& p = params_;
+  const double lag_weeks = p.delay_months * kWeeksPerYear / 12.0;
   const double follow = lag_weeks <= 1.0 ? 1.0 : 1.0 / lag_weeks;
+  // A higher level of government holds the levers of the first ceiling_pillars pillars
+  // (000:L701; 004:L691-L698); policy advocacy raises the ceiling a little.
+  const double cap = p.ceiling + (1.0 - p.ceiling) * 0.3 * saturate(function_capacity(p.f_policy), 1.0);
   for (std::size_t k = 0; k < K; ++k) {
     pipeline_[k] += follow * (effort_[k] - pipeline_[k]);
-    const double sat = pipeline_[k] / (pipeline_[k] + params_.half_saturation);
+    const double sat = saturate(pipeline_[k], p.half_saturation);
     const double weight = need_[k] * static_cast<double>(K);  // mean 1 over pillars
-    progress_[k] += params_.effort_effect * weight * sat * (1.0 - progress_[k]) - params_.drift * progress_[k];
-    progress_[k] = clamp01(progress_[k]);
+    const double limit = (ceiling_active_ && static_cast<int>(k) < p.ceiling_pillars) ? cap : 1.0;
+    const double room = std::max(0.0, limit - progress_[k]);
+    progress_[k] = clamp01(progress_[k] + p.effort_effect * weight * sat * room - p.drift * progress_[k]);
   }
-  const double now = outcome();
-  const double before = outcome_history_[static_cast<std::size_t>(tick_) % kVisibleWindow];
-  outcome_history_[static_cast<std::size_t>(tick_) % kVisibleWindow] = now;
-  const double per_year = (now - before) * kWeeksPerYear / kVisibleWindow;
-  visible_progress_ = clamp01(per_year / kVisibleScale);
-  if (!std::isfinite(now)) throw ModelError("outcome became non-finite at week " + std::to_string(tick_));
+  if (!std::isfinite(outcome())) throw ModelError("outcome became non-finite at week " + std::to_string(tick_));
 }
 
-// --- 7. engagement: each agent writes its own next state; then buffers swap.
+// --- 7. measurement and learning
+void Model::phase_measurement() {
+  const Params& p = params_;
+  const double invest = backbone_active_ && measurement_active_ ? saturate(function_capacity(p.f_measurement), 0.5) : 0.0;
+  if (invest > 0.0) {
+    coverage_ += p.measurement_growth * invest * (p.coverage_target - coverage_);
+    learning_ += p.measurement_growth * invest * ((learning_on_ ? p.learning_target : 0.0) - learning_);
+  } else {
+    coverage_ -= p.measurement_decay * coverage_;
+    learning_ -= p.measurement_decay * learning_;
+  }
+  // Reports at the cadence: observed outcome = true outcome + noise shrinking with coverage.
+  // Without shared measurement, progress is only perceived informally (coverage 0).
+  if (tick_ % std::max(1, p.report_cadence_weeks) != 0) return;
+  const double cov = measurement_active_ ? coverage_ : 0.0;
+  Rng r(seed_, static_cast<std::uint32_t>(tick_), 0, purpose::measurement);
+  const int cadence = std::max(1, p.report_cadence_weeks);
+  const auto n = static_cast<std::size_t>(tick_ / cadence);  // number of this report, from 1
+  const double observed = outcome() + r.normal(0.0, p.observation_noise * (1.0 - cov));
+  // Growth over the last four reports (a year at quarterly reporting), before this one is stored.
+  const std::size_t back = std::min<std::size_t>(n - 1, reports_.size());
+  const double earlier = back == 0 ? 0.0 : reports_[(n - back) % reports_.size()];
+  reports_[n % reports_.size()] = observed;
+  const double per_year = (observed - earlier) * kWeeksPerYear / (static_cast<double>(std::max<std::size_t>(back, 1)) * cadence);
+  visible_ = clamp01(per_year / kVisibleScale);  // small wins made visible (000:L812; 004:L97)
+}
+
+// --- 8. engagement: each agent writes its own next state; then buffers swap.
 void Model::phase_engagement() {
   const Params& p = params_;
   const NetworkView& v = net_.view();
-  double cap = 0.0;
-  for (std::size_t s = 0; s < filled_.size(); ++s) cap += staff_capacity(s);
-  const double outreach = p.backbone ? cap / (cap + kOutreachHalf) : 0.0;
-  const double wsum = p.w_urgency + p.w_progress + p.w_neighbours + p.w_outreach;
+  const double pw = backbone_active_ ? saturate(function_capacity(p.f_public_will), 1.0) : 0.0;
+  const double out_org = pw;
+  const double out_cit = pw * (forums_ ? 1.0 : 0.4);  // citizen forums (000:L1111)
+  const double wsum = p.w_urgency + p.w_progress + p.w_neighbours + p.w_outreach + p.w_ownership + p.w_champion;
+  const double decline = propensity_decline_ > 0.0
+                             ? std::exp(-propensity_decline_ * (tick_ - decline_from_) / static_cast<double>(kWeeksPerYear))
+                             : 1.0;
+  const double urgency_pull = p.urgency_recovery;
+  const double driver = driver_on_ ? p.external_driver_strength : 0.0;
   const auto t = static_cast<std::uint32_t>(tick_);
-  exec_.for_chunks(staff_begin_, [&](std::size_t, std::size_t b0, std::size_t b1) {
+  const std::size_t n = agents();
+  const auto K = static_cast<std::size_t>(K_);
+  const std::size_t stride = kSectors * K + 2;
+  exec_.for_chunks(n, [&](std::size_t chunk, std::size_t b0, std::size_t b1) {
+    double* joins = partial_.data() + chunk * stride + kSectors * K;
+    joins[0] = joins[1] = 0.0;
     for (std::size_t i = b0; i < b1; ++i) {
+      if (is_staff(i) || !present_[i]) continue;
+      const bool citizen = sector_[i] == Sector::citizen;
       const auto nb = v.neighbours(static_cast<AgentId>(i));
       const auto ts = v.ties_of(static_cast<AgentId>(i));
-      double tw = 0.0, te = 0.0;
+      double tw = 0.0, te = 0.0, exposure = 0.0;
       for (std::size_t j = 0; j < nb.size(); ++j) {
         tw += v.trust[ts[j]];
         te += v.trust[ts[j]] * engagement_[nb[j]];
+        if (champion_[nb[j]] && active_[nb[j]]) exposure = std::max(exposure, static_cast<double>(v.trust[ts[j]]));
       }
-      const double social = tw > 0.0 ? te / tw : 0.0;
-      const double drive = wsum > 0.0 ? (p.w_urgency * urgency_[i] + p.w_progress * visible_progress_ +
-                                         p.w_neighbours * social + p.w_outreach * outreach) / wsum
-                                      : 0.0;
+      double social = tw > 0.0 ? te / tw : 0.0;
+      // Snowball among citizens works through inclusive local coordination (000:L1059, L1157).
+      if (citizen) social *= 0.4 + 0.6 * p.inclusiveness;
+      const double urg = clamp01(urgency_[i] + (citizen ? 0.0 : driver));
+      // Ownership of the agenda concerns organisations; citizens' drive has no such term.
+      const double weights = citizen ? wsum - p.w_ownership : wsum;
+      double drive = weights > 0.0 ? (p.w_urgency * urg + p.w_progress * visible_ + p.w_neighbours * social +
+                                      p.w_outreach * (citizen ? out_cit : out_org) + p.w_champion * exposure +
+                                      (citizen ? 0.0 : p.w_ownership * ownership_[i])) /
+                                         weights
+                                   : 0.0;
+      if (citizen) drive *= p.citizen_propensity * decline;
       const double target = drive - fatigue_[i];
       Rng r(seed_, t, static_cast<std::uint32_t>(i), purpose::engagement);
       double e = engagement_[i] + p.engagement_rate * (target - engagement_[i]) + p.engagement_noise * r.normal();
+      const bool invited = invited_at_[i] == tick_ - 1;  // invited by the backbone last week
+      if (invited) e += p.invite_boost * (1.0 - e);
       if (champion_[i]) e = std::max(e, 0.8);  // champions stay committed while present
       e = clamp01(e);
       engagement_next_[i] = e;
       const bool was = active_[i] != 0;
-      active_next_[i] = was ? (e >= p.leave_threshold) : (e >= p.join_threshold);
-      // Fatigue grows while active without visible progress, recovers otherwise.
+      const bool now = was ? (e >= p.leave_threshold) : (e >= p.join_threshold);
+      active_next_[i] = now;
+      if (!was && now && !citizen) joins[tick_ - invited_at_[i] <= kInvitedWindow ? 0 : 1] += 1.0;
       const double f = fatigue_[i];
-      fatigue_next_[i] = (was && visible_progress_ < 0.2) ? f + p.fatigue_rate * (0.5 - f) : f * (1.0 - p.fatigue_rate);
+      fatigue_next_[i] = (was && visible_ < 0.2) ? f + p.fatigue_rate * (0.5 - f) : f * (1.0 - p.fatigue_rate);
+      // Urgency relaxes back to its base level after shocks.
+      urgency_[i] += urgency_pull * ((champion_[i] ? 1.0 : base_urgency_[i]) - urgency_[i]);
     }
   });
-  // Swap only the population part; staff slots keep their values (set by the backbone phase).
-  std::swap_ranges(engagement_.begin(), engagement_.begin() + static_cast<std::ptrdiff_t>(staff_begin_),
-                   engagement_next_.begin());
-  std::swap_ranges(active_.begin(), active_.begin() + static_cast<std::ptrdiff_t>(staff_begin_), active_next_.begin());
-  std::swap_ranges(fatigue_.begin(), fatigue_.begin() + static_cast<std::ptrdiff_t>(staff_begin_), fatigue_next_.begin());
+  for (std::size_t c = 0; c < exec_.chunk_count(n); ++c) {
+    joined_invited_ += partial_[c * stride + kSectors * K];
+    joined_voluntary_ += partial_[c * stride + kSectors * K + 1];
+  }
+  for (std::size_t i = 0; i < n; ++i) {
+    if (is_staff(i)) continue;
+    engagement_[i] = engagement_next_[i];
+    active_[i] = active_next_[i];
+    fatigue_[i] = fatigue_next_[i];
+  }
 }
 
-// --- 8. backbone operations (few staff: serial, in slot order)
+// --- 9. backbone operations (few staff: serial, in slot order)
 void Model::phase_backbone() {
-  const double hazard = 1.0 - std::exp(-params_.staff_turnover_per_year / kWeeksPerYear);
+  if (!backbone_active_) return;
+  const Params& p = params_;
   const auto t = static_cast<std::uint32_t>(tick_);
+  // Invitations: the backbone approaches inactive organisations, highest influence first
+  // (000:L542), less as momentum builds and joining becomes voluntary (000:L544).
+  const double momentum = p.momentum_share > 0.0 ? std::min(1.0, org_active_share() / p.momentum_share) : 1.0;
+  Rng ri(seed_, t, 0, purpose::invitation);
+  const auto invites = static_cast<std::size_t>(std::floor(p.invite_rate * saturate(function_capacity(p.f_public_will), 1.0) *
+                                                               (1.0 - momentum) * 4.0 + ri.uniform()));
+  if (invites > 0) {
+    std::vector<std::uint32_t>& cand = invite_scratch_;
+    cand.clear();
+    for (std::size_t i = 0; i < agents(); ++i)
+      if (is_org(i) && present_[i] && !active_[i] && tick_ - invited_at_[i] >= kReinviteWeeks)
+        cand.push_back(static_cast<std::uint32_t>(i));
+    const std::size_t k = std::min(invites, cand.size());
+    std::partial_sort(cand.begin(), cand.begin() + static_cast<std::ptrdiff_t>(k), cand.end(),
+                      [&](std::uint32_t a, std::uint32_t b) {
+                        return influence_[a] != influence_[b] ? influence_[a] > influence_[b] : a < b;
+                      });
+    for (std::size_t j = 0; j < k; ++j) invited_at_[cand[j]] = tick_;
+  }
+  // Staff: turnover at a hazard (000:L668), vacancies refilled within the budget.
+  const double hazard = 1.0 - std::exp(-p.staff_turnover_per_year / kWeeksPerYear);
+  const auto positions = static_cast<int>(std::floor(budget() + 1e-9));
+  int in_post = backbone_staff();
   for (std::size_t s = 0; s < filled_.size(); ++s) {
     const auto a = static_cast<AgentId>(staff_begin_ + s);
     if (filled_[s]) {
       ++tenure_[s];
-      if (Rng(seed_, t, a, purpose::staff).bernoulli(hazard)) staff_leave(s);
-    } else if (--vacancy_left_[s] <= 0) {
+      if (Rng(seed_, t, a, purpose::staff).bernoulli(hazard)) {
+        staff_leave(s, p.succession_overlap_weeks > 0, p.succession_overlap_weeks, -1);
+        in_post -= filled_[s] ? 0 : 1;
+      }
+    } else if (--vacancy_left_[s] <= 0 && in_post < positions) {
       hire(s, t);
+      ++in_post;
     }
   }
+  // Over budget: the most recently filled positions (highest slots) are not kept.
+  for (std::size_t s = filled_.size(); s-- > 1 && in_post > positions;)
+    if (filled_[s]) {
+      staff_leave(s, false, 0, 0);
+      vacancy_left_[s] = 0;
+      --in_post;
+    }
   net_.refresh();
+}
+
+// --- 10. funding
+void Model::phase_funding() {
+  const Params& p = params_;
+  // Funders contribute while they see progress; what they see is the observed outcome, so
+  // measurement matters. Fundraising (backbone function 6) steadies them.
+  const double raise = backbone_active_ ? saturate(function_capacity(p.f_funding), 0.5) : 0.0;
+  const double target = clamp01(0.6 + 0.4 * visible_ + 0.3 * raise);
+  funder_support_ += p.funder_response * (target - funder_support_);
+}
+
+double Model::budget() const noexcept {
+  const Params& p = params_;
+  return p.budget_staff_years * cut_factor_ * (p.grant_share * grant_level_ + (1.0 - p.grant_share) * funder_support_);
 }
 
 // --- derived quantities
@@ -443,25 +843,30 @@ double Model::outcome() const noexcept {
   for (std::size_t k = 0; k < need_.size(); ++k) o += need_[k] * progress_[k];
   return o;
 }
-double Model::backbone_capacity() const noexcept {
-  double c = 0.0;
-  for (std::size_t s = 0; s < filled_.size(); ++s) c += staff_capacity(s);
-  return c;
-}
 int Model::backbone_staff() const noexcept {
   return static_cast<int>(std::count(filled_.begin(), filled_.end(), std::uint8_t{1}));
 }
 double Model::agenda_fit() const noexcept {
-  if (!params_.backbone) return 0.0;
+  if (!backbone_active_) return 0.0;
   double d = 0.0;
   for (std::size_t k = 0; k < need_.size(); ++k) d += std::fabs(agenda_[k] - need_[k]);
   return 1.0 - 0.5 * d;
 }
 double Model::org_active_share() const noexcept {
-  if (n_org_ == 0) return 0.0;
-  std::size_t a = 0;
-  for (std::size_t i = 0; i < n_org_; ++i) a += active_[i];
-  return static_cast<double>(a) / static_cast<double>(n_org_);
+  double a = 0.0, n = 0.0;
+  for (std::size_t i = 0; i < agents(); ++i)
+    if (is_org(i) && present_[i]) {
+      a += active_[i];
+      n += 1.0;
+    }
+  return n > 0.0 ? a / n : 0.0;
+}
+// Phase of the initiative (000:L258-L266): 1 initiating action, 2 designing and organising
+// for impact (active mass reached), 3 sustaining action and impact (with learning and alignment).
+int Model::phase() const noexcept {
+  if (org_active_share() < params_.launch_share) return 1;
+  if (measurement_active_ && coverage_ >= 0.5 && learning_ >= 0.3 && alignment_ >= 0.6) return 3;
+  return 2;
 }
 
 std::vector<double> record_months(int horizon_years) {

@@ -1,7 +1,9 @@
-// The collective impact model (foundation version): organisations of five sectors and
-// individual citizens in one collaboration network, an optional backbone organisation with
-// individual staff, engagement with hysteresis, trust on ties, a common agenda, effort
-// turned into progress on a multi-pillar problem. docs/model.md describes it exactly.
+// The collective impact model: organisations of five sectors and individual citizens in one
+// collaboration network, an optional backbone organisation with individual staff, the three
+// preconditions (urgency, champions, resources), the five conditions (common agenda, shared
+// measurement, mutually reinforcing activities, continuous communication, backbone), trust on
+// ties, engagement with hysteresis, recruitment, funding, and a multi-pillar problem.
+// docs/model.md describes it exactly; keep the two in step.
 #pragma once
 
 #include "engine/ensemble.hpp"
@@ -11,14 +13,15 @@
 #include "engine/schedule.hpp"
 #include "engine/model/params.hpp"
 
+#include <array>
 #include <cstdint>
 #include <string>
 #include <vector>
 
 namespace cimsim::model {
 
-// Random stream purposes of the model. Building and dynamics use separate purposes, so a
-// scenario that changes only the dynamics builds the same population as its baseline.
+// Random stream purposes. Building and dynamics use separate purposes, so a scenario that
+// changes only the dynamics builds the same population as its baseline.
 namespace purpose {
 inline constexpr std::uint32_t build_population = 16;
 inline constexpr std::uint32_t build_network = 17;
@@ -28,15 +31,51 @@ inline constexpr std::uint32_t staff = 34;
 inline constexpr std::uint32_t brokerage = 35;
 inline constexpr std::uint32_t hiring = 36;
 inline constexpr std::uint32_t event = 37;
+inline constexpr std::uint32_t measurement = 38;
+inline constexpr std::uint32_t invitation = 39;
+inline constexpr std::uint32_t hazard = 40;
+inline constexpr std::uint32_t succession = 41;
 }  // namespace purpose
 
 struct Event {
-  enum class Type : std::uint8_t { staff_turnover };
+  enum class Type : std::uint8_t {
+    staff_turnover,
+    champion_departure,
+    citizen_engagement_decline,
+    funding_cut,
+    grant_end,
+    election,
+    crisis,
+    external_driver,
+    backbone_created,
+    measurement_launch,
+    forums_stopped,
+    meeting_cadence,
+    stakeholders_join,
+    ceiling_lifted,
+  };
+  enum class Body : std::uint8_t { working_groups, steering, plenary, forums };
   Type type = Type::staff_turnover;
-  int week = 0;           // tick at which it applies (>= 1)
-  double fraction = 0.0;  // staff_turnover: probability that each staff member leaves
-  std::string origin;     // where it was defined ("file:line"), for messages only
+  int week = 0;                // tick at which it applies (>= 1); 0 when driven by a hazard
+  double rate_per_year = 0.0;  // hazard: applies in a week with probability 1 - exp(-rate/52)
+  double fraction = 0.0;       // staff_turnover: each member leaves with this probability;
+                               // funding_cut: share of the budget cut
+  bool lead_only = false;      // staff_turnover: only the lead coordinator leaves
+  bool successor = false;      // staff_turnover: a successor starts at once (with overlap)
+  int overlap_weeks = 0;       // staff_turnover with successor: weeks of handover
+  int vacancy_weeks = -1;      // staff_turnover without successor: -1 = backbone.vacancy_weeks
+  double rate = 0.0;           // citizen_engagement_decline: relative decline per year
+  double size = 0.0;           // crisis: urgency shock
+  bool on = true;              // external_driver: on/off; measurement_launch: learning use
+  Body body = Body::working_groups;  // meeting_cadence
+  int weeks = 0;                     // meeting_cadence: new cadence
+  std::uint8_t sector = 0;           // stakeholders_join
+  int count = 0;                     // stakeholders_join
+  std::string origin;  // where it was defined ("file:line"), for messages only
+  std::string label;   // short text for outputs, e.g. "staff_turnover at week 156"
 };
+
+const char* event_type_name(Event::Type t);
 
 // The frozen input of a run.
 struct Scenario {
@@ -48,11 +87,6 @@ struct Scenario {
 
 inline constexpr int kWeeksPerYear = 52;
 inline constexpr std::uint8_t kStaffSector = kSectors;  // staff of the backbone
-
-class Model;
-struct TickContext {
-  Model& model;
-};
 
 class Model {
  public:
@@ -66,13 +100,15 @@ class Model {
 
   // --- state read by probes (structure of arrays; index = agent id)
   std::size_t agents() const noexcept { return sector_.size(); }
-  std::size_t organisations() const noexcept { return n_org_; }
-  std::size_t citizens_begin() const noexcept { return n_org_; }
   std::size_t staff_begin() const noexcept { return staff_begin_; }
+  std::size_t staff_end() const noexcept { return staff_end_; }
+  bool is_staff(std::size_t a) const noexcept { return a >= staff_begin_ && a < staff_end_; }
+  bool is_org(std::size_t a) const noexcept { return sector_[a] < Sector::citizen; }
   const std::vector<std::uint8_t>& sector() const noexcept { return sector_; }
+  const std::vector<std::uint8_t>& present() const noexcept { return present_; }
   const std::vector<double>& engagement() const noexcept { return engagement_; }
   const std::vector<std::uint8_t>& active() const noexcept { return active_; }
-  const std::vector<std::uint8_t>& staff_filled() const noexcept { return filled_; }
+  const std::vector<double>& ownership() const noexcept { return ownership_; }
   const std::vector<double>& progress() const noexcept { return progress_; }
   const std::vector<double>& need() const noexcept { return need_; }
   const std::vector<double>& agenda() const noexcept { return agenda_; }
@@ -80,15 +116,26 @@ class Model {
   double outcome() const noexcept;
   double backbone_capacity() const noexcept;
   int backbone_staff() const noexcept;
+  bool backbone_active() const noexcept { return backbone_active_; }
   double agenda_alignment() const noexcept { return alignment_; }
   double agenda_fit() const noexcept;
   double org_active_share() const noexcept;
+  double coverage() const noexcept { return coverage_; }
+  double learning() const noexcept { return learning_; }
+  double budget() const noexcept;
+  int phase() const noexcept;
+  double recruited_invited() const noexcept { return joined_invited_; }
+  double recruited_voluntary() const noexcept { return joined_voluntary_; }
+  double visible_progress() const noexcept { return visible_; }
 
  private:
-  void build_population(std::uint64_t seed);
+  void build_population(std::uint64_t seed, std::size_t dormant);
   void build_network(std::uint64_t seed);
   void hire(std::size_t slot, std::uint32_t stream_tick);
-  void staff_leave(std::size_t slot);
+  void staff_leave(std::size_t slot, bool successor, int overlap_weeks, int vacancy_weeks);
+  void apply_event(const Event& e);
+  void election();
+  double function_capacity(double share) const noexcept;
 
   void phase_events();
   void phase_contact();
@@ -96,11 +143,13 @@ class Model {
   void phase_agenda();
   void phase_activities();
   void phase_problem();
+  void phase_measurement();
   void phase_engagement();
   void phase_backbone();
+  void phase_funding();
 
   double staff_capacity(std::size_t slot) const noexcept;
-  bool is_staff(AgentId a) const noexcept { return a >= staff_begin_; }
+  double cadence_probability(int cadence_weeks, float trust) const noexcept;
 
   const Executor& exec_;
   Params params_;
@@ -108,35 +157,56 @@ class Model {
   std::uint64_t seed_;
   int tick_ = 0;
   int K_;
-  std::size_t n_org_ = 0, staff_begin_ = 0;
+  std::size_t staff_begin_ = 0, staff_end_ = 0;
 
   // agents
-  std::vector<std::uint8_t> sector_, active_, active_next_, champion_;
-  std::vector<double> engagement_, engagement_next_, urgency_, influence_, fatigue_, fatigue_next_;
-  std::vector<double> concern_, concern_next_;  // [agent * K + pillar]
-  std::vector<double> capacity_;                // effort per week at full engagement
+  std::vector<std::uint8_t> sector_, present_, active_, active_next_, champion_, lived_, steering_, pillar_;
+  std::vector<std::uint16_t> cluster_;
+  std::vector<double> engagement_, engagement_next_, urgency_, base_urgency_, influence_, fatigue_, fatigue_next_;
+  std::vector<double> ownership_, capacity_;
+  std::vector<double> concern_;  // [agent * K + pillar]
+  std::vector<std::int32_t> invited_at_;
   // backbone staff slots (index = agent id - staff_begin_)
   std::vector<std::uint8_t> filled_;
   std::vector<int> tenure_, vacancy_left_;
+  std::vector<std::pair<AgentId, float>> handover_;  // scratch for succession
+  bool backbone_active_ = false;
   // network
   Network net_;
   Intents<TieIntent> tie_intents_;
-  // agenda and problem
+  // agenda, problem, measurement
   std::vector<double> agenda_, need_, progress_, pipeline_, effort_;
-  std::vector<double> effort_partial_;  // [chunk * K + pillar]
-  std::vector<double> outcome_history_; // ring buffer of weekly outcome, kVisibleWindow long
+  std::vector<double> partial_;  // per chunk: [sector][pillar] effort, then 2 join counters
   double alignment_ = 0.0;
-  double visible_progress_ = 0.0;
+  bool measurement_active_ = false, learning_on_ = true;
+  double coverage_ = 0.0, learning_ = 0.0;
+  std::array<double, 4> reports_{};  // observed outcome of the last four reports (ring)
+  double visible_ = 0.0;
+  bool ceiling_active_ = false;
+  // context
+  double propensity_decline_ = 0.0;  // per year, from decline_from_
+  int decline_from_ = 0;
+  bool forums_ = true;
+  int cadence_wg_, cadence_steering_, cadence_plenary_, cadence_forum_;
+  bool driver_on_ = false;
+  // funding
+  double cut_factor_ = 1.0, grant_level_ = 1.0, funder_support_ = 1.0;
+  // recruitment counters (cumulative)
+  double joined_invited_ = 0.0, joined_voluntary_ = 0.0;
+  std::vector<std::uint32_t> invite_scratch_;
 };
 
-// Everything a model records, for a pillar axis `pillar_width` wide (the largest pillar
-// count of the scenarios written to one file).
-RecordSchema make_schema(int pillar_width);
+// Everything a model records, for a pillar axis `pillar_width` wide and an event axis
+// `event_width` wide (the largest counts of the scenarios written to one file).
+RecordSchema make_schema(int pillar_width, int event_width = 0);
 
 // Runs one scenario to its horizon and returns the recorded series and summaries.
 RunResult run(const Scenario& scenario, const RecordSchema& schema, const RunContext& ctx);
 
 // Months since start recorded for a scenario of the given horizon (0, 1, ..., 12*years).
 std::vector<double> record_months(int horizon_years);
+
+// Scheduled (fixed-time) events of a scenario, whose troughs are summarised.
+std::vector<const Event*> scheduled_events(const Scenario& s);
 
 }  // namespace cimsim::model

@@ -31,11 +31,17 @@ struct Params {
   double citizen_rewire = 0.1;
   double org_degree = 4.0;
   double citizen_org_link = 0.3;
+  int clusters = 8;                  // neighbourhoods / villages
+  double lived_experience_share = 0.3;
   // --- preconditions
   double urgency_professional = 0.6;
   double urgency_citizen = 0.3;
+  double urgency_recovery = 0.02;    // per week back towards the base level
+  bool external_driver = false;
+  double external_driver_strength = 0.2;
   int champions = 2;
   double champion_influence = 5.0;
+  double champion_ties = 12.0;
   // --- engagement
   double join_threshold = 0.5;
   double leave_threshold = 0.35;
@@ -45,13 +51,26 @@ struct Params {
   double w_progress = 0.8;
   double w_neighbours = 0.5;
   double w_outreach = 0.3;
+  double w_ownership = 0.3;
+  double w_champion = 0.4;
   double fatigue_rate = 0.02;
+  double citizen_propensity = 1.0;
+  double invite_rate = 0.5;          // invitations per unit of capacity per week
+  double invite_boost = 0.3;
+  double momentum_share = 0.5;
+  double ownership_rate = 0.02;
   // --- trust and ties
   double trust_initial = 0.3;
   double trust_gain = 0.08;
   double trust_decay = 0.01;
   double tie_dissolve = 0.05;
-  int meeting_cadence_weeks = 2;
+  // --- communication
+  int meeting_cadence_weeks = 2;     // working groups
+  int steering_cadence_weeks = 4;
+  int plenary_cadence_weeks = 13;
+  int forum_cadence_weeks = 4;
+  bool citizen_forums = true;
+  double cadence_relax = 0.0;
   double brokerage_rate = 0.05;
   // --- backbone
   bool backbone = true;
@@ -60,14 +79,46 @@ struct Params {
   int vacancy_weeks = 12;
   int ramp_up_weeks = 26;
   double staff_ties = 6.0;
+  double lead_weight = 2.0;
   double vision_rate = 0.02;
+  double style = 0.3;                // 0 convene and step back ... 1 hub and spoke
+  double dominance = 0.2;
+  double role_clarity = 0.8;
+  int succession_overlap_weeks = 0;
+  double f_vision = 0.2;
+  double f_activities = 0.25;
+  double f_measurement = 0.15;
+  double f_public_will = 0.2;
+  double f_policy = 0.1;
+  double f_funding = 0.1;
+  // --- shared measurement
+  bool measurement = true;
+  double coverage_target = 0.8;
+  double learning_target = 0.7;
+  double measurement_growth = 0.02;
+  double measurement_decay = 0.005;
+  int report_cadence_weeks = 13;
+  double observation_noise = 0.02;
+  // --- funding
+  double budget_staff_years = 6.0;
+  double grant_share = 0.5;
+  double funder_response = 0.02;
+  double anchoring = 0.0;
+  // --- cluster leadership (local coordination groups)
+  double inclusiveness = 0.7;
   // --- problem
   double effort_effect = 0.004;
   double half_saturation = 20.0;
   double coordination_gain = 2.0;
+  double complementarity = 0.5;
+  double lived_experience_weight = 0.3;
   double drift = 0.0005;
   double delay_months = 12.0;
   double goal = 0.6;
+  int ceiling_pillars = 0;
+  double ceiling = 0.5;
+  // --- exogenous
+  double election_years = 0.0;       // 0: no scheduled elections
   // --- launch and collapse
   double launch_share = 0.4;
   double collapse_share = 0.15;

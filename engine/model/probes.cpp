@@ -15,7 +15,8 @@ using Out = std::span<double>;
 void per_sector_mean(const Model& m, Out out, bool active_share) {
   std::array<double, kSectors> sum{}, count{};
   const auto& sec = m.sector();
-  for (std::size_t i = 0; i < m.staff_begin(); ++i) {
+  for (std::size_t i = 0; i < m.agents(); ++i) {
+    if (m.is_staff(i) || !m.present()[i]) continue;
     sum[sec[i]] += active_share ? m.active()[i] : m.engagement()[i];
     count[sec[i]] += 1.0;
   }
@@ -50,10 +51,9 @@ const std::vector<Probe<Model>>& probes() {
          const auto& v = m.network();
          double direct = 0.0, via = 0.0;
          for (TieId e = 0; e < v.ties(); ++e) {
-           const AgentId a = v.tie_a[e], b = v.tie_b[e];  // a < b, staff have the largest ids
-           if (a >= m.organisations()) continue;           // tie without an organisation
-           if (b < m.organisations()) direct += 1.0;
-           else if (b >= m.staff_begin()) via += 1.0;
+           const AgentId a = v.tie_a[e], b = v.tie_b[e];
+           if (m.is_org(a) && m.is_org(b)) direct += 1.0;
+           else if ((m.is_org(a) && m.is_staff(b)) || (m.is_staff(a) && m.is_org(b))) via += 1.0;
          }
          o[0] = direct + via > 0.0 ? direct / (direct + via) : 0.0;
        }},
@@ -70,8 +70,31 @@ const std::vector<Probe<Model>>& probes() {
        [](const Model& m, Out o) { o[0] = m.agenda_fit(); }},
       {{"backbone_staff", "staff members of the backbone in post", "1", Axis::none},
        [](const Model& m, Out o) { o[0] = m.backbone_staff(); }},
-      {{"backbone_capacity", "backbone staff capacity (staff in post weighted by ramp-up)", "1", Axis::none},
+      {{"backbone_capacity", "backbone capacity: staff in post weighted by ramp-up, lead weight and role clarity", "1",
+        Axis::none},
        [](const Model& m, Out o) { o[0] = m.backbone_capacity(); }},
+      {{"ownership", "mean ownership of the agenda among active organisations", "1", Axis::none},
+       [](const Model& m, Out o) {
+         double s = 0.0, n = 0.0;
+         for (std::size_t i = 0; i < m.agents(); ++i)
+           if (m.is_org(i) && m.present()[i] && m.active()[i]) s += m.ownership()[i], n += 1.0;
+         o[0] = n > 0.0 ? s / n : 0.0;
+       }},
+      {{"measurement_coverage", "coverage of the shared measurement system (how much is measured)", "1", Axis::none},
+       [](const Model& m, Out o) { o[0] = m.coverage(); }},
+      {{"measurement_learning", "learning use of measurement (how far data feed decisions)", "1", Axis::none},
+       [](const Model& m, Out o) { o[0] = m.learning(); }},
+      {{"funding", "budget of the backbone", "staff-years per year", Axis::none},
+       [](const Model& m, Out o) { o[0] = m.budget(); }},
+      {{"phase", "phase of the initiative: 1 initiating action, 2 organising for impact, 3 sustaining action and impact",
+        "1", Axis::none},
+       [](const Model& m, Out o) { o[0] = m.phase(); }},
+      {{"recruited_invited", "organisations that became active within 8 weeks of a backbone invitation, cumulative", "1",
+        Axis::none},
+       [](const Model& m, Out o) { o[0] = m.recruited_invited(); }},
+      {{"recruited_voluntary", "organisations that became active without a recent invitation, cumulative", "1",
+        Axis::none},
+       [](const Model& m, Out o) { o[0] = m.recruited_voluntary(); }},
   };
   return list;
 }
@@ -85,6 +108,11 @@ const std::vector<VariableSpec>& summary_specs() {
       {"months_collapsed",
        "recorded months after launch with the active share of organisations below the collapse share", "month",
        Axis::none},
+      {"event_trough",
+       "lowest 3-month outcome growth within 36 months after a scheduled event, minus the growth at the event", "1",
+       Axis::event},
+      {"event_recovery", "months from a scheduled event until 3-month outcome growth is back at its level at the event",
+       "month", Axis::event},
   };
   return list;
 }
@@ -105,12 +133,14 @@ void check_finite(const RunResult& r, const RecordSchema& schema, int pillars, d
 
 }  // namespace
 
-RecordSchema make_schema(int pillar_width) {
+RecordSchema make_schema(int pillar_width, int event_width) {
   RecordSchema s;
   for (const auto& p : probes()) s.series.push_back(p.spec);
-  s.summaries = summary_specs();
   s.sectors = sector_names();
   for (int k = 0; k < pillar_width; ++k) s.pillars.push_back("pillar_" + std::to_string(k + 1));
+  for (int k = 0; k < event_width; ++k) s.events.push_back("event_" + std::to_string(k + 1));
+  for (const auto& v : summary_specs())
+    if (v.axis != Axis::event || event_width > 0) s.summaries.push_back(v);
   return s;
 }
 
@@ -142,6 +172,34 @@ RunResult run(const Scenario& scenario, const RecordSchema& schema, const RunCon
   }
   RunResult& r = rec.result();
   r.summaries = {{m.outcome()}, {launched ? 1.0 : 0.0}, {to_goal}, {collapsed}};
+  if (!schema.events.empty()) {
+    // Trough of outcome growth after each scheduled event and the months to recover.
+    std::vector<double> trough(schema.events.size(), kMissing), recovery(schema.events.size(), kMissing);
+    const auto events = scheduled_events(scenario);
+    const auto& out = r.series[0];  // outcome, one value per month
+    auto growth = [&](std::size_t mth) { return mth >= 3 ? out[mth] - out[mth - 3] : out[mth] - out[0]; };
+    for (std::size_t j = 0; j < events.size() && j < trough.size(); ++j) {
+      const auto at = static_cast<std::size_t>((events[j]->week * 12) / kWeeksPerYear);
+      if (at >= out.size()) continue;
+      const double before = growth(at);
+      double low = 0.0;
+      std::size_t low_at = at;
+      for (std::size_t mth = at + 1; mth < out.size() && mth <= at + 36; ++mth)
+        if (growth(mth) - before < low) low = growth(mth) - before, low_at = mth;
+      trough[j] = low;
+      recovery[j] = 0.0;
+      if (low < 0.0) {
+        recovery[j] = kMissing;
+        for (std::size_t mth = low_at; mth < out.size(); ++mth)
+          if (growth(mth) >= before) {
+            recovery[j] = static_cast<double>(mth - at);
+            break;
+          }
+      }
+    }
+    r.summaries.push_back(trough);
+    r.summaries.push_back(recovery);
+  }
   r.key = ctx.key;
   return std::move(r);
 }

@@ -100,14 +100,19 @@ int cmd_run(RunOptions o, const std::string& command_line) {
   const bool default_out = o.out.empty();
   if (default_out) o.out = "cimsim-" + scenarios.front().name + "-" + iso_time_utc(true) + ".h5";
 
-  int pillars = 1, years = 1;
+  int pillars = 1, years = 1, events = 0;
   for (const auto& s : scenarios) {
     pillars = std::max(pillars, s.params.pillars);
     years = std::max(years, s.params.horizon_years);
+    events = std::max(events, static_cast<int>(model::scheduled_events(s).size()));
   }
-  const RecordSchema schema = model::make_schema(pillars);
+  const RecordSchema schema = model::make_schema(pillars, events);
   OutputLayout layout;
-  for (const auto& s : scenarios) layout.scenarios.push_back(s.name);
+  for (const auto& s : scenarios) {
+    layout.scenarios.push_back(s.name);
+    layout.event_labels.emplace_back();
+    for (const auto* e : model::scheduled_events(s)) layout.event_labels.back().push_back(e->label);
+  }
   layout.replicates = static_cast<std::size_t>(o.replicates);
   layout.time = model::record_months(years);
   std::string config;
@@ -223,8 +228,7 @@ int cmd_describe(const std::string& name, const std::vector<std::string>& sets, 
   }
   std::cout << "\nEvents:\n";
   if (s.events.empty()) std::cout << "  (none)\n";
-  for (const auto& e : s.events)
-    std::cout << fmt::format("  week {:>4}  staff_turnover  fraction {}\n", e.week, e.fraction);
+  for (const auto& e : s.events) std::cout << "  " << sc::describe_event(e) << "   (" << e.origin << ")\n";
   std::cout << "\nSchedule of one tick (one week), in order:\n";
   int i = 1;
   for (const auto& p : model::Model::phase_info()) std::cout << fmt::format("  {}. {:<11} {}\n", i++, p.name, p.summary);

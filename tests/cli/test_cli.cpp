@@ -431,7 +431,14 @@ TEST_F(CliTest, HelpVersionListDescribeValidate) {
       names.push_back(name);
       EXPECT_GT(description.size(), 10u) << "no description for " << name << "\n" << r;
     }
-    EXPECT_EQ(names, (std::vector<std::string>{"baseline", "isolated-impact", "staff-turnover"})) << r;
+    // Exactly the files of scenarios/builtin/, in name order.
+    std::vector<std::string> files;
+    for (const auto& f : fs::directory_iterator(fs::path(CIMSIM_SOURCE_DIR) / "scenarios" / "builtin"))
+      if (f.path().extension() == ".toml") files.push_back(f.path().stem().string());
+    std::sort(files.begin(), files.end());
+    EXPECT_EQ(names, files) << r;
+    for (const char* must : {"baseline", "isolated-impact", "staff-turnover"})
+      EXPECT_NE(std::find(names.begin(), names.end(), must), names.end()) << must;
   }
   {
     const Result r = cimsim({"describe", "staff-turnover"});
@@ -443,7 +450,8 @@ TEST_F(CliTest, HelpVersionListDescribeValidate) {
     std::size_t pos = 0;
     int i = 1;
     for (const char* phase :
-         {"events", "contact", "ties", "agenda", "activities", "problem", "engagement", "backbone", "observe"}) {
+         {"events", "contact", "ties", "agenda", "activities", "problem", "measurement", "engagement", "backbone",
+          "funding", "observe"}) {
       const std::string item = std::to_string(i++) + ". " + phase + " ";
       const auto at = r.out.find(item, pos);
       EXPECT_NE(at, std::string::npos) << "schedule lacks '" << item << "' (in order)\n" << r;
