@@ -102,12 +102,12 @@ std::string SummarySink::table(const std::vector<std::string>& names) const {
   };
   std::ostringstream o;
   char line[512];
-  std::snprintf(line, sizeof line, "%-28s %-22s %-9s %-26s %-22s %-22s %s\n", "scenario", "outcome, year end",
+  std::snprintf(line, sizeof line, "%-34s %-22s %-9s %-26s %-22s %-22s %s\n", "scenario", "outcome, year end",
                 "launched", "months to goal (reached)", "citizens active, end", "trust, end", "failed");
   o << "Median and 90% interval across replicates (outcome, shares and trust on a 0-1 scale)\n" << line;
   for (std::size_t s = 0; s < names.size() && s < values_.size(); ++s) {
     const std::string goal = cell(col(s, "time_to_goal"), 0) + " (" + share(col(s, "time_to_goal"), true) + ")";
-    std::snprintf(line, sizeof line, "%-28s %-22s %-9s %-26s %-22s %-22s %zu\n", names[s].c_str(),
+    std::snprintf(line, sizeof line, "%-34s %-22s %-9s %-26s %-22s %-22s %zu\n", names[s].c_str(),
                   cell(col(s, "final_outcome"), 3).c_str(), share(col(s, "launched"), false).c_str(), goal.c_str(),
                   cell(col(s, "citizens_active"), 3).c_str(), cell(col(s, "trust_mean"), 3).c_str(), failed_[s]);
     o << line;

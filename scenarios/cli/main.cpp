@@ -173,9 +173,11 @@ int cmd_run(RunOptions o, const std::string& command_line) {
 }
 
 int cmd_list() {
+  std::size_t width = 0;
+  for (const auto& b : sc::builtins()) width = std::max(width, b.name.size());
   for (const auto& b : sc::builtins()) {
     const model::Scenario s = sc::load(b.name);
-    std::cout << fmt::format("{:<28} {}\n", s.name, sc::describe_line(s));
+    std::cout << fmt::format("{:<{}}  {}\n", s.name, width, sc::describe_line(s));
   }
   return 0;
 }
