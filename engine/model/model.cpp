@@ -182,6 +182,8 @@ void Model::build_population(std::uint64_t seed, std::size_t dormant) {
   fatigue_next_ = fatigue_;
 
   filled_.assign(slots, 0);
+  for (std::size_t k = 0; k < slots; ++k) full_capacity_ += k == 0 ? p.lead_weight : 1.0;
+  full_capacity_ *= 0.5 + 0.5 * p.role_clarity;
   tenure_.assign(slots, 0);
   vacancy_left_.assign(slots, 0);
 
@@ -310,6 +312,12 @@ double Model::backbone_capacity() const noexcept {
   double c = 0.0;
   for (std::size_t s = 0; s < filled_.size(); ++s) c += staff_capacity(s);
   return c * (0.5 + 0.5 * params_.role_clarity);  // unclear roles waste capacity (000:L912)
+}
+
+// The backbone convenes the working groups and the steering group (000:L246, L252): with
+// staff missing or ramping up, those bodies meet less often.
+double Model::convening() const noexcept {
+  return full_capacity_ > 0.0 ? std::min(1.0, backbone_capacity() / full_capacity_) : 0.0;
 }
 
 // Capacity the backbone spends on one of its six functions (000:L250).
@@ -475,6 +483,7 @@ void Model::phase_contact() {
   const auto t = static_cast<std::uint32_t>(tick_);
   const bool bb = backbone_active_;
   const double staff_contact = 0.5 + 0.5 * params_.style;  // hub-and-spoke staff keep every tie warm
+  const double kappa = convening();
   exec_.for_chunks(agents(), [&](std::size_t, std::size_t b0, std::size_t b1) {
     for (auto a = static_cast<AgentId>(b0); a < b1; ++a) {
       const auto nb = v.neighbours(a);
@@ -499,8 +508,8 @@ void Model::phase_contact() {
           // Bodies both belong to; without a backbone only occasional plenary-like contact (004:L191).
           double miss = 1.0 - cadence_probability(cadence_plenary_, tr);
           if (bb) {
-            if (pillar_[a] == pillar_[b]) miss *= 1.0 - cadence_probability(cadence_wg_, tr);
-            if (steering_[a] && steering_[b]) miss *= 1.0 - cadence_probability(cadence_steering_, tr);
+            if (pillar_[a] == pillar_[b]) miss *= 1.0 - kappa * cadence_probability(cadence_wg_, tr);
+            if (steering_[a] && steering_[b]) miss *= 1.0 - kappa * cadence_probability(cadence_steering_, tr);
           }
           p = 1.0 - miss;
         }

@@ -115,6 +115,7 @@ class Model {
   const NetworkView& network() const noexcept { return net_.view(); }
   double outcome() const noexcept;
   double backbone_capacity() const noexcept;
+  double convening() const noexcept;  // B / full capacity, in [0, 1]
   int backbone_staff() const noexcept;
   bool backbone_active() const noexcept { return backbone_active_; }
   double agenda_alignment() const noexcept { return alignment_; }
@@ -171,6 +172,7 @@ class Model {
   std::vector<int> tenure_, vacancy_left_;
   std::vector<std::pair<AgentId, float>> handover_;  // scratch for succession
   bool backbone_active_ = false;
+  double full_capacity_ = 0.0;  // backbone capacity with every slot filled and ramped up
   // network
   Network net_;
   Intents<TieIntent> tie_intents_;

@@ -43,6 +43,14 @@ const std::vector<Probe<Model>>& probes() {
          for (float x : t) s += x;
          o[0] = t.empty() ? 0.0 : s / static_cast<double>(t.size());
        }},
+      {{"trust_partners", "mean trust over ties between two organisations (partners)", "1", Axis::none},
+       [](const Model& m, Out o) {
+         const auto& v = m.network();
+         double s = 0.0, n = 0.0;
+         for (TieId e = 0; e < v.ties(); ++e)
+           if (m.is_org(v.tie_a[e]) && m.is_org(v.tie_b[e])) s += v.trust[e], n += 1.0;
+         o[0] = n > 0.0 ? s / n : 0.0;
+       }},
       {{"ties", "number of ties in the collaboration network", "1", Axis::none},
        [](const Model& m, Out o) { o[0] = static_cast<double>(m.network().ties()); }},
       {{"partner_tie_share", "share of organisations' ties that link two partners directly, not through backbone staff",
