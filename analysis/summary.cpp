@@ -1,5 +1,7 @@
 #include "summary.hpp"
 
+#include "engine/rng.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -17,6 +19,23 @@ double quantile(std::vector<double> v, double q) {
   return v[lo] + (h - static_cast<double>(lo)) * (v[hi] - v[lo]);
 }
 
+Estimate bootstrap_mean(std::vector<double> x, double level, std::size_t resamples) {
+  x.erase(std::remove_if(x.begin(), x.end(), [](double v) { return std::isnan(v); }), x.end());
+  const std::size_t n = x.size();
+  if (n == 0) return {std::nan(""), std::nan(""), std::nan(""), 0};
+  double sum = 0.0;
+  for (double v : x) sum += v;
+  std::vector<double> means(resamples);
+  for (std::size_t b = 0; b < resamples; ++b) {
+    Rng r(0x5eed, static_cast<std::uint32_t>(b), 0, 0);
+    double s = 0.0;
+    for (std::size_t i = 0; i < n; ++i) s += x[r.below(static_cast<std::uint32_t>(n))];
+    means[b] = s / static_cast<double>(n);
+  }
+  const double tail = (1.0 - level) / 2.0;
+  return {sum / static_cast<double>(n), quantile(means, tail), quantile(means, 1.0 - tail), n};
+}
+
 namespace {
 std::size_t find_index(const std::vector<VariableSpec>& vars, const std::string& name) {
   for (std::size_t i = 0; i < vars.size(); ++i)
@@ -29,7 +48,8 @@ std::size_t find_name(const std::vector<std::string>& names, const std::string& 
 }
 }  // namespace
 
-SummarySink::SummarySink(const RecordSchema& schema, std::size_t scenarios) : schema_(schema) {
+SummarySink::SummarySink(const RecordSchema& schema, std::size_t scenarios, std::size_t replicates)
+    : schema_(schema) {
   auto add_summary = [&](const std::string& n) {
     const std::size_t i = find_index(schema.summaries, n);
     if (i < schema.summaries.size()) columns_.push_back({n, false, i, 0});
@@ -44,8 +64,8 @@ SummarySink::SummarySink(const RecordSchema& schema, std::size_t scenarios) : sc
   add_summary("time_to_goal");
   add_summary("months_collapsed");
   add_final("citizens_active", "active_share", find_name(schema.sectors, "citizen"));
-  add_final("trust_mean", "trust_mean", 0);
-  values_.assign(scenarios, std::vector<std::vector<double>>(columns_.size()));
+  add_final("trust_partners", "trust_partners", 0);
+  values_.assign(scenarios, std::vector<std::vector<double>>(columns_.size(), std::vector<double>(replicates, std::nan(""))));
   failed_.assign(scenarios, 0);
 }
 
@@ -66,8 +86,63 @@ void SummarySink::write(const RunResult& run) {
     } else {
       x = run.summaries[col.var][col.offset];
     }
-    rows[c].push_back(x);
+    rows[c][run.key.replicate] = x;
   }
+}
+
+std::string SummarySink::difference_table(const std::vector<std::string>& names, std::size_t ref) const {
+  std::lock_guard lock(mutex_);
+  if (values_.size() < 2 || ref >= values_.size()) return {};
+  auto index = [&](const std::string& n) {
+    for (std::size_t c = 0; c < columns_.size(); ++c)
+      if (columns_[c].name == n) return c;
+    return columns_.size();
+  };
+  struct Shown {
+    const char* column;
+    const char* title;
+    int decimals;
+  };
+  const Shown shown[] = {{"final_outcome", "outcome, year end", 3},
+                         {"launched", "launch rate", 2},
+                         {"citizens_active", "citizens active, end", 3},
+                         {"trust_partners", "partner trust, end", 3}};
+  std::ostringstream o;
+  char line[512];
+  o << "Difference from " << names[ref]
+    << " (mean over replicates paired by seed, with 95% bootstrap interval; * = interval excludes 0)\n";
+  std::snprintf(line, sizeof line, "%-34s", "scenario");
+  o << line;
+  for (const auto& sh : shown) {
+    std::snprintf(line, sizeof line, " %-28s", sh.title);
+    o << line;
+  }
+  o << "\n";
+  for (std::size_t s = 0; s < names.size() && s < values_.size(); ++s) {
+    if (s == ref) continue;
+    std::snprintf(line, sizeof line, "%-34s", names[s].c_str());
+    o << line;
+    for (const auto& sh : shown) {
+      const std::size_t c = index(sh.column);
+      std::string text = "-";
+      if (c < columns_.size()) {
+        std::vector<double> d(values_[s][c].size());
+        for (std::size_t i = 0; i < d.size(); ++i) d[i] = values_[s][c][i] - values_[ref][c][i];
+        const Estimate e = bootstrap_mean(d);
+        if (e.n > 0) {
+          char buf[96];
+          const bool sig = e.lo > 0.0 || e.hi < 0.0;
+          std::snprintf(buf, sizeof buf, "%+.*f [%+.*f, %+.*f]%s", sh.decimals, e.mean, sh.decimals, e.lo, sh.decimals,
+                        e.hi, sig ? "*" : "");
+          text = buf;
+        }
+      }
+      std::snprintf(line, sizeof line, " %-28s", text.c_str());
+      o << line;
+    }
+    o << "\n";
+  }
+  return o.str();
 }
 
 std::vector<double> SummarySink::column(std::size_t scenario, const std::string& name) const {
@@ -79,6 +154,12 @@ std::vector<double> SummarySink::column(std::size_t scenario, const std::string&
 
 std::string SummarySink::table(const std::vector<std::string>& names) const {
   std::lock_guard lock(mutex_);
+  auto col = [&](std::size_t s, const std::string& n) -> const std::vector<double>& {
+    static const std::vector<double> none;
+    for (std::size_t c = 0; c < columns_.size(); ++c)
+      if (columns_[c].name == n) return values_[s][c];
+    return none;
+  };
   auto cell = [](const std::vector<double>& v, int decimals) {
     char buf[96];
     const double m = quantile(v, 0.5);
@@ -87,29 +168,28 @@ std::string SummarySink::table(const std::vector<std::string>& names) const {
                   quantile(v, 0.95));
     return std::string(buf);
   };
-  auto share = [](const std::vector<double>& v, bool reached) {
-    std::size_t hits = 0;
-    for (double x : v) hits += reached ? !std::isnan(x) : (x > 0.5);
+  auto share = [&](std::size_t s, const std::vector<double>& v, bool reached) {
+    std::size_t hits = 0, runs = 0;
+    const auto& ok = col(s, "final_outcome");  // NaN where the run failed or did not run
+    for (std::size_t i = 0; i < v.size(); ++i) {
+      if (std::isnan(ok[i])) continue;
+      ++runs;
+      hits += reached ? !std::isnan(v[i]) : (v[i] > 0.5);
+    }
     char buf[48];
-    std::snprintf(buf, sizeof buf, "%zu/%zu", hits, v.size());
+    std::snprintf(buf, sizeof buf, "%zu/%zu", hits, runs);
     return std::string(buf);
-  };
-  auto col = [&](std::size_t s, const std::string& n) -> const std::vector<double>& {
-    static const std::vector<double> none;
-    for (std::size_t c = 0; c < columns_.size(); ++c)
-      if (columns_[c].name == n) return values_[s][c];
-    return none;
   };
   std::ostringstream o;
   char line[512];
   std::snprintf(line, sizeof line, "%-34s %-22s %-9s %-26s %-22s %-22s %s\n", "scenario", "outcome, year end",
-                "launched", "months to goal (reached)", "citizens active, end", "trust, end", "failed");
+                "launched", "months to goal (reached)", "citizens active, end", "partner trust, end", "failed");
   o << "Median and 90% interval across replicates (outcome, shares and trust on a 0-1 scale)\n" << line;
   for (std::size_t s = 0; s < names.size() && s < values_.size(); ++s) {
-    const std::string goal = cell(col(s, "time_to_goal"), 0) + " (" + share(col(s, "time_to_goal"), true) + ")";
+    const std::string goal = cell(col(s, "time_to_goal"), 0) + " (" + share(s, col(s, "time_to_goal"), true) + ")";
     std::snprintf(line, sizeof line, "%-34s %-22s %-9s %-26s %-22s %-22s %zu\n", names[s].c_str(),
-                  cell(col(s, "final_outcome"), 3).c_str(), share(col(s, "launched"), false).c_str(), goal.c_str(),
-                  cell(col(s, "citizens_active"), 3).c_str(), cell(col(s, "trust_mean"), 3).c_str(), failed_[s]);
+                  cell(col(s, "final_outcome"), 3).c_str(), share(s, col(s, "launched"), false).c_str(), goal.c_str(),
+                  cell(col(s, "citizens_active"), 3).c_str(), cell(col(s, "trust_partners"), 3).c_str(), failed_[s]);
     o << line;
   }
   return o.str();

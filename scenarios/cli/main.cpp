@@ -133,7 +133,7 @@ int cmd_run(RunOptions o, const std::string& command_line) {
   };
 
   Hdf5Sink file(o.out, schema, layout, o.force);  // validates the path; writes a temporary file
-  SummarySink summary(schema, scenarios.size());
+  SummarySink summary(schema, scenarios.size(), static_cast<std::size_t>(o.replicates));
   TeeSink tee({&file, &summary});
 
   std::signal(SIGINT, on_signal);
@@ -157,7 +157,13 @@ int cmd_run(RunOptions o, const std::string& command_line) {
 
   std::vector<std::string> names;
   for (const auto& s : scenarios) names.push_back(s.name);
-  if (!o.quiet) std::cout << "\n" << summary.table(names) << "\n";
+  if (!o.quiet) {
+    std::cout << "\n" << summary.table(names) << "\n";
+    // Paired differences from the baseline (or, without one, from the first scenario).
+    const auto base = std::find(names.begin(), names.end(), std::string("baseline"));
+    const std::string diff = summary.difference_table(names, base != names.end() ? static_cast<std::size_t>(base - names.begin()) : 0);
+    if (!diff.empty()) std::cout << diff << "\n";
+  }
   if (rep.interrupted) {
     std::fprintf(stderr, "cimsim: interrupted; %zu of %zu runs completed and written to %s (marked complete=false)\n",
                  rep.completed, rep.total, o.out.c_str());
