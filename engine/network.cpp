@@ -115,7 +115,8 @@ void Network::refresh() {
   view_valid_ = true;
 }
 
-double largest_component_share(const NetworkView& v, std::vector<std::uint32_t>& scratch) {
+double largest_component_share(const NetworkView& v, std::vector<std::uint32_t>& scratch,
+                               const std::vector<std::uint8_t>* counted) {
   const std::size_t n = v.agents();
   if (n == 0) return 0.0;
   scratch.resize(2 * n);  // [0, n): union-find parents; [n, 2n): component sizes
@@ -134,9 +135,13 @@ double largest_component_share(const NetworkView& v, std::vector<std::uint32_t>&
     const std::uint32_t ra = find(v.tie_a[e]), rb = find(v.tie_b[e]);
     if (ra != rb) parent[std::max(ra, rb)] = std::min(ra, rb);
   }
-  std::uint32_t best = 0;
-  for (std::uint32_t a = 0; a < n; ++a) best = std::max(best, ++size[find(a)]);
-  return static_cast<double>(best) / static_cast<double>(n);
+  std::uint32_t best = 0, total = 0;
+  for (std::uint32_t a = 0; a < n; ++a) {
+    if (counted != nullptr && !(*counted)[a]) continue;
+    ++total;
+    best = std::max(best, ++size[find(a)]);
+  }
+  return total > 0 ? static_cast<double>(best) / static_cast<double>(total) : 0.0;
 }
 
 }  // namespace cimsim

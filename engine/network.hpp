@@ -98,7 +98,9 @@ class Network {
 };
 
 // Share of agents in the largest connected component (0 for an empty network). scratch is
-// resized to 2 x agents and reused between calls.
-double largest_component_share(const NetworkView& v, std::vector<std::uint32_t>& scratch);
+// resized to 2 x agents and reused between calls. With `counted`, only agents a with
+// counted[a] != 0 count (in the numerator and the denominator).
+double largest_component_share(const NetworkView& v, std::vector<std::uint32_t>& scratch,
+                               const std::vector<std::uint8_t>* counted = nullptr);
 
 }  // namespace cimsim

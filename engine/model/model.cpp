@@ -19,6 +19,7 @@ constexpr int kInvitedWindow = 8;          // weeks after an invitation during w
 constexpr int kReinviteWeeks = 26;         // an organisation is not invited again within this time
 constexpr double kInheritTrust = 0.7;      // share of trust a successor keeps on an inherited tie
 constexpr double kHandoverHalf = 8.0;      // overlap weeks at which a successor inherits half the ties
+constexpr std::uint32_t kSharedStream = 0xFFFFFFFEu;  // "agent" key of initiative-level draws
 
 double clamp01(double x) noexcept { return x < 0.0 ? 0.0 : (x > 1.0 ? 1.0 : x); }
 double saturate(double x, double half) noexcept { return x > 0.0 ? x / (x + half) : 0.0; }
@@ -151,9 +152,10 @@ void Model::build_population(std::uint64_t seed, std::size_t dormant) {
     if (citizen || sector_[i] == Sector::civil_society) lived_[i] = r.bernoulli(p.lived_experience_share) ? 1 : 0;
     cluster_[i] = static_cast<std::uint16_t>(r.below(clusters));
   }
-  // Champions and true needs, from one stream.
+  // Champions and true needs, from one stream (keyed by a constant, not by the agent count,
+  // so that scenarios with staff slots or later joiners build the same population).
   {
-    Rng r(seed, kBuildTick, static_cast<std::uint32_t>(n), purpose::build_population);
+    Rng r(seed, kBuildTick, kSharedStream, purpose::build_population);
     std::vector<std::uint32_t> orgs(n_org);
     std::iota(orgs.begin(), orgs.end(), 0u);
     const auto c = std::min<std::size_t>(static_cast<std::size_t>(p.champions), n_org);
@@ -182,8 +184,6 @@ void Model::build_population(std::uint64_t seed, std::size_t dormant) {
   fatigue_next_ = fatigue_;
 
   filled_.assign(slots, 0);
-  for (std::size_t k = 0; k < slots; ++k) full_capacity_ += k == 0 ? p.lead_weight : 1.0;
-  full_capacity_ *= 0.5 + 0.5 * p.role_clarity;
   tenure_.assign(slots, 0);
   vacancy_left_.assign(slots, 0);
 
@@ -317,7 +317,8 @@ double Model::backbone_capacity() const noexcept {
 // The backbone convenes the working groups and the steering group (000:L246, L252): with
 // staff missing or ramping up, those bodies meet less often.
 double Model::convening() const noexcept {
-  return full_capacity_ > 0.0 ? std::min(1.0, backbone_capacity() / full_capacity_) : 0.0;
+  const double need = params_.convening_need;
+  return need > 0.0 ? std::min(1.0, function_capacity(params_.f_activities) / need) : 1.0;
 }
 
 // Capacity the backbone spends on one of its six functions (000:L250).
@@ -391,7 +392,7 @@ void Model::election() {
       urgency_[i] = base_urgency_[i];
       ++lost;
     }
-  Rng r(seed_, t, static_cast<std::uint32_t>(agents()), purpose::event);
+  Rng r(seed_, t, kSharedStream, purpose::event);
   for (std::size_t j = 0; j < lost && j < gov.size(); ++j) {
     const std::size_t pick = j + r.below(static_cast<std::uint32_t>(gov.size() - j));
     std::swap(gov[j], gov[pick]);
@@ -508,8 +509,11 @@ void Model::phase_contact() {
           // Bodies both belong to; without a backbone only occasional plenary-like contact (004:L191).
           double miss = 1.0 - cadence_probability(cadence_plenary_, tr);
           if (bb) {
-            if (pillar_[a] == pillar_[b]) miss *= 1.0 - kappa * cadence_probability(cadence_wg_, tr);
-            if (steering_[a] && steering_[b]) miss *= 1.0 - kappa * cadence_probability(cadence_steering_, tr);
+            // Partners who trust each other keep meeting when the backbone convenes less
+            // (continuous communication maintains and re-establishes trust, 000:L235, L874).
+            const double k = kappa + (1.0 - kappa) * tr;
+            if (pillar_[a] == pillar_[b]) miss *= 1.0 - k * cadence_probability(cadence_wg_, tr);
+            if (steering_[a] && steering_[b]) miss *= 1.0 - k * cadence_probability(cadence_steering_, tr);
           }
           p = 1.0 - miss;
         }
@@ -618,9 +622,15 @@ void Model::phase_activities() {
   const auto K = static_cast<std::size_t>(K_);
   const Params& p = params_;
   const NetworkView& v = net_.view();
-  const double beta = backbone_active_ ? 0.5 : 0.0;
+  // Members follow the common agenda as far as the backbone's vision work carries it.
+  const double beta =
+      backbone_active_ ? 0.5 * (p.vision_need > 0.0 ? std::min(1.0, function_capacity(p.f_vision) / p.vision_need) : 1.0)
+                       : 0.0;
   const double gamma = measurement_active_ ? 0.5 * learning_ * coverage_ : 0.0;
   const double visibility = 0.5 + 0.5 * (measurement_active_ ? coverage_ : 0.0);
+  // Coordination pays off through convened bodies; without a backbone only informally (30%).
+  // Partners in close, trusted contact keep coordinating when the backbone convenes less.
+  const double kappa = backbone_active_ ? convening() : 0.0;
   const std::size_t n = agents();
   const std::size_t stride = kSectors * K + 2;
   const std::size_t chunks = exec_.chunk_count(n);
@@ -629,13 +639,20 @@ void Model::phase_activities() {
     double* out = partial_.data() + chunk * stride;
     for (std::size_t i = b0; i < b1; ++i) {
       if (!active_[i] || is_staff(i)) continue;
+      // Coordination with the ties that share the work: an organisation's partners
+      // (organisations and staff), a citizen's every tie.
       const auto nb = v.neighbours(static_cast<AgentId>(i));
       const auto ts = v.ties_of(static_cast<AgentId>(i));
-      double coord = 0.0;
-      for (std::size_t j = 0; j < nb.size(); ++j)
+      const bool org = is_org(i);
+      double coord = 0.0, counted = 0.0;
+      for (std::size_t j = 0; j < nb.size(); ++j) {
+        if (org && sector_[nb[j]] == Sector::citizen) continue;
+        counted += 1.0;
         if (active_[nb[j]]) coord += v.trust[ts[j]];
-      coord /= std::max<double>(1.0, static_cast<double>(nb.size()));
-      const double x = capacity_[i] * engagement_[i] * (1.0 + p.coordination_gain * coord * visibility);
+      }
+      coord /= std::max(1.0, counted);
+      const double convened = backbone_active_ ? 0.3 + 0.7 * (kappa + (1.0 - kappa) * coord) : 0.3;
+      const double x = capacity_[i] * engagement_[i] * (1.0 + p.coordination_gain * coord * visibility * convened);
       double* row = out + sector_[i] * K;
       for (std::size_t k = 0; k < K; ++k) {
         const double w = (1.0 - beta) * concern_[i * K + k] + beta * agenda_[k];
@@ -734,6 +751,7 @@ void Model::phase_engagement() {
       const auto ts = v.ties_of(static_cast<AgentId>(i));
       double tw = 0.0, te = 0.0, exposure = 0.0;
       for (std::size_t j = 0; j < nb.size(); ++j) {
+        if (!citizen && sector_[nb[j]] == Sector::citizen) continue;  // organisations follow partners
         tw += v.trust[ts[j]];
         te += v.trust[ts[j]] * engagement_[nb[j]];
         if (champion_[nb[j]] && active_[nb[j]]) exposure = std::max(exposure, static_cast<double>(v.trust[ts[j]]));

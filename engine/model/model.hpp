@@ -109,13 +109,14 @@ class Model {
   const std::vector<double>& engagement() const noexcept { return engagement_; }
   const std::vector<std::uint8_t>& active() const noexcept { return active_; }
   const std::vector<double>& ownership() const noexcept { return ownership_; }
+  const std::vector<std::uint8_t>& staff_filled() const noexcept { return filled_; }
   const std::vector<double>& progress() const noexcept { return progress_; }
   const std::vector<double>& need() const noexcept { return need_; }
   const std::vector<double>& agenda() const noexcept { return agenda_; }
   const NetworkView& network() const noexcept { return net_.view(); }
   double outcome() const noexcept;
   double backbone_capacity() const noexcept;
-  double convening() const noexcept;  // B / full capacity, in [0, 1]
+  double convening() const noexcept;  // how fully the backbone convenes bodies, in [0, 1]
   int backbone_staff() const noexcept;
   bool backbone_active() const noexcept { return backbone_active_; }
   double agenda_alignment() const noexcept { return alignment_; }
@@ -172,7 +173,6 @@ class Model {
   std::vector<int> tenure_, vacancy_left_;
   std::vector<std::pair<AgentId, float>> handover_;  // scratch for succession
   bool backbone_active_ = false;
-  double full_capacity_ = 0.0;  // backbone capacity with every slot filled and ramped up
   // network
   Network net_;
   Intents<TieIntent> tie_intents_;

@@ -76,11 +76,13 @@ struct Params {
   bool backbone = true;
   int backbone_staff = 5;
   double staff_turnover_per_year = 0.12;
-  int vacancy_weeks = 12;
+  int vacancy_weeks = 20;
   int ramp_up_weeks = 26;
   double staff_ties = 6.0;
   double lead_weight = 2.0;
   double vision_rate = 0.02;
+  double vision_need = 1.0;
+  double convening_need = 1.35;
   double style = 0.3;                // 0 convene and step back ... 1 hub and spoke
   double dominance = 0.2;
   double role_clarity = 0.8;
@@ -107,8 +109,8 @@ struct Params {
   // --- cluster leadership (local coordination groups)
   double inclusiveness = 0.7;
   // --- problem
-  double effort_effect = 0.004;
-  double half_saturation = 20.0;
+  double effort_effect = 0.008;
+  double half_saturation = 60.0;
   double coordination_gain = 2.0;
   double complementarity = 0.5;
   double lived_experience_weight = 0.3;

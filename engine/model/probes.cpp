@@ -68,7 +68,11 @@ const std::vector<Probe<Model>>& probes() {
       {{"largest_component_share", "share of agents in the largest connected component", "1", Axis::none},
        [](const Model& m, Out o) {
          thread_local std::vector<std::uint32_t> scratch;
-         o[0] = largest_component_share(m.network(), scratch);
+         thread_local std::vector<std::uint8_t> counted;  // present agents and staff in post
+         counted.resize(m.agents());
+         for (std::size_t i = 0; i < m.agents(); ++i)
+           counted[i] = m.is_staff(i) ? m.staff_filled()[i - m.staff_begin()] : m.present()[i];
+         o[0] = largest_component_share(m.network(), scratch, &counted);
        }},
       {{"agenda_alignment", "how closely active organisations' concerns match the common agenda (1 = identical)", "1",
         Axis::none},
