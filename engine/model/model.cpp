@@ -45,19 +45,42 @@ const char* event_type_name(Event::Type t) {
   return "unknown";
 }
 
+// The schedule of one tick: the single source of both the order in which step() runs the
+// phases and the list `cimsim describe` prints.
+const Schedule<Model>& Model::schedule() {
+  static const Schedule<Model> schedule = [] {
+    Schedule<Model> s;
+    s.add("events", "apply the scenario's events scheduled for this week, and those drawn from hazards",
+          [](Model& m) { m.phase_events(); });
+    s.add("contact", "bodies meet at their cadence, citizens meet informally and in forums: trust grows with contact, decays without",
+          [](Model& m) { m.phase_contact(); });
+    s.add("ties", "weak ties dissolve; backbone staff broker new ties between partners (intents, committed in agent order)",
+          [](Model& m) { m.phase_ties(); });
+    s.add("agenda", "common agenda from members' voice, lived experience and learning; vision work; ownership",
+          [](Model& m) { m.phase_agenda(); });
+    s.add("activities", "active agents spend effort across pillars; coordination and cross-sector complementarity multiply it",
+          [](Model& m) { m.phase_activities(); });
+    s.add("problem", "delayed effort moves progress per pillar, with saturation, drift and any policy ceiling",
+          [](Model& m) { m.phase_problem(); });
+    s.add("measurement", "coverage and learning use grow with backbone investment; progress is observed with noise at the reporting cadence",
+          [](Model& m) { m.phase_measurement(); });
+    s.add("engagement", "engagement follows urgency, observed progress, trusted ties, outreach, ownership and invitations; hysteresis",
+          [](Model& m) { m.phase_engagement(); });
+    s.add("backbone", "invitations to high-leverage organisations; staff ramp up, leave, are replaced within the budget",
+          [](Model& m) { m.phase_backbone(); });
+    s.add("funding", "grants and funders' support set the budget; funders respond to observed progress",
+          [](Model& m) { m.phase_funding(); });
+    return s;
+  }();
+  return schedule;
+}
+
 const std::vector<PhaseInfo>& Model::phase_info() {
-  static const std::vector<PhaseInfo> info = {
-      {"events", "apply the scenario's events scheduled for this week, and those drawn from hazards"},
-      {"contact", "bodies meet at their cadence, citizens meet informally and in forums: trust grows with contact, decays without"},
-      {"ties", "weak ties dissolve; backbone staff broker new ties between partners (intents, committed in agent order)"},
-      {"agenda", "common agenda from members' voice, lived experience and learning; vision work; ownership"},
-      {"activities", "active agents spend effort across pillars; coordination and cross-sector complementarity multiply it"},
-      {"problem", "delayed effort moves progress per pillar, with saturation, drift and any policy ceiling"},
-      {"measurement", "coverage and learning use grow with backbone investment; progress is observed with noise at the reporting cadence"},
-      {"engagement", "engagement follows urgency, observed progress, trusted ties, outreach, ownership and invitations; hysteresis"},
-      {"backbone", "invitations to high-leverage organisations; staff ramp up, leave, are replaced within the budget"},
-      {"funding", "grants and funders' support set the budget; funders respond to observed progress"},
-  };
+  static const std::vector<PhaseInfo> info = [] {
+    std::vector<PhaseInfo> v;
+    for (const auto& p : schedule().phases()) v.push_back({p.name, p.summary});
+    return v;
+  }();
   return info;
 }
 
@@ -335,16 +358,7 @@ double Model::cadence_probability(int cadence_weeks, float trust) const noexcept
 
 void Model::step() {
   ++tick_;
-  phase_events();
-  phase_contact();
-  phase_ties();
-  phase_agenda();
-  phase_activities();
-  phase_problem();
-  phase_measurement();
-  phase_engagement();
-  phase_backbone();
-  phase_funding();
+  schedule().run_tick(*this);
 }
 
 // --- 1. events
@@ -371,7 +385,7 @@ void Model::election() {
   // Government agents' concerns and support reset; their champions are replaced (004:L694).
   const auto K = static_cast<std::size_t>(K_);
   const auto t = static_cast<std::uint32_t>(tick_);
-  std::vector<std::uint32_t>& gov = invite_scratch_;
+  std::vector<std::uint32_t>& gov = id_scratch_;
   gov.clear();
   for (std::size_t i = 0; i < agents(); ++i) {
     if (sector_[i] != Sector::government || !present_[i]) continue;
@@ -810,7 +824,7 @@ void Model::phase_backbone() {
   const auto invites = static_cast<std::size_t>(std::floor(p.invite_rate * saturate(function_capacity(p.f_public_will), 1.0) *
                                                                (1.0 - momentum) * 4.0 + ri.uniform()));
   if (invites > 0) {
-    std::vector<std::uint32_t>& cand = invite_scratch_;
+    std::vector<std::uint32_t>& cand = id_scratch_;
     cand.clear();
     for (std::size_t i = 0; i < agents(); ++i)
       if (is_org(i) && present_[i] && !active_[i] && tick_ - invited_at_[i] >= kReinviteWeeks)

@@ -97,6 +97,7 @@ class Model {
   int ticks_total() const noexcept { return params_.horizon_years * kWeeksPerYear; }
   const Params& params() const noexcept { return params_; }
   static const std::vector<PhaseInfo>& phase_info();
+  static const Schedule<Model>& schedule();
 
   // --- state read by probes (structure of arrays; index = agent id)
   std::size_t agents() const noexcept { return sector_.size(); }
@@ -195,7 +196,7 @@ class Model {
   double cut_factor_ = 1.0, grant_level_ = 1.0, funder_support_ = 1.0;
   // recruitment counters (cumulative)
   double joined_invited_ = 0.0, joined_voluntary_ = 0.0;
-  std::vector<std::uint32_t> invite_scratch_;
+  std::vector<std::uint32_t> id_scratch_;  // reused lists of agent ids (invitations, elections)
 };
 
 // Everything a model records, for a pillar axis `pillar_width` wide and an event axis

@@ -1,6 +1,7 @@
 #include "engine/executor.hpp"
 
 #include <gtest/gtest.h>
+#include <tbb/global_control.h>
 #include <tbb/task_arena.h>
 
 #include <atomic>
@@ -27,6 +28,7 @@ TEST(Executor, SumIsIdenticalAtAnyThreadCount) {
   std::vector<double> v(100000);
   for (std::size_t i = 0; i < v.size(); ++i) v[i] = 1.0 / static_cast<double>(i + 1) * ((i % 3) ? 1e8 : 1e-8);
   auto run = [&](int threads) {
+    tbb::global_control limit(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(threads));
     tbb::task_arena arena(threads);
     double s = 0;
     arena.execute([&] {
@@ -46,6 +48,7 @@ TEST(Executor, SumIsIdenticalAtAnyThreadCount) {
 TEST(Intents, CommitInAgentOrderWhateverTheThreads) {
   Executor ex(true, 10);
   Intents<std::pair<int, int>> in;
+  tbb::global_control limit(tbb::global_control::max_allowed_parallelism, 4);
   tbb::task_arena arena(4);
   std::vector<std::pair<int, int>> order;
   arena.execute([&] {
