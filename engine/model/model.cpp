@@ -173,7 +173,11 @@ void Model::build_population(std::uint64_t seed, std::size_t dormant) {
     pillar_[i] = static_cast<std::uint8_t>(top);  // working group: the pillar it cares most about
     // Lived experience of the problem (000:L307): citizens and civil society organisations.
     if (citizen || sector_[i] == Sector::civil_society) lived_[i] = r.bernoulli(p.lived_experience_share) ? 1 : 0;
-    cluster_[i] = static_cast<std::uint16_t>(r.below(clusters));
+    // Citizens live in contiguous stretches of the ring (neighbourhoods, villages);
+    // organisations are spread over the clusters at random.
+    const std::size_t first_citizen = staff_begin_ - static_cast<std::size_t>(p.n_citizens);
+    cluster_[i] = citizen ? static_cast<std::uint16_t>(((i - first_citizen) * clusters) / static_cast<std::size_t>(p.n_citizens))
+                          : static_cast<std::uint16_t>(r.below(clusters));
   }
   // Champions and true needs, from one stream (keyed by a constant, not by the agent count,
   // so that scenarios with staff slots or later joiners build the same population).
@@ -226,6 +230,9 @@ void Model::build_network(std::uint64_t seed) {
   const std::uint32_t c0 = no;
   // Citizens: Watts-Strogatz small world over a ring (neighbourhoods, villages).
   const auto half = static_cast<std::uint32_t>(std::lround(p.citizen_degree / 2.0));
+  // Local organisations of each cluster (schools, clubs, housing: 000:L1061).
+  std::vector<std::vector<std::uint32_t>> local(static_cast<std::size_t>(std::max(1, p.clusters)));
+  for (std::uint32_t a = 0; a < no; ++a) local[cluster_[a]].push_back(a);
   for (std::uint32_t i = 0; i < nc && half > 0; ++i) {
     Rng r(seed, kBuildTick, c0 + i, purpose::build_network);
     for (std::uint32_t j = 1; j <= half; ++j) {
@@ -241,8 +248,12 @@ void Model::build_network(std::uint64_t seed) {
       }
       net_.add_tie(c0 + i, c0 + b, T, 0);
     }
-    // A link to a local organisation (school, club, housing: 000:L1061).
-    if (no > 0 && r.bernoulli(p.citizen_org_link)) net_.add_tie(c0 + i, r.below(no), T, 0);
+    // A link to a local organisation of the citizen's cluster (any organisation if it has none).
+    if (no > 0 && r.bernoulli(p.citizen_org_link)) {
+      const auto& here = local[cluster_[c0 + i]];
+      const std::uint32_t org = here.empty() ? r.below(no) : here[r.below(static_cast<std::uint32_t>(here.size()))];
+      net_.add_tie(c0 + i, org, T, 0);
+    }
   }
   // Organisations: a few random ties each (sparse, 004:L191).
   if (no > 1) {

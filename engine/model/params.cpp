@@ -40,7 +40,7 @@ std::vector<ParamSpec> build_table() {
        "Probability that a citizen is tied to a local organisation (school, club, housing).",
        "000:L1061; number assumed"},
       {"population.clusters", &P::clusters, 1, 10000, "clusters",
-       "Local clusters (neighbourhoods, villages) that citizens and local organisations belong to.",
+       "Local clusters (neighbourhoods, villages): contiguous stretches of the citizens' ring; a citizen's local organisation is one of its cluster.",
        "000:L966 (Skive: two clusters of 4 and 2 villages); default assumed"},
       {"population.lived_experience_share", &P::lived_experience_share, 0, 1, "1",
        "Share of citizens and civil society organisations with lived experience of the problem.",

@@ -53,6 +53,7 @@ struct RunOptions {
   std::vector<std::string> sets;
   bool force = false;
   bool quiet = false;
+  bool progress = false;
 };
 
 std::vector<model::Scenario> load_all(const std::vector<std::string>& names, const std::vector<std::string>& sets) {
@@ -71,21 +72,22 @@ std::vector<model::Scenario> load_all(const std::vector<std::string>& names, con
 
 class Progress {
  public:
-  explicit Progress(bool enabled) : enabled_(enabled), start_(std::chrono::steady_clock::now()) {}
+  // enabled: print at all; lines: one line per update (for logs) instead of rewriting one line.
+  Progress(bool enabled, bool lines) : enabled_(enabled), lines_(lines), start_(std::chrono::steady_clock::now()) {}
   void operator()(std::size_t done, std::size_t total) {
     if (!enabled_) return;
     const double el = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
     if (done != total && el - last_ < 0.1) return;
     last_ = el;
     const double eta = done > 0 ? el * static_cast<double>(total - done) / static_cast<double>(done) : 0.0;
-    std::fprintf(stderr, "\r  runs %zu/%zu (%3.0f%%)  elapsed %.1f s  ETA %.1f s   ", done, total,
-                 100.0 * static_cast<double>(done) / static_cast<double>(total), el, eta);
-    if (done == total) std::fprintf(stderr, "\n");
+    std::fprintf(stderr, "%s  runs %zu/%zu (%3.0f%%)  elapsed %.1f s  ETA %.1f s%s", lines_ ? "" : "\r", done, total,
+                 100.0 * static_cast<double>(done) / static_cast<double>(total), el, eta, lines_ ? "\n" : "   ");
+    if (done == total && !lines_) std::fprintf(stderr, "\n");
     std::fflush(stderr);
   }
 
  private:
-  bool enabled_;
+  bool enabled_, lines_;
   std::chrono::steady_clock::time_point start_;
   double last_ = -1.0;
 };
@@ -138,11 +140,11 @@ int cmd_run(RunOptions o, const std::string& command_line) {
 
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);
-  const bool tty = !o.quiet && isatty(STDERR_FILENO);
+  const bool tty = isatty(STDERR_FILENO) != 0;
   if (!o.quiet)
     std::fprintf(stderr, "cimsim: %zu scenario(s) x %lld replicates on %d thread(s), master seed %llu\n",
                  scenarios.size(), o.replicates, threads, static_cast<unsigned long long>(o.seed));
-  Progress progress(tty);
+  Progress progress(!o.quiet && (tty || o.progress), !tty);
   EnsembleOptions eo;
   eo.scenarios = scenarios.size();
   eo.replicates = static_cast<std::size_t>(o.replicates);
@@ -278,6 +280,7 @@ int main(int argc, char** argv) {
   run->add_option("--set", ro.sets, "Override a parameter in every scenario: key=value (repeatable)");
   run->add_flag("-f,--force", ro.force, "Overwrite an existing output file");
   run->add_flag("-q,--quiet", ro.quiet, "No progress or summary table");
+  run->add_flag("--progress", ro.progress, "Report progress also when stderr is not a terminal (one line per update)");
 
   app.add_subcommand("list", "List the built-in scenarios");
   std::string describe_name;

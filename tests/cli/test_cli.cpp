@@ -343,23 +343,25 @@ TEST_P(CliInterruptTest, LeavesReadablePartialFile) {
   const int sig = GetParam();
   // About 0.05-0.1 s per run and 2000 runs: minutes in all, so the signal comes mid-run.
   const std::vector<std::string> args = {"run",   "baseline", "-r",    "2000", "-t", "1", "-o", "out.h5", "--set",
-                                         "population.citizens=2000", "--set", "run.horizon_years=2"};
+                                         "population.citizens=2000", "--set", "run.horizon_years=2", "--progress"};
   const fs::path out = base_ / "long.out", err = base_ / "long.err";
   const pid_t pid = spawn(args, work_, out, err);
   const fs::path tmp = work_ / ("out.h5.tmp-" + std::to_string(pid));
 
-  // Wait (at most 60 s) for the temporary file, then let a few runs complete.
-  const auto deadline = std::chrono::steady_clock::now() + 60s;
-  while (!fs::exists(tmp) && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(5ms);
-  const bool started = fs::exists(tmp);
-  if (started) std::this_thread::sleep_for(1s);
+  // Wait (at most 120 s, for slow sanitizer builds) until the temporary file exists and the
+  // first run has been reported (--progress prints a line per completed run), then signal.
+  const auto deadline = std::chrono::steady_clock::now() + 120s;
+  auto first_run_done = [&] { return read_text(err).find("runs 1/2000") != std::string::npos; };
+  while (!(fs::exists(tmp) && first_run_done()) && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(10ms);
+  const bool started = fs::exists(tmp) && first_run_done();
   ::kill(pid, sig);
   const std::optional<int> status = wait_for(pid, 60s);
   Result r;
   r.status = status.value_or(-1);
   r.out = read_text(out);
   r.err = read_text(err);
-  ASSERT_TRUE(started) << "temporary file " << tmp << " never appeared\n" << r;
+  ASSERT_TRUE(started) << "temporary file " << tmp << " or the first completed run never appeared\n" << r;
   ASSERT_TRUE(status.has_value()) << "cimsim did not end within 60 s of the signal\n" << r;
 
   EXPECT_EQ(r.status, 128 + sig) << r;
