@@ -141,9 +141,7 @@ void BM_Run(benchmark::State& state) {
   }
   if (failed > 0) state.SkipWithError("some runs failed");
   state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(o.replicates));
-  const model::Params& p = s.params;
-  state.counters["agents"] = p.n_government + p.n_civil_society + p.n_business + p.n_knowledge + p.n_funder +
-                             p.n_citizens + (p.backbone ? p.backbone_staff : 0);
+  state.counters["agents"] = static_cast<double>(model::Model(s, kSeed, Executor(false, kGrain)).agents());
   state.counters["horizon_years"] = s.params.horizon_years;
   state.counters["runs_per_iter"] = static_cast<double>(o.replicates);
 }

@@ -46,6 +46,10 @@ cxx=$(sed -n 's/^CMAKE_CXX_COMPILER:[A-Z]*=//p' "$BUILD/CMakeCache.txt" 2>/dev/n
 echo "compiler: $("${cxx:-c++}" --version | head -1)"
 echo "git: $(git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)$(git status --porcelain --untracked-files=no 2>/dev/null | grep -q . && echo -dirty)"
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)"
+if awk '{ exit !($1 > 0.5) }' /proc/loadavg 2>/dev/null; then
+  echo "WARNING: the machine is busy (1-minute load above 0.5); multi-thread numbers will be too low." >&2
+  echo "WARNING: on a small machine, rerun when it is idle (see bench/README.md)." >&2
+fi
 
 # --- run
 OUTDIR="bench/results/$MACHINE"
