@@ -1,6 +1,8 @@
 // Small HDF5 reader for cimsim output files (tests, CLI). See hdf5_read.hpp.
 #include "analysis/hdf5_read.hpp"
 
+#include "analysis/hdf5_handle.hpp"
+
 #include <hdf5.h>
 
 #include <cstring>
@@ -11,36 +13,9 @@
 namespace cimsim::h5 {
 namespace {
 
-// Owns one HDF5 identifier and closes it with the matching H5?close function.
-class Handle {
- public:
-  using Closer = herr_t (*)(hid_t);
-  Handle(hid_t id, Closer closer) noexcept : id_(id), closer_(closer) {}
-  Handle(Handle&& o) noexcept : id_(std::exchange(o.id_, H5I_INVALID_HID)), closer_(o.closer_) {}
-  Handle& operator=(Handle&&) = delete;
-  Handle(const Handle&) = delete;
-  Handle& operator=(const Handle&) = delete;
-  ~Handle() {
-    if (id_ >= 0) closer_(id_);
-  }
-  hid_t get() const noexcept { return id_; }
+using h5detail::Handle;
+using h5detail::hdf5_detail;
 
- private:
-  hid_t id_;
-  Closer closer_;
-};
-
-std::string hdf5_detail() {
-  std::string out;
-  H5Ewalk2(
-      H5E_DEFAULT, H5E_WALK_UPWARD,
-      [](unsigned n, const H5E_error2_t* e, void* data) -> herr_t {
-        if (n == 0 && e != nullptr && e->desc != nullptr) *static_cast<std::string*>(data) = e->desc;
-        return 0;
-      },
-      &out);
-  return out;
-}
 
 [[noreturn]] void fail(const std::string& file, const std::string& what) {
   const std::string detail = hdf5_detail();

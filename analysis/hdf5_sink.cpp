@@ -12,6 +12,8 @@
 
 #include "engine/error.hpp"
 
+#include "analysis/hdf5_handle.hpp"
+
 #include <hdf5.h>
 #include <hdf5_hl.h>
 #include <unistd.h>
@@ -35,52 +37,9 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// Owns one HDF5 identifier and closes it with the matching H5?close function.
-class Handle {
- public:
-  using Closer = herr_t (*)(hid_t);
-  Handle() noexcept = default;
-  Handle(hid_t id, Closer closer) noexcept : id_(id), closer_(closer) {}
-  Handle(Handle&& o) noexcept : id_(std::exchange(o.id_, H5I_INVALID_HID)), closer_(o.closer_) {}
-  Handle& operator=(Handle&& o) noexcept {
-    if (this != &o) {
-      reset();
-      id_ = std::exchange(o.id_, H5I_INVALID_HID);
-      closer_ = o.closer_;
-    }
-    return *this;
-  }
-  Handle(const Handle&) = delete;
-  Handle& operator=(const Handle&) = delete;
-  ~Handle() { reset(); }
+using h5detail::Handle;
+using h5detail::hdf5_detail;
 
-  hid_t get() const noexcept { return id_; }
-  // Closes, ignoring errors (for cleanup paths).
-  void reset() noexcept { (void)close(); }
-  // Closes; false if HDF5 reported an error.
-  bool close() noexcept {
-    if (id_ < 0 || closer_ == nullptr) return true;
-    const herr_t rc = closer_(std::exchange(id_, H5I_INVALID_HID));
-    return rc >= 0;
-  }
-
- private:
-  hid_t id_ = H5I_INVALID_HID;
-  Closer closer_ = nullptr;
-};
-
-// The most specific message on the current thread's HDF5 error stack.
-std::string hdf5_detail() {
-  std::string out;
-  H5Ewalk2(
-      H5E_DEFAULT, H5E_WALK_UPWARD,
-      [](unsigned n, const H5E_error2_t* e, void* data) -> herr_t {
-        if (n == 0 && e != nullptr && e->desc != nullptr) *static_cast<std::string*>(data) = e->desc;
-        return 0;
-      },
-      &out);
-  return out;
-}
 
 void quiet_hdf5() { H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr); }
 

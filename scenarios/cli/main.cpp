@@ -190,23 +190,29 @@ int cmd_list() {
   return 0;
 }
 
+// A parameter's value in a scenario and its allowed range, as text.
+std::pair<std::string, std::string> value_and_range(const model::ParamSpec& spec, const model::Params& params) {
+  std::string value, range;
+  std::visit(
+      [&](auto m) {
+        using T = std::remove_reference_t<decltype(params.*m)>;
+        if constexpr (std::is_same_v<T, bool>) {
+          value = params.*m ? "true" : "false";
+          range = "true/false";
+        } else {
+          value = fmt::format("{}", params.*m);
+          range = fmt::format("[{}, {}]", spec.min, spec.max);
+        }
+      },
+      spec.field);
+  return {value, range};
+}
+
 // The parameter table in Markdown (docs/model.md section 9 is this output for baseline).
 int print_markdown_parameters(const model::Scenario& s) {
   std::cout << "| key | value | unit | range | description | source |\n|---|---|---|---|---|---|\n";
   for (const auto& spec : model::param_table()) {
-    std::string value, range;
-    std::visit(
-        [&](auto m) {
-          using T = std::remove_reference_t<decltype(s.params.*m)>;
-          if constexpr (std::is_same_v<T, bool>) {
-            value = s.params.*m ? "true" : "false";
-            range = "true/false";
-          } else {
-            value = fmt::format("{}", s.params.*m);
-            range = fmt::format("[{}, {}]", spec.min, spec.max);
-          }
-        },
-        spec.field);
+    const auto [value, range] = value_and_range(spec, s.params);
     std::cout << fmt::format("| `{}` | {} | {} | {} | {} | {} |\n", spec.key, value, spec.unit, range,
                              spec.description, spec.source);
   }
@@ -221,19 +227,7 @@ int cmd_describe(const std::string& name, const std::vector<std::string>& sets, 
   std::cout << "scenario " << s.name << ": " << s.description << "\n\nParameters (resolved):\n";
   std::cout << fmt::format("  {:<40} {:>10}  {:<22} {:<18} {}\n", "key", "value", "unit", "range", "source");
   for (const auto& spec : model::param_table()) {
-    std::string value, range;
-    std::visit(
-        [&](auto m) {
-          using T = std::remove_reference_t<decltype(s.params.*m)>;
-          if constexpr (std::is_same_v<T, bool>) {
-            value = s.params.*m ? "true" : "false";
-            range = "true/false";
-          } else {
-            value = fmt::format("{}", s.params.*m);
-            range = fmt::format("[{}, {}]", spec.min, spec.max);
-          }
-        },
-        spec.field);
+    const auto [value, range] = value_and_range(spec, s.params);
     std::cout << fmt::format("  {:<40} {:>10}  {:<22} {:<18} {}\n", spec.key, value, spec.unit, range, spec.source);
   }
   std::cout << "\nEvents:\n";
