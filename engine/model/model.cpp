@@ -905,12 +905,18 @@ double Model::agenda_fit() const noexcept {
   return 1.0 - 0.5 * d;
 }
 double Model::org_active_share() const noexcept {
+  // Organisations are the ids before the citizens and the joiners after the staff slots:
+  // scan only those (this runs every tick).
   double a = 0.0, n = 0.0;
-  for (std::size_t i = 0; i < agents(); ++i)
-    if (is_org(i) && present_[i]) {
-      a += active_[i];
-      n += 1.0;
-    }
+  auto scan = [&](std::size_t b, std::size_t e) {
+    for (std::size_t i = b; i < e; ++i)
+      if (present_[i]) {
+        a += active_[i];
+        n += 1.0;
+      }
+  };
+  scan(0, staff_begin_ - static_cast<std::size_t>(params_.n_citizens));
+  scan(staff_end_, agents());
   return n > 0.0 ? a / n : 0.0;
 }
 // Phase of the initiative (000:L258-L266): 1 initiating action, 2 designing and organising
