@@ -93,11 +93,6 @@ void SummarySink::write(const RunResult& run) {
 std::string SummarySink::difference_table(const std::vector<std::string>& names, std::size_t ref) const {
   std::lock_guard lock(mutex_);
   if (values_.size() < 2 || ref >= values_.size()) return {};
-  auto index = [&](const std::string& n) {
-    for (std::size_t c = 0; c < columns_.size(); ++c)
-      if (columns_[c].name == n) return c;
-    return columns_.size();
-  };
   struct Shown {
     const char* column;
     const char* title;
@@ -123,7 +118,7 @@ std::string SummarySink::difference_table(const std::vector<std::string>& names,
     std::snprintf(line, sizeof line, "%-34s", names[s].c_str());
     o << line;
     for (const auto& sh : shown) {
-      const std::size_t c = index(sh.column);
+      const std::size_t c = column_index(sh.column);
       std::string text = "-";
       if (c < columns_.size()) {
         std::vector<double> d(values_[s][c].size());
@@ -147,18 +142,22 @@ std::string SummarySink::difference_table(const std::vector<std::string>& names,
 
 std::vector<double> SummarySink::column(std::size_t scenario, const std::string& name) const {
   std::lock_guard lock(mutex_);
+  const std::size_t c = column_index(name);
+  return c < columns_.size() ? values_[scenario][c] : std::vector<double>{};
+}
+
+std::size_t SummarySink::column_index(const std::string& name) const noexcept {
   for (std::size_t c = 0; c < columns_.size(); ++c)
-    if (columns_[c].name == name) return values_[scenario][c];
-  return {};
+    if (columns_[c].name == name) return c;
+  return columns_.size();
 }
 
 std::string SummarySink::table(const std::vector<std::string>& names) const {
   std::lock_guard lock(mutex_);
   auto col = [&](std::size_t s, const std::string& n) -> const std::vector<double>& {
     static const std::vector<double> none;
-    for (std::size_t c = 0; c < columns_.size(); ++c)
-      if (columns_[c].name == n) return values_[s][c];
-    return none;
+    const std::size_t c = column_index(n);
+    return c < columns_.size() ? values_[s][c] : none;
   };
   auto cell = [](const std::vector<double>& v, int decimals) {
     char buf[96];

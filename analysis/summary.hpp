@@ -42,6 +42,7 @@ class SummarySink final : public Sink {
     std::size_t var;     // index in schema.series or schema.summaries
     std::size_t offset;  // index within the axis (e.g. the citizen sector)
   };
+  std::size_t column_index(const std::string& name) const noexcept;  // columns_.size() if absent
   const RecordSchema& schema_;
   std::vector<Column> columns_;
   mutable std::mutex mutex_;

@@ -398,8 +398,8 @@ void Model::election() {
   const auto t = static_cast<std::uint32_t>(tick_);
   std::vector<std::uint32_t>& gov = id_scratch_;
   gov.clear();
-  for (std::size_t i = 0; i < agents(); ++i) {
-    if (sector_[i] != Sector::government || !present_[i]) continue;
+  for_each_org([&](std::size_t i) {
+    if (sector_[i] != Sector::government || !present_[i]) return;
     gov.push_back(static_cast<std::uint32_t>(i));
     Rng r(seed_, t, static_cast<std::uint32_t>(i), purpose::event);
     double total = 0.0;
@@ -408,7 +408,7 @@ void Model::election() {
     engagement_[i] = r.uniform(0.1, 0.6);
     active_[i] = engagement_[i] >= params_.join_threshold;
     ownership_[i] = 0.0;
-  }
+  });
   std::size_t lost = 0;
   for (std::uint32_t i : gov)
     if (champion_[i]) {
@@ -595,7 +595,7 @@ void Model::phase_agenda() {
   const Params& p = params_;
   if (!backbone_active_) {
     alignment_ = 0.0;
-    for (std::size_t i = 0; i < agents(); ++i) ownership_[i] *= 1.0 - p.ownership_rate;
+    for_each_org([&](std::size_t i) { ownership_[i] *= 1.0 - p.ownership_rate; });  // only organisations own
     return;
   }
   std::array<double, kMaxPillars> voice{};
@@ -620,11 +620,11 @@ void Model::phase_agenda() {
   const double pull = p.vision_rate * saturate(function_capacity(p.f_vision), 1.0);
   double dist = 0.0;
   int counted = 0;
-  for (std::size_t i = 0; i < agents(); ++i) {
-    if (!is_org(i) || !present_[i]) continue;
+  for_each_org([&](std::size_t i) {
+    if (!present_[i]) return;
     if (!active_[i]) {
       ownership_[i] *= 1.0 - p.ownership_rate;
-      continue;
+      return;
     }
     double d = 0.0;
     for (std::size_t k = 0; k < K; ++k) {
@@ -638,7 +638,7 @@ void Model::phase_agenda() {
     ownership_[i] += p.ownership_rate * (target - ownership_[i]);
     dist += 0.5 * d;
     ++counted;
-  }
+  });
   alignment_ = counted > 0 ? 1.0 - dist / counted : 0.0;
 }
 
@@ -837,9 +837,9 @@ void Model::phase_backbone() {
   if (invites > 0) {
     std::vector<std::uint32_t>& cand = id_scratch_;
     cand.clear();
-    for (std::size_t i = 0; i < agents(); ++i)
-      if (is_org(i) && present_[i] && !active_[i] && tick_ - invited_at_[i] >= kReinviteWeeks)
-        cand.push_back(static_cast<std::uint32_t>(i));
+    for_each_org([&](std::size_t i) {
+      if (present_[i] && !active_[i] && tick_ - invited_at_[i] >= kReinviteWeeks) cand.push_back(static_cast<std::uint32_t>(i));
+    });
     const std::size_t k = std::min(invites, cand.size());
     std::partial_sort(cand.begin(), cand.begin() + static_cast<std::ptrdiff_t>(k), cand.end(),
                       [&](std::uint32_t a, std::uint32_t b) {
@@ -905,18 +905,13 @@ double Model::agenda_fit() const noexcept {
   return 1.0 - 0.5 * d;
 }
 double Model::org_active_share() const noexcept {
-  // Organisations are the ids before the citizens and the joiners after the staff slots:
-  // scan only those (this runs every tick).
   double a = 0.0, n = 0.0;
-  auto scan = [&](std::size_t b, std::size_t e) {
-    for (std::size_t i = b; i < e; ++i)
-      if (present_[i]) {
-        a += active_[i];
-        n += 1.0;
-      }
-  };
-  scan(0, staff_begin_ - static_cast<std::size_t>(params_.n_citizens));
-  scan(staff_end_, agents());
+  for_each_org([&](std::size_t i) {
+    if (present_[i]) {
+      a += active_[i];
+      n += 1.0;
+    }
+  });
   return n > 0.0 ? a / n : 0.0;
 }
 // Phase of the initiative (000:L258-L266): 1 initiating action, 2 designing and organising

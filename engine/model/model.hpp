@@ -152,6 +152,14 @@ class Model {
   void phase_funding();
 
   double staff_capacity(std::size_t slot) const noexcept;
+  // Calls f(i) for every organisation id in ascending order, present or not: the ids before
+  // the citizens and the joiners after the staff slots (no scan over citizens).
+  template <class F>
+  void for_each_org(F&& f) const {
+    const std::size_t orgs_end = staff_begin_ - static_cast<std::size_t>(params_.n_citizens);
+    for (std::size_t i = 0; i < orgs_end; ++i) f(i);
+    for (std::size_t i = staff_end_; i < agents(); ++i) f(i);
+  }
   double cadence_probability(int cadence_weeks, float trust) const noexcept;
 
   const Executor& exec_;
