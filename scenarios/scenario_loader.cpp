@@ -132,6 +132,9 @@ const std::vector<EventKind>& event_kinds() {
   return kinds;
 }
 
+// Names of Event::Body, in its order.
+constexpr const char* kBodyNames[] = {"working_groups", "steering", "plenary", "forums", "updates"};
+
 std::vector<std::string> event_type_names() {
   std::vector<std::string> names;
   for (const auto& k : event_kinds()) names.push_back(model::event_type_name(k.type));
@@ -253,10 +256,11 @@ Event parse_event(const toml::table& t, const std::string& label) {
     case Event::Type::external_driver: e.on = r.boolean("on", true); break;
     case Event::Type::measurement_launch: e.on = r.boolean("learning", true); break;
     case Event::Type::meeting_cadence: {
-      const std::vector<std::string> bodies = {"working_groups", "steering", "plenary", "forums"};
+      const std::vector<std::string> bodies(std::begin(kBodyNames), std::end(kBodyNames));
       const std::string b = r.choice("body", bodies, true);
       e.body = static_cast<Event::Body>(std::find(bodies.begin(), bodies.end(), b) - bodies.begin());
-      e.weeks = r.integer("weeks", 1, 52, 0, true);
+      // A standing update can stop (0); a body that meets always meets at some cadence.
+      e.weeks = r.integer("weeks", e.body == Event::Body::updates ? 0 : 1, 52, 0, true);
       break;
     }
     case Event::Type::stakeholders_join: {
@@ -291,8 +295,7 @@ std::string event_toml(const Event& e) {
     case Event::Type::external_driver: o << "on = " << (e.on ? "true" : "false") << "\n"; break;
     case Event::Type::measurement_launch: o << "learning = " << (e.on ? "true" : "false") << "\n"; break;
     case Event::Type::meeting_cadence: {
-      const char* bodies[] = {"working_groups", "steering", "plenary", "forums"};
-      o << "body = \"" << bodies[static_cast<int>(e.body)] << "\"\nweeks = " << e.weeks << "\n";
+      o << "body = \"" << kBodyNames[static_cast<int>(e.body)] << "\"\nweeks = " << e.weeks << "\n";
       break;
     }
     case Event::Type::stakeholders_join:

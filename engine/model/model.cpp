@@ -100,6 +100,7 @@ Model::Model(const Scenario& scenario, std::uint64_t seed, const Executor& exec)
   cadence_steering_ = params_.steering_cadence_weeks;
   cadence_plenary_ = params_.plenary_cadence_weeks;
   cadence_forum_ = params_.forum_cadence_weeks;
+  cadence_update_ = params_.update_cadence_weeks;
   forums_ = params_.citizen_forums;
   driver_on_ = params_.external_driver;
   measurement_active_ = params_.measurement;
@@ -355,6 +356,16 @@ double Model::convening() const noexcept {
   return need > 0.0 ? std::min(1.0, function_capacity(params_.f_activities) / need) : 1.0;
 }
 
+// How fully partners' bodies keep meeting and coordinating: the backbone's convening, plus,
+// with a standing partner update (000:L874, L235), a share of what missing staff would lose.
+// The update is a routine of the backbone, so it runs while any staff are in post.
+double Model::partner_convening() const noexcept {
+  const double kappa = convening();
+  if (cadence_update_ <= 0 || backbone_capacity() <= 0.0) return kappa;
+  const double reach = params_.update_reach * std::min(1.0, 4.0 / cadence_update_);
+  return kappa + (1.0 - kappa) * reach;
+}
+
 // Capacity the backbone spends on one of its six functions (000:L250).
 double Model::function_capacity(double share) const noexcept {
   const Params& p = params_;
@@ -480,6 +491,7 @@ void Model::apply_event(const Event& e) {
         case Event::Body::steering: cadence_steering_ = e.weeks; break;
         case Event::Body::plenary: cadence_plenary_ = e.weeks; break;
         case Event::Body::forums: cadence_forum_ = e.weeks; break;
+        case Event::Body::updates: cadence_update_ = e.weeks; break;
       }
       break;
     case Event::Type::stakeholders_join: {
@@ -509,7 +521,7 @@ void Model::phase_contact() {
   const auto t = static_cast<std::uint32_t>(tick_);
   const bool bb = backbone_active_;
   const double staff_contact = 0.5 + 0.5 * params_.style;  // hub-and-spoke staff keep every tie warm
-  const double kappa = convening();
+  const double kappa = partner_convening();
   exec_.for_chunks(agents(), [&](std::size_t, std::size_t b0, std::size_t b1) {
     for (auto a = static_cast<AgentId>(b0); a < b1; ++a) {
       const auto nb = v.neighbours(a);
@@ -655,7 +667,7 @@ void Model::phase_activities() {
   const double visibility = 0.5 + 0.5 * (measurement_active_ ? coverage_ : 0.0);
   // Coordination pays off through convened bodies; without a backbone only informally (30%).
   // Partners in close, trusted contact keep coordinating when the backbone convenes less.
-  const double kappa = backbone_active_ ? convening() : 0.0;
+  const double kappa = backbone_active_ ? partner_convening() : 0.0;
   const std::size_t n = agents();
   const std::size_t stride = kSectors * K + 2;
   const std::size_t chunks = exec_.chunk_count(n);

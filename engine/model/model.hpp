@@ -54,7 +54,7 @@ struct Event {
     stakeholders_join,
     ceiling_lifted,
   };
-  enum class Body : std::uint8_t { working_groups, steering, plenary, forums };
+  enum class Body : std::uint8_t { working_groups, steering, plenary, forums, updates };
   Type type = Type::staff_turnover;
   int week = 0;                // tick at which it applies (>= 1); 0 when driven by a hazard
   double rate_per_year = 0.0;  // hazard: applies in a week with probability 1 - exp(-rate/52)
@@ -118,6 +118,7 @@ class Model {
   double outcome() const noexcept;
   double backbone_capacity() const noexcept;
   double convening() const noexcept;  // how fully the backbone convenes bodies, in [0, 1]
+  double partner_convening() const noexcept;  // convening kept up by a standing update, in [0, 1]
   int backbone_staff() const noexcept;
   bool backbone_active() const noexcept { return backbone_active_; }
   double agenda_alignment() const noexcept { return alignment_; }
@@ -198,7 +199,7 @@ class Model {
   double propensity_decline_ = 0.0;  // per year, from decline_from_
   int decline_from_ = 0;
   bool forums_ = true;
-  int cadence_wg_, cadence_steering_, cadence_plenary_, cadence_forum_;
+  int cadence_wg_, cadence_steering_, cadence_plenary_, cadence_forum_, cadence_update_;
   bool driver_on_ = false;
   // funding
   double cut_factor_ = 1.0, grant_level_ = 1.0, funder_support_ = 1.0;

@@ -117,6 +117,14 @@ std::vector<ParamSpec> build_table() {
        "How far trust stretches meeting intervals (interval x (1 + relax x trust)).", "000:L867"},
       {"communication.brokerage_rate", &P::brokerage_rate, 0, 1, "per staff per week",
        "Probability that a staff member introduces two of its partners to each other.", "000:L641; number assumed"},
+      {"communication.update_cadence_weeks", &P::update_cadence_weeks, 0, 52, "week",
+       "Weeks between the backbone's standing update to partners (a newsletter or update round that runs as a "
+       "routine, not through one person); 0: none.",
+       "000:L874 (\"a monthly update ... could have prevented this\"), 000:L235; default none as in Mechelen"},
+      {"communication.update_reach", &P::update_reach, 0, 1, "1",
+       "Share of the convening lost to missing backbone staff that a monthly (or more frequent) update keeps: "
+       "partners stay informed of the project and their role, and keep meeting.",
+       "000:L874, L235; number assumed"},
 
       {"backbone.enabled", &P::backbone, 0, 1, "", "Whether a backbone organisation exists.", "000:L252"},
       {"backbone.staff", &P::backbone_staff, 0, 200, "people", "Staff positions of the backbone.",

@@ -72,6 +72,8 @@ struct Params {
   bool citizen_forums = true;
   double cadence_relax = 0.0;
   double brokerage_rate = 0.05;
+  int update_cadence_weeks = 0;      // standing partner update; 0: none
+  double update_reach = 0.5;
   // --- backbone
   bool backbone = true;
   int backbone_staff = 5;

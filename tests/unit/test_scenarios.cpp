@@ -119,6 +119,22 @@ TEST(Scenarios, EventsAreValidated) {
   EXPECT_NE(n.find("late.toml:5"), std::string::npos) << n;
 }
 
+// Partner updates can be stopped with weeks = 0; a meeting body cannot.
+TEST(Scenarios, MeetingCadenceZeroOnlyStopsUpdates) {
+  const auto ok = write("upd.toml", "[[events]]\ntype = \"meeting_cadence\"\nat = \"year 1\"\nbody = \"updates\"\n"
+                                    "weeks = 0\n");
+  const auto s = sc::load(ok.string());
+  ASSERT_EQ(s.events.size(), 1u);
+  EXPECT_EQ(s.events[0].body, cimsim::model::Event::Body::updates);
+  EXPECT_EQ(s.events[0].weeks, 0);
+  EXPECT_NE(sc::to_toml(s).find("body = \"updates\"\nweeks = 0"), std::string::npos) << sc::to_toml(s);
+  const auto bad = write("wg0.toml", "[[events]]\ntype = \"meeting_cadence\"\nat = \"year 1\"\n"
+                                     "body = \"working_groups\"\nweeks = 0\n");
+  const std::string m = error_of([&] { sc::load(bad.string()); });
+  EXPECT_NE(m.find("wg0.toml:5"), std::string::npos) << m;
+  EXPECT_NE(m.find("weeks"), std::string::npos) << m;
+}
+
 TEST(Scenarios, SetOverridesWithTypeAndRangeChecks) {
   auto s = sc::load("baseline");
   sc::apply_set(s, "backbone.staff=8");

@@ -191,6 +191,39 @@ TEST(Submodels, LeavingStaffTakeTheirPersonalTiesAndSuccessorsInheritPartWithOve
   EXPECT_EQ(with0, 0u);
 }
 
+// --- a standing partner update keeps part of the convening that missing staff lose
+// (000:L874): nothing changes with full staff; after the lead leaves, partners' convening is
+// kappa + (1 - kappa) x reach x min(1, 4 / cadence); a meeting_cadence event for body
+// "updates" starts and stops it.
+TEST(Submodels, PartnerUpdateKeepsConveningWhileStaffAreMissing) {
+  auto s = small("baseline", {"backbone.turnover_per_year=0", "run.horizon_years=1", "backbone.ramp_up_weeks=0",
+                              "communication.update_reach=0.5"});
+  Event leave = event(Event::Type::staff_turnover, 10);
+  leave.lead_only = true;
+  Event start = event(Event::Type::meeting_cadence, 20);
+  start.body = Event::Body::updates;
+  start.weeks = 8;  // every 8 weeks: half the reach of a monthly update
+  Event stop = start;
+  stop.week = 25;  // before the vacancy (backbone.vacancy_weeks = 20) is filled at week 30
+  stop.weeks = 0;
+  s.events = {leave, start, stop};
+  const Executor exec(false);
+  model::Model m(s, 3, exec);
+  for (int w = 1; w < 10; ++w) m.step();
+  ASSERT_DOUBLE_EQ(m.convening(), 1.0) << "full staff convene every body";
+  EXPECT_DOUBLE_EQ(m.partner_convening(), 1.0);
+  m.step();  // week 10: the lead leaves
+  const double kappa = m.convening();
+  ASSERT_LT(kappa, 1.0) << "a missing lead lowers convening";
+  EXPECT_DOUBLE_EQ(m.partner_convening(), kappa) << "no update yet";
+  for (int w = 11; w <= 20; ++w) m.step();
+  EXPECT_DOUBLE_EQ(m.convening(), kappa);
+  EXPECT_DOUBLE_EQ(m.partner_convening(), kappa + (1.0 - kappa) * 0.5 * 0.5);
+  for (int w = 21; w <= 25; ++w) m.step();
+  EXPECT_DOUBLE_EQ(m.convening(), kappa);
+  EXPECT_DOUBLE_EQ(m.partner_convening(), kappa) << "updates stopped at week 25";
+}
+
 // --- snowball recruitment reaches only the connected (000:L1059, L1063)
 namespace {
 // Few organisations, all champions (engaged and active throughout); citizens of low urgency
