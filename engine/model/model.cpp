@@ -378,6 +378,24 @@ double Model::cadence_probability(int cadence_weeks, float trust) const noexcept
   return c <= 1.0 ? 1.0 : 1.0 / c;
 }
 
+void Model::intervene(const Params& p, const std::vector<Event>& events) {
+  const Params old = params_;
+  params_ = p;
+  events_ = events;
+  auto follow = [](auto& state, auto now, auto before) {
+    if (now != before) state = now;
+  };
+  follow(cadence_wg_, p.meeting_cadence_weeks, old.meeting_cadence_weeks);
+  follow(cadence_steering_, p.steering_cadence_weeks, old.steering_cadence_weeks);
+  follow(cadence_plenary_, p.plenary_cadence_weeks, old.plenary_cadence_weeks);
+  follow(cadence_forum_, p.forum_cadence_weeks, old.forum_cadence_weeks);
+  follow(cadence_update_, p.update_cadence_weeks, old.update_cadence_weeks);
+  follow(forums_, p.citizen_forums, old.citizen_forums);
+  follow(driver_on_, p.external_driver, old.external_driver);
+  follow(measurement_active_, p.measurement, old.measurement);
+  follow(ceiling_active_, p.ceiling_pillars > 0, old.ceiling_pillars > 0);
+}
+
 void Model::step() {
   ++tick_;
   schedule().run_tick(*this);

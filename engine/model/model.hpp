@@ -99,6 +99,16 @@ class Model {
   static const std::vector<PhaseInfo>& phase_info();
   static const Schedule<Model>& schedule();
 
+  // Fork at an intervention (between ticks): from now on the model follows `params` and
+  // `events`. Parameters that only set the population or the initial state (population.*,
+  // network.*, run.*, initial urgency and champions, backbone slots) must not differ; the
+  // scenario loader checks that (scenarios::check_fork). Flags and cadences that the
+  // parameters initialise (meeting cadences, forums, external driver, measurement, ceiling)
+  // take the new value where it differs from the old one; otherwise the current state (as
+  // events left it) stays. `events` must begin with the events given so far, so that hazard
+  // streams (keyed by event index) continue unchanged.
+  void intervene(const Params& params, const std::vector<Event>& events);
+
   // --- state read by probes (structure of arrays; index = agent id)
   std::size_t agents() const noexcept { return sector_.size(); }
   std::size_t staff_begin() const noexcept { return staff_begin_; }
@@ -211,6 +221,33 @@ class Model {
 // Everything a model records, for a pillar axis `pillar_width` wide and an event axis
 // `event_width` wide (the largest counts of the scenarios written to one file).
 RecordSchema make_schema(int pillar_width, int event_width = 0);
+
+// One run in progress: the model, its recorder and the state of the per-run summaries.
+// Copyable between ticks: a copy is a snapshot from which runs continue (fork at an
+// intervention). With counter-based random streams the state holds no generator state
+// beyond the tick, so a copy continued unchanged equals the straight run bit for bit.
+class RunState {
+ public:
+  RunState(const Scenario& scenario, const RecordSchema& schema, std::uint64_t seed, const Executor& exec);
+  int week() const noexcept { return m_.tick(); }
+  // Steps to the end of week `to_week` (at most the horizon), recording at month starts.
+  // Throws RunCancelled when ctx asks to stop.
+  void advance(int to_week, const RunContext& ctx);
+  // Continue as `variant` from here (Model::intervene; troughs use the variant's events).
+  void intervene(const Scenario& variant);
+  // Runs to the horizon and returns the recorded series and summaries; call once.
+  RunResult finish(const RunContext& ctx);
+  const Model& model() const noexcept { return m_; }
+
+ private:
+  void observe(double month);
+  Scenario scenario_;
+  const RecordSchema* schema_;
+  Model m_;
+  Recorder<Model> rec_;
+  bool launched_ = false;
+  double collapsed_ = 0.0, to_goal_ = kMissing;
+};
 
 // Runs one scenario to its horizon and returns the recorded series and summaries.
 RunResult run(const Scenario& scenario, const RecordSchema& schema, const RunContext& ctx);

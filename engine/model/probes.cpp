@@ -156,34 +156,50 @@ RecordSchema make_schema(int pillar_width, int event_width) {
   return s;
 }
 
-RunResult run(const Scenario& scenario, const RecordSchema& schema, const RunContext& ctx) {
+RunState::RunState(const Scenario& scenario, const RecordSchema& schema, std::uint64_t seed, const Executor& exec)
+    : scenario_(scenario),
+      schema_(&schema),
+      m_(scenario_, seed, exec),
+      rec_(schema, probes(), record_months(scenario.params.horizon_years).size()) {
   if (static_cast<std::size_t>(scenario.params.pillars) > schema.pillars.size())
     throw ModelError("schema has fewer pillars than scenario '" + scenario.name + "'");
-  Model m(scenario, ctx.key.seed, ctx.exec);
-  const auto months = record_months(scenario.params.horizon_years);
-  Recorder<Model> rec(schema, probes(), months.size());
-  const Params& p = scenario.params;
-  bool launched = false;
-  double collapsed = 0.0, to_goal = kMissing;
-  auto observe = [&](double month) {
-    rec.record(m, month);
-    check_finite(rec.result(), schema, scenario.params.pillars, month);
-    const double share = m.org_active_share();
-    if (share >= p.launch_share) launched = true;
-    else if (launched && share < p.collapse_share) collapsed += 1.0;
-    if (std::isnan(to_goal) && m.outcome() >= p.goal) to_goal = month;
-  };
   observe(0.0);
+}
+
+void RunState::observe(double month) {
+  const Params& p = scenario_.params;
+  rec_.record(m_, month);
+  check_finite(rec_.result(), *schema_, p.pillars, month);
+  const double share = m_.org_active_share();
+  if (share >= p.launch_share) launched_ = true;
+  else if (launched_ && share < p.collapse_share) collapsed_ += 1.0;
+  if (std::isnan(to_goal_) && m_.outcome() >= p.goal) to_goal_ = month;
+}
+
+void RunState::advance(int to_week, const RunContext& ctx) {
   // One record at the first week of each month: month(w) = floor(12 w / 52) steps by at most
   // one per week, so months 1 .. 12*years are each recorded once.
-  for (int w = 1; w <= m.ticks_total(); ++w) {
+  const int end = std::min(to_week, m_.ticks_total());
+  while (m_.tick() < end) {
     if (ctx.stop_requested()) throw RunCancelled{};
-    m.step();
+    m_.step();
+    const int w = m_.tick();
     const int month = (w * 12) / kWeeksPerYear;
     if (month != ((w - 1) * 12) / kWeeksPerYear) observe(static_cast<double>(month));
   }
-  RunResult& r = rec.result();
-  r.summaries = {{m.outcome()}, {launched ? 1.0 : 0.0}, {to_goal}, {collapsed}};
+}
+
+void RunState::intervene(const Scenario& variant) {
+  m_.intervene(variant.params, variant.events);
+  scenario_ = variant;
+}
+
+RunResult RunState::finish(const RunContext& ctx) {
+  advance(m_.ticks_total(), ctx);
+  const Scenario& scenario = scenario_;
+  RunResult r = std::move(rec_.result());  // the state is spent after finish()
+  r.summaries = {{m_.outcome()}, {launched_ ? 1.0 : 0.0}, {to_goal_}, {collapsed_}};
+  const RecordSchema& schema = *schema_;
   if (!schema.events.empty()) {
     // Trough of outcome growth after each scheduled event and the months to recover.
     std::vector<double> trough(schema.events.size(), kMissing), recovery(schema.events.size(), kMissing);
@@ -213,7 +229,12 @@ RunResult run(const Scenario& scenario, const RecordSchema& schema, const RunCon
     r.summaries.push_back(recovery);
   }
   r.key = ctx.key;
-  return std::move(r);
+  return r;
+}
+
+RunResult run(const Scenario& scenario, const RecordSchema& schema, const RunContext& ctx) {
+  RunState state(scenario, schema, ctx.key.seed, ctx.exec);
+  return state.finish(ctx);
 }
 
 }  // namespace cimsim::model
