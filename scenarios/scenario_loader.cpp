@@ -87,7 +87,7 @@ void set_param(Scenario& sc, const ParamSpec& spec, const toml::node& v, const s
       spec.field);
 }
 
-int parse_time(const std::string& text, const std::string& where) {
+int parse_weeks(const std::string& text, const std::string& where) {
   std::istringstream in(text);
   std::string unit;
   double amount = 0.0;
@@ -228,7 +228,7 @@ Event parse_event(const toml::table& t, const std::string& label) {
   if (at != nullptr) {
     if (!at->is_string())
       throw InputError(at_line(label, at->source()), "events.at", "expected \"week N\", \"month N\" or \"year N\"");
-    e.week = parse_time(at->as_string()->get(), at_line(label, at->source()));
+    e.week = parse_weeks(at->as_string()->get(), at_line(label, at->source()));
     e.origin = at_line(label, at->source());
     e.label = ty + " at week " + std::to_string(e.week);
   } else {
@@ -411,6 +411,45 @@ std::string nearest(const std::string& word, const std::vector<std::string>& can
   }
   const std::size_t limit = std::max<std::size_t>(2, word.size() / 3);
   return best_d <= limit ? best : "";
+}
+
+int parse_time(const std::string& text, const std::string& where) { return parse_weeks(text, where); }
+
+bool fixed_at_fork(const std::string& key) {
+  static const std::vector<std::string> keys = {
+      "preconditions.urgency_professional", "preconditions.urgency_citizen", "preconditions.champions",
+      "preconditions.champion_influence",   "preconditions.champion_ties",   "backbone.enabled",
+      "backbone.staff"};
+  for (const char* group : {"run.", "population.", "network.", "summary."})
+    if (key.starts_with(group)) return true;
+  return std::find(keys.begin(), keys.end(), key) != keys.end();
+}
+
+void check_fork(const Scenario& base, const Scenario& variant, int week, const std::string& where) {
+  for (const auto& spec : model::param_table()) {
+    if (!fixed_at_fork(spec.key)) continue;
+    const bool same = std::visit([&](auto m) { return base.params.*m == variant.params.*m; }, spec.field);
+    if (!same)
+      throw InputError(where, spec.key,
+                       "scenario '" + variant.name + "' changes a parameter that sets the population or the initial "
+                       "state, which a fork cannot change: expected the value of '" + base.name +
+                       "' (run both from the start as separate scenarios instead)");
+  }
+  if (variant.events.size() < base.events.size())
+    throw InputError(where, "events", "scenario '" + variant.name + "' has fewer events than '" + base.name +
+                                          "': expected it to extend '" + base.name + "' and add events");
+  for (std::size_t j = 0; j < base.events.size(); ++j)
+    if (event_toml(base.events[j]) != event_toml(variant.events[j]))
+      throw InputError(variant.events[j].origin, "events",
+                       "scenario '" + variant.name + "' does not keep the events of '" + base.name +
+                           "' in order: expected it to extend '" + base.name + "' and add events");
+  for (std::size_t j = base.events.size(); j < variant.events.size(); ++j) {
+    const Event& e = variant.events[j];
+    if (e.week > 0 && e.week < week)
+      throw InputError(e.origin, "events.at",
+                       "event at week " + std::to_string(e.week) + " is before the fork at week " + std::to_string(week) +
+                           ": a variant can only add events from the fork on");
+  }
 }
 
 Scenario load(const std::string& name_or_path) {

@@ -41,6 +41,19 @@ std::string describe_event(const model::Event& e);
 // One-line description from the scenario file.
 std::string describe_line(const model::Scenario& s);
 
+// A time written as in event files ("week N", "month N", "year N") in weeks (>= 1); where
+// names the origin for messages.
+int parse_time(const std::string& text, const std::string& where);
+
+// Checks that `variant` can take over from `base` at the start of week `week` (a fork at an
+// intervention): parameters that only set the population or the initial state are equal,
+// and the variant's events begin with every event of the base, the others being at week
+// `week` or later, or hazards. Throws InputError naming `where` and the key otherwise.
+void check_fork(const model::Scenario& base, const model::Scenario& variant, int week, const std::string& where);
+
+// Parameters a fork may not change (population, network, run length, initial state).
+bool fixed_at_fork(const std::string& key);
+
 // Closest candidate by edit distance, or "" if none is close.
 std::string nearest(const std::string& word, const std::vector<std::string>& candidates);
 
