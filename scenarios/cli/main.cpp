@@ -1,4 +1,5 @@
 // cimsim command-line interface: a thin layer over scenarios, the model and the HDF5 sink.
+#include "analysis/compare.hpp"
 #include "analysis/hdf5_sink.hpp"
 #include "analysis/summary.hpp"
 #include "engine/ensemble.hpp"
@@ -251,6 +252,31 @@ int cmd_validate(const std::vector<std::string>& files, const std::vector<std::s
   return 0;
 }
 
+// Prints an analysis result in the chosen format.
+void print_result(const nlohmann::json& result, const std::string& format,
+                  std::string (*table)(const nlohmann::json&), std::string (*csv)(const nlohmann::json&)) {
+  if (format == "json")
+    std::cout << result.dump(2) << "\n";
+  else if (format == "csv")
+    std::cout << csv(result);
+  else
+    std::cout << table(result);
+}
+
+struct CompareCli {
+  std::string file;
+  CompareOptions options;
+  std::string format = "table";
+  bool store = false;
+};
+
+int cmd_compare(const CompareCli& c) {
+  const EnsembleFile f(c.file);
+  const nlohmann::json result = compare(f, c.options);
+  print_result(result, c.format, compare_table, compare_csv);
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -288,6 +314,17 @@ int main(int argc, char** argv) {
   auto* validate = app.add_subcommand("validate", "Check scenario files without running them");
   validate->add_option("files", validate_files, "Scenario files or names")->required();
 
+  CompareCli cc;
+  auto* cmp = app.add_subcommand("compare", "Compare scenarios in an output file with a baseline scenario");
+  cmp->add_option("file", cc.file, "Output file of `cimsim run` (.h5)")->required();
+  cmp->add_option("--baseline", cc.options.baseline, "Scenario to compare against")->capture_default_str();
+  cmp->add_option("--at", cc.options.at_years, "Years at which to compare (repeatable; default: 3, 5 and the horizon)")
+      ->expected(1, -1);
+  cmp->add_option("--format", cc.format, "Output format")
+      ->check(CLI::IsMember({"table", "csv", "json"}))
+      ->capture_default_str();
+  cmp->add_flag("--store", cc.store, "Also store the result in the file, in group /analysis/compare");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -308,6 +345,7 @@ int main(int argc, char** argv) {
       return cmd_run(ro, command_line);
     }
     if (app.got_subcommand("list")) return cmd_list();
+    if (cmp->parsed()) return cmd_compare(cc);
     if (describe->parsed()) return cmd_describe(describe_name, describe_sets, describe_markdown);
     if (validate->parsed()) return cmd_validate(validate_files, {});
   } catch (const InputError& e) {
