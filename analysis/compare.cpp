@@ -1,5 +1,6 @@
 #include "analysis/compare.hpp"
 
+#include "analysis/report_text.hpp"
 #include "analysis/stats.hpp"
 #include "engine/error.hpp"
 
@@ -15,11 +16,11 @@ namespace cimsim {
 namespace {
 
 using nlohmann::json;
+using text::num;
+using text::number;
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
-json number(double v) { return std::isfinite(v) ? json(v) : json(nullptr); }
-json interval(const Interval& i) { return {{"estimate", number(i.estimate)}, {"lo", number(i.lo)}, {"hi", number(i.hi)}}; }
-double num(const json& j) { return j.is_number() ? j.get<double>() : kNaN; }
+json proportion(const Interval& i) { return text::interval(i.estimate, i.lo, i.hi); }
 
 // Month of a scheduled event from its label ("staff_turnover at week 156" -> 36, as
 // docs/model.md: floor(12 week / 52)); NaN for events without a week (hazards).
@@ -91,7 +92,7 @@ json scenario_summary(const EnsembleFile& f, std::size_t s, double level) {
       const Survival rk = kaplan_meier(rt, rev);
       events.push_back({{"label", label},
                         {"month", number(month)},
-                        {"trough", interval({m.mean, m.lo, m.hi})},
+                        {"trough", text::interval(m.mean, m.lo, m.hi)},
                         {"recovery_months", {{"median", number(rk.median)}, {"recovered", recovered}, {"runs", rt.size()}}}});
     }
   }
@@ -100,8 +101,8 @@ json scenario_summary(const EnsembleFile& f, std::size_t s, double level) {
           {"ok", ok},
           {"failed", failed},
           {"not_run", not_run},
-          {"p_launch_failure", interval(wilson_interval(no_launch, ok, level))},
-          {"p_collapse", interval(wilson_interval(collapse, ok, level))},
+          {"p_launch_failure", proportion(wilson_interval(no_launch, ok, level))},
+          {"p_collapse", proportion(wilson_interval(collapse, ok, level))},
           {"time_to_goal", {{"median_months", number(km.median)}, {"reached", reached}, {"km", curve}}},
           {"events", events}};
 }
@@ -184,48 +185,9 @@ json compare(const EnsembleFile& f, const CompareOptions& o) {
 
 namespace {
 
-std::string fmt_num(double v, int decimals, bool sign) {
-  if (std::isnan(v)) return "-";
-  return sign ? fmt::format("{:+.{}f}", v, decimals) : fmt::format("{:.{}f}", v, decimals);
-}
-
-// Decimals that show two significant digits of the largest magnitude (at least `min`, at most 6).
-int decimals_for(std::initializer_list<double> values, int min) {
-  double m = 0.0;
-  for (double v : values)
-    if (std::isfinite(v)) m = std::max(m, std::abs(v));
-  if (m == 0.0) return min;
-  return std::clamp(1 - static_cast<int>(std::floor(std::log10(m))), min, 6);
-}
-
-// "estimate [lo, hi]" with a '*' when the interval excludes 0 (if mark).
-std::string fmt_interval(double est, double lo, double hi, int min_decimals, bool mark) {
-  if (std::isnan(est)) return "-";
-  const int d = decimals_for({est, lo, hi}, min_decimals);
-  return fmt::format("{} [{}, {}]{}", fmt_num(est, d, true), fmt_num(lo, d, true), fmt_num(hi, d, true),
-                     mark && (lo > 0.0 || hi < 0.0) ? "*" : "");
-}
-
 std::string fmt_pct(const json& i) {
   if (!i["estimate"].is_number()) return "-";
   return fmt::format("{:.0f}% [{:.0f}-{:.0f}%]", 100.0 * num(i["estimate"]), 100.0 * num(i["lo"]), 100.0 * num(i["hi"]));
-}
-
-// Rows of cells printed as left-aligned columns two spaces apart.
-std::string columns(const std::vector<std::vector<std::string>>& rows) {
-  std::vector<std::size_t> w;
-  for (const auto& r : rows)
-    for (std::size_t c = 0; c < r.size(); ++c) {
-      if (w.size() <= c) w.push_back(0);
-      w[c] = std::max(w[c], r[c].size());
-    }
-  std::string out;
-  for (const auto& r : rows) {
-    std::string line;
-    for (std::size_t c = 0; c < r.size(); ++c) line += c + 1 < r.size() ? fmt::format("{:<{}}  ", r[c], w[c]) : r[c];
-    out += line + "\n";
-  }
-  return out;
 }
 
 std::string count_of(const json& a, const json& b) { return fmt::format("{}/{}", a.get<std::size_t>(), b.get<std::size_t>()); }
@@ -263,13 +225,13 @@ std::string compare_table(const json& j) {
         std::string cell = "-";
         for (const auto& d : j["differences"])
           if (d["scenario"] == name && d["variable"] == v["name"] && num(d["at_years"]) == y)
-            cell = fmt_interval(num(d["diff"]), num(d["lo"]), num(d["hi"]), 3, true);
+            cell = text::interval_text(num(d["diff"]), num(d["lo"]), num(d["hi"]), 3, true);
         row.push_back(cell);
       }
       rows.push_back(row);
     }
   }
-  o << columns(rows);
+  o << text::columns(rows);
 
   o << fmt::format("\nLaunch, collapse and goal ({}% intervals). Launch failed: the initiative never reached the\n"
                    "launch share of active organisations. Collapsed: after launch, at least one month with the active\n"
@@ -280,18 +242,18 @@ std::string compare_table(const json& j) {
   for (const auto& s : scen) {
     const auto& g = s["time_to_goal"];
     rows.push_back({s["name"].get<std::string>(), count_of(s["ok"], s["runs"]), fmt_pct(s["p_launch_failure"]),
-                    fmt_pct(s["p_collapse"]), count_of(g["reached"], s["ok"]), fmt_num(num(g["median_months"]), 0, false)});
+                    fmt_pct(s["p_collapse"]), count_of(g["reached"], s["ok"]), text::fixed(num(g["median_months"]), 0, false)});
   }
-  o << columns(rows);
+  o << text::columns(rows);
 
   rows = {{"scenario", "event", "month", "dip", "recovered", "median months to recover"}};
   for (const auto& s : scen)
     for (const auto& e : s["events"]) {
       const auto& t = e["trough"];
       const auto& rec = e["recovery_months"];
-      rows.push_back({s["name"].get<std::string>(), e["label"].get<std::string>(), fmt_num(num(e["month"]), 0, false),
-                      fmt_interval(num(t["estimate"]), num(t["lo"]), num(t["hi"]), 3, false),
-                      count_of(rec["recovered"], rec["runs"]), fmt_num(num(rec["median"]), 0, false)});
+      rows.push_back({s["name"].get<std::string>(), e["label"].get<std::string>(), text::fixed(num(e["month"]), 0, false),
+                      text::interval_text(num(t["estimate"]), num(t["lo"]), num(t["hi"]), 3, false),
+                      count_of(rec["recovered"], rec["runs"]), text::fixed(num(rec["median"]), 0, false)});
     }
   if (rows.size() > 1) {
     o << fmt::format(
@@ -299,20 +261,15 @@ std::string compare_table(const json& j) {
         "the 3 months before it (mean, {}% interval; 0 = no dip). Recovery: months until 3-month progress is back\n"
         "at its pre-event level (Kaplan-Meier median; runs that never recover are censored at the end of the run).\n",
         pct);
-    o << columns(rows);
+    o << text::columns(rows);
   }
   return o.str();
 }
 
 std::string compare_csv(const json& j) {
   std::ostringstream o;
-  auto q = [](const std::string& s) {
-    if (s.find_first_of(",\"\n") == std::string::npos) return s;
-    std::string r = "\"";
-    for (char c : s) r += c == '"' ? std::string("\"\"") : std::string(1, c);
-    return r + "\"";
-  };
-  auto n = [](const json& v) { return v.is_number() ? fmt::format("{}", v.get<double>()) : std::string(); };
+  const auto q = text::csv_field;
+  const auto n = text::csv_number;
   o << "scenario,measure,variable,at_years,estimate,lo,hi,n,baseline_mean,scenario_mean\n";
   for (const auto& d : j["differences"])
     o << q(d["scenario"].get<std::string>()) << ",difference," << d["variable"].get<std::string>() << ","

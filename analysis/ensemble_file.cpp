@@ -72,18 +72,24 @@ std::vector<std::string> EnsembleFile::strings(const std::string& name) const {
   return h5::read_strings(path_, name);
 }
 
-const EnsembleFile::Numeric& EnsembleFile::numeric(const std::string& name) const {
+EnsembleFile::Array EnsembleFile::array(const std::string& name) const {
+  if (!has_dataset(name)) throw InputError(path_, name, "dataset missing");
+  auto d = h5::read_numeric(path_, name);
+  return {std::move(d.shape), std::move(d.values)};
+}
+
+const EnsembleFile::Array& EnsembleFile::numeric(const std::string& name) const {
   auto it = cache_.find(name);
   if (it != cache_.end()) return it->second;
   if (!has_dataset(name)) throw InputError(path_, name, "the file has no such variable");
   auto d = h5::read_numeric(path_, name);
   if (d.shape.size() < 2 || d.shape[0] != scenarios_.size() || d.shape[1] != realizations_)
     throw InputError(path_, name, "expected a variable with dimensions (scenario, realization, ...)");
-  return cache_.emplace(name, Numeric{std::move(d.shape), std::move(d.values)}).first->second;
+  return cache_.emplace(name, Array{std::move(d.shape), std::move(d.values)}).first->second;
 }
 
 std::vector<std::vector<double>> EnsembleFile::per_run(const std::string& name) const {
-  const Numeric& d = numeric(name);
+  const Array& d = numeric(name);
   if (d.shape.size() != 2) throw InputError(path_, name, "is a time series; give a time (--at) to use it");
   std::vector<std::vector<double>> out(scenarios_.size(), std::vector<double>(realizations_, kNaN));
   for (std::size_t s = 0; s < scenarios_.size(); ++s)
@@ -94,7 +100,7 @@ std::vector<std::vector<double>> EnsembleFile::per_run(const std::string& name) 
 
 std::vector<std::vector<double>> EnsembleFile::per_run_at(const std::string& name, std::size_t t,
                                                           std::size_t sector) const {
-  const Numeric& d = numeric(name);
+  const Array& d = numeric(name);
   if (d.shape.size() < 3 || d.shape[2] != months_.size())
     throw InputError(path_, name, "expected a variable with dimensions (scenario, realization, time, ...)");
   const std::size_t width = d.shape.size() == 4 ? static_cast<std::size_t>(d.shape[3]) : 1;
@@ -107,7 +113,7 @@ std::vector<std::vector<double>> EnsembleFile::per_run_at(const std::string& nam
 }
 
 std::vector<std::vector<std::vector<double>>> EnsembleFile::per_run_vectors(const std::string& name) const {
-  const Numeric& d = numeric(name);
+  const Array& d = numeric(name);
   if (d.shape.size() != 3) throw InputError(path_, name, "expected dimensions (scenario, realization, event)");
   const auto k = static_cast<std::size_t>(d.shape[2]);
   std::vector<std::vector<std::vector<double>>> out(
@@ -135,7 +141,7 @@ std::size_t EnsembleFile::month_index(double month, const std::string& where) co
 }
 
 double EnsembleFile::last_month(std::size_t s, std::size_t r) const {
-  const Numeric& d = numeric("outcome");
+  const Array& d = numeric("outcome");
   for (std::size_t t = months_.size(); t-- > 0;)
     if (!std::isnan(d.values[(s * realizations_ + r) * months_.size() + t])) return months_[t];
   return kNaN;

@@ -32,6 +32,15 @@ class EnsembleFile {
   std::string attribute(const std::string& name) const;  // root string attribute
   std::vector<std::string> strings(const std::string& name) const;
 
+  // Any numeric dataset as read (shape and row-major values).
+  struct Array {
+    std::vector<std::uint64_t> shape;
+    std::vector<double> values;
+  };
+  Array array(const std::string& name) const;
+  // Number of dimensions of a per-run variable (2: per run, 3 or 4: series); throws if absent.
+  std::size_t rank(const std::string& name) const { return numeric(name).shape.size(); }
+
   // Per-run values [scenario][realization] of a dataset shaped (scenario, realization) or, with a
   // time index, (scenario, realization, time) or (scenario, realization, time, sector) with a
   // sector index; NaN where the run is not ok.
@@ -47,18 +56,14 @@ class EnsembleFile {
   double last_month(std::size_t s, std::size_t r) const;
 
  private:
-  struct Numeric {
-    std::vector<std::uint64_t> shape;
-    std::vector<double> values;
-  };
-  const Numeric& numeric(const std::string& name) const;
+  const Array& numeric(const std::string& name) const;
   std::string path_;
   std::vector<std::string> scenarios_, datasets_;
   std::size_t realizations_ = 0;
   std::vector<double> months_;
   std::vector<int> status_;
   std::vector<std::uint64_t> seeds_;
-  mutable std::map<std::string, Numeric> cache_;
+  mutable std::map<std::string, Array> cache_;
 };
 
 }  // namespace cimsim

@@ -224,7 +224,8 @@ MorrisEffect summarise(const std::vector<double>& ee) {
 
 }  // namespace
 
-std::vector<MorrisEffect> morris_effects(const std::vector<std::vector<double>>& x, const std::vector<double>& y) {
+std::vector<MorrisEffect> morris_effects(const std::vector<std::vector<double>>& x, const std::vector<double>& y,
+                                         MorrisMethod* used) {
   if (x.empty() || x.size() != y.size())
     throw std::invalid_argument("morris_effects: points and outputs differ in number or are empty");
   const std::size_t k = x[0].size();
@@ -241,6 +242,7 @@ std::vector<MorrisEffect> morris_effects(const std::vector<std::vector<double>>&
     ee[j] = grid_effects(u, y, j);
     grid = !ee[j].empty();
   }
+  if (used != nullptr) *used = grid ? MorrisMethod::grid_differences : MorrisMethod::local_regression;
   if (!grid) {
     for (auto& e : ee) e.clear();
     const std::size_t m = std::min(x.size(), 2 * k + 3);  // the point and its 2k+2 nearest neighbours

@@ -79,7 +79,10 @@ struct MorrisEffect {
 // differences between neighbouring levels of j (Morris 1991 on a grid). Where no such pairs
 // exist (Latin hypercube, scattered points), each point's effects are the slopes of a local
 // least-squares plane through the point and its 2k+2 nearest neighbours (scaled coordinates).
-// Throws std::invalid_argument for fewer than k+2 points or mismatched sizes.
-std::vector<MorrisEffect> morris_effects(const std::vector<std::vector<double>>& x, const std::vector<double>& y);
+// Throws std::invalid_argument for fewer than k+2 points or mismatched sizes. `used`, if given,
+// is set to the method applied.
+enum class MorrisMethod { grid_differences, local_regression };
+std::vector<MorrisEffect> morris_effects(const std::vector<std::vector<double>>& x, const std::vector<double>& y,
+                                         MorrisMethod* used = nullptr);
 
 }  // namespace cimsim
