@@ -260,7 +260,8 @@ void Hdf5Sink::Impl::create() {
   const std::size_t S = scenarios(), R = replicates(), T = times();
 
   // Variable names: unique, not clashing with the fixed ones.
-  std::set<std::string> names = {"scenario", "realization", "time", "seed", "status", "status_message", "event_label"};
+  std::set<std::string> names = {"scenario", "realization", "time", "seed", "status", "status_message", "event_label",
+                                 "parameter", "scenario_parameter"};
   if (!schema.sectors.empty()) names.insert("sector");
   if (!schema.pillars.empty()) names.insert("pillar");
   if (!schema.events.empty()) names.insert("event");
@@ -399,6 +400,20 @@ void Hdf5Sink::Impl::create() {
   }
   describe(message.dataset.get(), "error message of a failed run, empty otherwise", "1");
   open_space(message);
+
+  if (!layout.parameters.empty()) {
+    // Sweep coordinates: the value of each swept parameter per scenario (NaN off the sweep).
+    const std::size_t P = layout.parameters.size();
+    if (layout.scenario_parameter.size() != S * P)
+      throw std::invalid_argument("HDF5 output: scenario_parameter needs scenarios x parameters values");
+    Handle parameter_ds = string_coordinate("parameter", layout.parameters, "swept parameter");
+    Handle ds = create_dataset("scenario_parameter", H5T_IEEE_F64LE, {S, P}, {}, H5T_NATIVE_DOUBLE, &nan);
+    check_rc(H5Dwrite(ds.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, layout.scenario_parameter.data()),
+             "cannot write dataset 'scenario_parameter'");
+    describe(ds.get(), "value of each swept parameter in each scenario (missing: not a sweep point)", "1");
+    set_numeric_attr(ds.get(), "_FillValue", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &nan, 1);
+    attach(ds.get(), "scenario_parameter", {scenario_ds.get(), parameter_ds.get()});
+  }
 
   written.assign(S * R, false);
   check_rc(H5Fflush(file.get(), H5F_SCOPE_LOCAL), "cannot flush the file");

@@ -10,6 +10,7 @@
 //   status         (scenario, realization)  int8: 0 not_run, 1 ok, 2 failed (CF flag_values)
 //   status_message (scenario, realization)  string: the error of a failed run, else ""
 //   event_label    (scenario, event)        string: scheduled event in each event slot
+//   scenario_parameter (scenario, parameter) double: swept parameter values (sweeps only)
 // Every variable has long_name and units. Global attributes hold provenance.
 //
 // Written safely: everything goes to a temporary file beside the final path, which
@@ -33,6 +34,11 @@ struct OutputLayout {
   // Per scenario, the labels of its scheduled events (variable `event_label(scenario, event)`),
   // when the schema has an event axis.
   std::vector<std::vector<std::string>> event_labels;
+  // Swept parameters (coordinate `parameter`) and their value per scenario, row-major
+  // [scenario][parameter], NaN for scenarios off the sweep (variable `scenario_parameter`).
+  // Empty when the file holds no sweep.
+  std::vector<std::string> parameters;
+  std::vector<double> scenario_parameter;
   // Global attributes (provenance): written as string attributes.
   std::map<std::string, std::string> attributes;
 };

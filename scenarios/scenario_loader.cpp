@@ -128,6 +128,7 @@ const std::vector<EventKind>& event_kinds() {
       {Event::Type::meeting_cadence, {"body", "weeks"}},
       {Event::Type::stakeholders_join, {"sector", "count"}},
       {Event::Type::ceiling_lifted, {}},
+      {Event::Type::vacancies_filled, {}},
   };
   return kinds;
 }
@@ -445,6 +446,11 @@ void check_fork(const Scenario& base, const Scenario& variant, int week, const s
                            "' in order: expected it to extend '" + base.name + "' and add events");
   for (std::size_t j = base.events.size(); j < variant.events.size(); ++j) {
     const Event& e = variant.events[j];
+    if (e.type == Event::Type::backbone_created || e.type == Event::Type::stakeholders_join)
+      throw InputError(e.origin, "events.type",
+                       std::string(model::event_type_name(e.type)) +
+                           " sets up agents when a run starts, so a fork cannot add it: run the variant from the start "
+                           "as a separate scenario instead");
     if (e.week > 0 && e.week < week)
       throw InputError(e.origin, "events.at",
                        "event at week " + std::to_string(e.week) + " is before the fork at week " + std::to_string(week) +

@@ -6,7 +6,7 @@ set -euo pipefail
 PACKAGES=(
   build-essential cmake ninja-build git pkg-config
   libboost-graph-dev libtbb-dev libhdf5-dev hdf5-tools
-  librandom123-dev libtomlplusplus-dev libcli11-dev nlohmann-json3-dev libfmt-dev
+  librandom123-dev libtomlplusplus-dev libcsv-dev libcli11-dev nlohmann-json3-dev libfmt-dev
   libgtest-dev libgmock-dev googletest libbenchmark-dev
   python3 python3-xarray python3-netcdf4 python3-h5py python3-numpy
 )

@@ -41,6 +41,7 @@ const char* event_type_name(Event::Type t) {
     case Event::Type::meeting_cadence: return "meeting_cadence";
     case Event::Type::stakeholders_join: return "stakeholders_join";
     case Event::Type::ceiling_lifted: return "ceiling_lifted";
+    case Event::Type::vacancies_filled: return "vacancies_filled";
   }
   return "unknown";
 }
@@ -497,6 +498,11 @@ void Model::apply_event(const Event& e) {
         backbone_active_ = true;
         for (std::size_t s = 0; s < filled_.size(); ++s) hire(s, t);
       }
+      break;
+    case Event::Type::vacancies_filled:
+      // Vacant posts are refilled in this week's backbone phase, within the budget.
+      for (std::size_t s = 0; s < filled_.size(); ++s)
+        if (!filled_[s]) vacancy_left_[s] = std::min(vacancy_left_[s], 1);
       break;
     case Event::Type::measurement_launch:
       measurement_active_ = true;

@@ -53,6 +53,7 @@ struct Event {
     meeting_cadence,
     stakeholders_join,
     ceiling_lifted,
+    vacancies_filled,
   };
   enum class Body : std::uint8_t { working_groups, steering, plenary, forums, updates };
   Type type = Type::staff_turnover;

@@ -8,6 +8,7 @@
 #include "engine/error.hpp"
 #include "engine/model/model.hpp"
 #include "engine/rng.hpp"
+#include "scenarios/experiment.hpp"
 #include "scenarios/scenario_loader.hpp"
 
 #include <CLI/CLI.hpp>
@@ -30,6 +31,7 @@ using namespace cimsim;
 namespace sc = cimsim::scenarios;
 
 std::atomic<bool> g_stop{false};
+constexpr std::size_t kMaxTableRows = 40;  // scenarios beyond which the run summary is left out
 volatile std::sig_atomic_t g_signal = 0;
 
 extern "C" void on_signal(int sig) {
@@ -57,20 +59,80 @@ struct RunOptions {
   bool force = false;
   bool quiet = false;
   bool progress = false;
+  // experiments
+  std::string experiment;              // experiment file
+  std::string baseline;                // reference scenario
+  std::vector<std::string> sweep;      // KEY=LOW:HIGH
+  std::string sweep_scenario = "baseline";
+  std::string design;                  // grid, lhs, saltelli (csv: --sample)
+  long long points = 0, levels = 3;
+  std::uint64_t design_seed = 1;
+  std::string sample;                  // csv sample table
+  std::string fork;                    // scenario run up to --fork-at
+  std::string fork_at;
+  std::vector<std::string> variants;
+  std::string resume;                  // file to complete
+  bool replicates_given = false, seed_given = false;
 };
 
-std::vector<model::Scenario> load_all(const std::vector<std::string>& names, const std::vector<std::string>& sets) {
-  std::vector<model::Scenario> list;
-  for (const auto& n : names) {
-    model::Scenario s = sc::load(n);
-    for (const auto& a : sets) sc::apply_set(s, a);
-    sc::check(s);
-    for (const auto& other : list)
-      if (other.name == s.name)
-        throw InputError("", "", "scenario '" + s.name + "' is named twice; each scenario may appear once");
-    list.push_back(std::move(s));
+// The experiment the command line describes: an experiment file, plus any scenarios, sweep
+// and fork given as flags.
+sc::ExperimentSpec experiment_from(RunOptions& o) {
+  sc::ExperimentSpec x;
+  if (!o.experiment.empty()) x = sc::load_experiment(o.experiment);
+  for (const auto& s : o.scenarios) x.scenarios.push_back(s);
+  if (!o.baseline.empty()) x.baseline = o.baseline;
+  if (!o.sweep.empty() || !o.sample.empty()) {
+    if (x.sweep) throw InputError("--sweep", "", "the experiment file already has a [sweep]; use one or the other");
+    sc::SweepSpec w;
+    w.where = !o.sample.empty() ? "--sample" : "--sweep";
+    w.base = o.sweep_scenario;
+    w.design = !o.sample.empty() ? "csv" : (o.design.empty() ? "grid" : o.design);
+    if (!o.sample.empty() && !o.sweep.empty())
+      throw InputError("--sample", "", "a sample table names its own parameters: leave out --sweep");
+    if (w.design != "grid" && w.design != "lhs" && w.design != "saltelli" && w.design != "csv")
+      throw InputError("--design", "", "unknown design '" + w.design + "': expected grid, lhs or saltelli (or --sample FILE.csv)");
+    w.csv = o.sample;
+    if (o.levels < 1) throw InputError("--levels", "", "expected a positive integer");
+    w.levels = static_cast<std::size_t>(o.levels);
+    w.points = static_cast<std::size_t>(std::max(0LL, o.points));
+    w.seed = o.design_seed;
+    if ((w.design == "lhs" || w.design == "saltelli") && w.points == 0)
+      throw InputError("--points", "", "missing: the " + w.design + " design needs --points N");
+    for (const auto& a : o.sweep) {
+      const auto eq = a.find('='), colon = a.find(':', eq == std::string::npos ? 0 : eq);
+      double lo = 0.0, hi = 0.0;
+      std::size_t used_lo = 0, used_hi = 0;
+      bool ok = eq != std::string::npos && colon != std::string::npos;
+      try {
+        if (ok) {
+          lo = std::stod(a.substr(eq + 1, colon - eq - 1), &used_lo);
+          hi = std::stod(a.substr(colon + 1), &used_hi);
+          ok = used_lo == colon - eq - 1 && used_hi == a.size() - colon - 1;
+        }
+      } catch (const std::exception&) {
+        ok = false;
+      }
+      if (!ok) throw InputError("--sweep", "", "'" + a + "' is not KEY=LOW:HIGH, e.g. backbone.staff=2:10");
+      w.ranges.push_back(sc::sweep_range(a.substr(0, eq), lo, hi, "--sweep"));
+    }
+    x.sweep = w;
   }
-  return list;
+  if (!o.fork.empty() || !o.fork_at.empty() || !o.variants.empty()) {
+    if (x.fork) throw InputError("--fork", "", "the experiment file already has a [fork]; use one or the other");
+    if (o.fork.empty() || o.fork_at.empty() || o.variants.empty())
+      throw InputError("--fork", "", "a fork needs --fork SCENARIO, --fork-at TIME and at least one --variant");
+    sc::ForkSpec f;
+    f.where = "--fork";
+    f.base = o.fork;
+    f.week = sc::parse_time(o.fork_at, "--fork-at");
+    f.variants = o.variants;
+    x.fork = f;
+  }
+  if (x.scenarios.empty() && !x.sweep && !x.fork) x.scenarios.push_back(sc::kDefaultScenario);
+  if (!o.replicates_given && x.replicates > 0) o.replicates = x.replicates;
+  if (!o.seed_given && x.seed) o.seed = *x.seed;
+  return x;
 }
 
 class Progress {
@@ -100,8 +162,10 @@ int cmd_run(RunOptions o, const std::string& command_line) {
     throw InputError("--replicates", "", "must be a positive integer, got " + std::to_string(o.replicates));
   const int threads = o.threads > 0 ? static_cast<int>(o.threads)
                                     : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  if (o.scenarios.empty()) o.scenarios.push_back(sc::kDefaultScenario);
-  const auto scenarios = load_all(o.scenarios, o.sets);
+  const sc::ExperimentSpec spec = experiment_from(o);
+  const sc::Plan plan = sc::make_plan(spec, o.sets);
+  std::vector<model::Scenario> scenarios;
+  for (const auto& it : plan.items) scenarios.push_back(it.scenario);
   const bool default_out = o.out.empty();
   if (default_out) o.out = "cimsim-" + scenarios.front().name + "-" + iso_time_utc(true) + ".h5";
 
@@ -118,6 +182,8 @@ int cmd_run(RunOptions o, const std::string& command_line) {
     layout.event_labels.emplace_back();
     for (const auto* e : model::scheduled_events(s)) layout.event_labels.back().push_back(e->label);
   }
+  layout.parameters = plan.parameters;
+  layout.scenario_parameter = plan.values;
   layout.replicates = static_cast<std::size_t>(o.replicates);
   layout.time = model::record_months(years);
   std::string config;
@@ -135,7 +201,20 @@ int cmd_run(RunOptions o, const std::string& command_line) {
       {"threads", std::to_string(threads)},
       {"created", iso_time_utc(false)},
       {"history", iso_time_utc(false) + ": " + command_line},
+      {"design", plan.design},
   };
+  if (plan.design == "saltelli") layout.attributes["saltelli_n"] = std::to_string(plan.saltelli_n);
+  if (!spec.title.empty()) layout.attributes["title"] = spec.title;
+  if (!plan.baseline.empty()) layout.attributes["baseline"] = plan.baseline;
+  for (const auto& f : plan.forks) {
+    std::string members;
+    for (const auto& it : plan.items)
+      if (it.fork == static_cast<int>(&f - plan.forks.data()) && &it != &plan.items[f.base_item])
+        members += (members.empty() ? "" : ", ") + it.scenario.name;
+    layout.attributes["fork"] += (layout.attributes["fork"].empty() ? "" : "; ") +
+                                 fmt::format("{} runs to the end of week {}; {} continue from that state",
+                                             plan.items[f.base_item].scenario.name, f.week - 1, members);
+  }
 
   Hdf5Sink file(o.out, schema, layout, o.force);  // validates the path; writes a temporary file
   SummarySink summary(schema, scenarios.size(), static_cast<std::size_t>(o.replicates));
@@ -153,8 +232,9 @@ int cmd_run(RunOptions o, const std::string& command_line) {
   eo.replicates = static_cast<std::size_t>(o.replicates);
   eo.master_seed = o.seed;
   eo.threads = threads;
+  sc::PlanRunner runner(plan, schema);
   const EnsembleReport rep = run_ensemble(
-      eo, [&](const RunContext& ctx) { return model::run(scenarios[ctx.key.scenario], schema, ctx); }, tee, &g_stop,
+      eo, [&](const RunContext& ctx) { return runner(ctx); }, tee, &g_stop,
       [&](std::size_t d, std::size_t t) { progress(d, t); });
   file.finish(!rep.interrupted);
   std::signal(SIGINT, SIG_DFL);
@@ -162,10 +242,14 @@ int cmd_run(RunOptions o, const std::string& command_line) {
 
   std::vector<std::string> names;
   for (const auto& s : scenarios) names.push_back(s.name);
-  if (!o.quiet) {
+  if (!o.quiet && names.size() > kMaxTableRows) {
+    std::cout << "\n" << names.size() << " scenarios (" << plan.parameters.size()
+              << " swept parameter(s), design " << plan.design
+              << "): too many for a table here; cimsim compare and cimsim sensitivity read the file.\n";
+  } else if (!o.quiet) {
     std::cout << "\n" << summary.table(names) << "\n";
     // Paired differences from the baseline (or, without one, from the first scenario).
-    const auto base = std::find(names.begin(), names.end(), std::string("baseline"));
+    const auto base = std::find(names.begin(), names.end(), plan.baseline.empty() ? std::string("baseline") : plan.baseline);
     const std::string diff = summary.difference_table(names, base != names.end() ? static_cast<std::size_t>(base - names.begin()) : 0);
     if (!diff.empty()) std::cout << diff << "\n";
   }
@@ -335,6 +419,18 @@ int main(int argc, char** argv) {
   run->add_flag("-f,--force", ro.force, "Overwrite an existing output file");
   run->add_flag("-q,--quiet", ro.quiet, "No progress or summary table");
   run->add_flag("--progress", ro.progress, "Report progress also when stderr is not a terminal (one line per update)");
+  run->add_option("-e,--experiment", ro.experiment, "Experiment file (TOML): scenarios, sweep, fork, replicates");
+  run->add_option("--baseline", ro.baseline, "Reference scenario of the comparison (default: baseline, if run)");
+  run->add_option("--sweep", ro.sweep, "Sweep a parameter over a range: KEY=LOW:HIGH (repeatable)");
+  run->add_option("--sweep-scenario", ro.sweep_scenario, "Scenario every sweep point starts from")->capture_default_str();
+  run->add_option("--design", ro.design, "Sweep design: grid (default), lhs or saltelli");
+  run->add_option("--points", ro.points, "Points of an lhs design; base sample size N of a saltelli design");
+  run->add_option("--levels", ro.levels, "Values per parameter of a grid design")->capture_default_str();
+  run->add_option("--design-seed", ro.design_seed, "Seed of the lhs and saltelli designs")->capture_default_str();
+  run->add_option("--sample", ro.sample, "Sweep over the rows of a CSV table (header: parameter keys)");
+  run->add_option("--fork", ro.fork, "Scenario to run up to --fork-at; the variants continue from its state");
+  run->add_option("--fork-at", ro.fork_at, "Time of the fork: \"year 3\", \"month 30\" or \"week 100\"");
+  run->add_option("--variant", ro.variants, "Scenario that continues from the fork (repeatable)");
 
   app.add_subcommand("list", "List the built-in scenarios");
   std::string describe_name;
@@ -389,6 +485,8 @@ int main(int argc, char** argv) {
     if (run->parsed()) {
       if (run->count("--threads") > 0 && ro.threads <= 0)
         throw InputError("--threads", "", "must be a positive integer, got " + std::to_string(ro.threads));
+      ro.replicates_given = run->count("--replicates") > 0;
+      ro.seed_given = run->count("--seed") > 0;
       return cmd_run(ro, command_line);
     }
     if (app.got_subcommand("list")) return cmd_list();
