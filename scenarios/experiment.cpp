@@ -378,8 +378,7 @@ Plan make_plan(const ExperimentSpec& spec, const std::vector<std::string>& sets)
   for (const auto& it : plan.items) {
     check(it.scenario);
     if (!names.insert(it.scenario.name).second)
-      throw InputError(spec.source.empty() ? "command line" : spec.source, "",
-                       "scenario '" + it.scenario.name + "' appears twice; each scenario may appear once");
+      throw InputError(spec.source, "", "scenario '" + it.scenario.name + "' is named twice; each scenario may appear once");
   }
   const std::size_t P = plan.parameters.size();
   plan.values.assign(plan.items.size() * P, std::numeric_limits<double>::quiet_NaN());
