@@ -1,6 +1,7 @@
 // cimsim command-line interface: a thin layer over scenarios, the model and the HDF5 sink.
 #include "analysis/compare.hpp"
 #include "analysis/hdf5_sink.hpp"
+#include "analysis/resume.hpp"
 #include "analysis/hdf5_store.hpp"
 #include "analysis/sensitivity.hpp"
 #include "analysis/summary.hpp"
@@ -23,6 +24,8 @@
 #include <cstdio>
 #include <ctime>
 #include <iostream>
+#include <optional>
+#include <stdexcept>
 #include <thread>
 
 namespace {
@@ -166,6 +169,11 @@ int cmd_run(RunOptions o, const std::string& command_line) {
   const sc::Plan plan = sc::make_plan(spec, o.sets);
   std::vector<model::Scenario> scenarios;
   for (const auto& it : plan.items) scenarios.push_back(it.scenario);
+  if (!o.resume.empty()) {
+    if (!o.out.empty() && o.out != o.resume)
+      throw InputError("--out", "", "with --resume the file is completed in place: leave out --out or give the same path");
+    o.out = o.resume;
+  }
   const bool default_out = o.out.empty();
   if (default_out) o.out = "cimsim-" + scenarios.front().name + "-" + iso_time_utc(true) + ".h5";
 
@@ -216,7 +224,25 @@ int cmd_run(RunOptions o, const std::string& command_line) {
                                              plan.items[f.base_item].scenario.name, f.week - 1, members);
   }
 
-  Hdf5Sink file(o.out, schema, layout, o.force);  // validates the path; writes a temporary file
+  // --resume: the runs already in the file are taken from it; only the missing ones run.
+  std::optional<StoredRuns> stored;
+  if (!o.resume.empty()) {
+    std::vector<std::size_t> records;
+    for (const auto& sc : scenarios) records.push_back(model::record_months(sc.params.horizon_years).size());
+    stored.emplace(o.resume, schema, layout, records);
+    const std::size_t total = scenarios.size() * static_cast<std::size_t>(o.replicates);
+    if (stored->count() == total) {
+      std::cout << o.resume << " already holds all " << total << " runs; nothing to do\n";
+      return 0;
+    }
+    layout.attributes["created"] = stored->created();
+    layout.attributes["history"] = stored->history() + "\n" + iso_time_utc(false) + ": " + command_line;
+    if (!o.quiet)
+      std::fprintf(stderr, "cimsim: resuming %s: %zu of %zu runs are in the file, %zu to run\n", o.resume.c_str(),
+                   stored->count(), total, total - stored->count());
+  }
+
+  Hdf5Sink file(o.out, schema, layout, o.force || stored.has_value());  // validates the path; writes a temporary file
   SummarySink summary(schema, scenarios.size(), static_cast<std::size_t>(o.replicates));
   TeeSink tee({&file, &summary});
 
@@ -234,7 +260,16 @@ int cmd_run(RunOptions o, const std::string& command_line) {
   eo.threads = threads;
   sc::PlanRunner runner(plan, schema);
   const EnsembleReport rep = run_ensemble(
-      eo, [&](const RunContext& ctx) { return runner(ctx); }, tee, &g_stop,
+      eo,
+      [&](const RunContext& ctx) {
+        if (stored && stored->has(ctx.key.scenario, ctx.key.replicate)) {
+          RunResult r = stored->get(ctx.key.scenario, ctx.key.replicate);
+          if (!r.ok) throw std::runtime_error(r.error);  // recorded as failed again, same message
+          return r;
+        }
+        return runner(ctx);
+      },
+      tee, &g_stop,
       [&](std::size_t d, std::size_t t) { progress(d, t); });
   file.finish(!rep.interrupted);
   std::signal(SIGINT, SIG_DFL);
@@ -431,6 +466,8 @@ int main(int argc, char** argv) {
   run->add_option("--fork", ro.fork, "Scenario to run up to --fork-at; the variants continue from its state");
   run->add_option("--fork-at", ro.fork_at, "Time of the fork: \"year 3\", \"month 30\" or \"week 100\"");
   run->add_option("--variant", ro.variants, "Scenario that continues from the fork (repeatable)");
+  run->add_option("--resume", ro.resume,
+                  "Complete an interrupted output file: repeat the command that wrote it and add --resume FILE");
 
   app.add_subcommand("list", "List the built-in scenarios");
   std::string describe_name;

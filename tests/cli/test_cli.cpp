@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cmath>
 #include <chrono>
 #include <cstddef>
 #include <filesystem>
@@ -384,6 +385,106 @@ INSTANTIATE_TEST_SUITE_P(Signals, CliInterruptTest, ::testing::Values(SIGINT, SI
                          [](const ::testing::TestParamInfo<int>& param) {
                            return std::string(param.param == SIGINT ? "SIGINT" : "SIGTERM");
                          });
+
+// ---- experiments -----------------------------------------------------------------------------
+
+// An experiment file with a CSV sweep and a fork: sweep points come first with their parameter
+// values as coordinates, then the fork's base and variant; bad experiment input leaves nothing.
+TEST_F(CliTest, ExperimentFileWithSweepAndFork) {
+  write_text(in_ / "points.csv", "backbone.staff,trust.decay\n2,0.01\n6,0.02\n");
+  write_text(in_ / "respond.toml", "description = \"hire at once\"\nextends = \"coordinator-leaves\"\n"
+                                    "[[events]]\ntype = \"vacancies_filled\"\nat = \"month 37\"\n");
+  const std::string exp = scenario_file("exp.toml", "title = \"test\"\nreplicates = 2\n"
+                                                    "[sweep]\ndesign = \"csv\"\nfile = \"points.csv\"\n"
+                                                    "[fork]\nscenario = \"coordinator-leaves\"\nat = \"month 37\"\n"
+                                                    "variants = [\"respond.toml\"]\n");
+  const std::vector<std::string> small = {"--set", "population.citizens=200", "--set", "run.horizon_years=4"};
+  const Result r = cimsim(concat({"run", "--experiment", exp, "-t", "2", "-o", "exp.h5"}, small));
+  ASSERT_EQ(r.status, 0) << r;
+  const std::string f = work("exp.h5");
+  EXPECT_EQ(cimsim::h5::read_strings(f, "scenario"),
+            (std::vector<std::string>{"sweep-00000", "sweep-00001", "coordinator-leaves", "respond"}));
+  EXPECT_EQ(cimsim::h5::read_strings(f, "parameter"), (std::vector<std::string>{"backbone.staff", "trust.decay"}));
+  const auto v = cimsim::h5::read_numeric(f, "scenario_parameter");
+  ASSERT_EQ(v.shape, (std::vector<std::uint64_t>{4, 2}));
+  EXPECT_EQ(v.values[0], 2.0);
+  EXPECT_EQ(v.values[3], 0.02);
+  EXPECT_TRUE(std::isnan(v.values[4]) && std::isnan(v.values[7]));
+  EXPECT_EQ(cimsim::h5::read_string_attribute(f, "/", "design"), "csv");
+  EXPECT_TRUE(contains(cimsim::h5::read_string_attribute(f, "/", "fork"), "respond continue")) << r;
+  EXPECT_EQ(cimsim::h5::read_numeric(f, "status").values, std::vector<double>(8, 1.0));
+
+  const std::string bad = scenario_file("bad.toml", "replicates = 2\n[fork]\nscenario = \"coordinator-leaves\"\n"
+                                                    "at = \"month 37\"\nvariants = [\"no-such-variant\"]\n");
+  expect_input_error(cimsim(concat({"run", "--experiment", bad, "-o", "bad.h5"}, small)),
+                     {"unknown scenario 'no-such-variant'"}, {"exp.h5"});
+  expect_input_error(cimsim(concat({"run", "--sweep", "backbone.staf=1:3", "-o", "bad.h5"}, small)),
+                     {"backbone.staf", "did you mean 'backbone.staff'"}, {"exp.h5"});
+  expect_input_error(cimsim(concat({"run", "--sweep", "backbone.staff=1-3", "-o", "bad.h5"}, small)),
+                     {"KEY=LOW:HIGH"}, {"exp.h5"});
+}
+
+// ---- resume --------------------------------------------------------------------------------
+
+// An ensemble stopped by SIGINT and completed with --resume equals in data the same command run
+// without interruption; a different command cannot resume the file and leaves it as it was.
+TEST_F(CliTest, ResumeCompletesAnInterruptedFileIdenticallyInData) {
+  const std::vector<std::string> args = {"run", "baseline", "staff-turnover", "-r", "120", "-t", "1",
+                                         "--set", "population.citizens=300", "--set", "run.horizon_years=3",
+                                         "--progress", "-o"};
+  auto with = [&](std::vector<std::string> extra) {
+    std::vector<std::string> a = args;
+    a.insert(a.end(), extra.begin(), extra.end());
+    return a;
+  };
+  const fs::path out = base_ / "long.out", err = base_ / "long.err";
+  const pid_t pid = spawn(with({"part.h5"}), work_, out, err);
+  const auto deadline = std::chrono::steady_clock::now() + 120s;
+  // Progress lines come at most every 0.1 s: wait for the second one (several runs done).
+  auto some_done = [&] {
+    const std::string e = read_text(err);
+    const auto first = e.find("runs ");
+    return first != std::string::npos && e.find("runs ", first + 1) != std::string::npos;
+  };
+  while (!some_done() && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(5ms);
+  ::kill(pid, SIGINT);
+  ASSERT_TRUE(wait_for(pid, 60s).has_value());
+  const std::string part = work("part.h5");
+  ASSERT_EQ(cimsim::h5::read_string_attribute(part, "/", "complete"), "false") << read_text(err);
+  const auto before = cimsim::h5::read_numeric(part, "status").values;
+  const auto done = std::count(before.begin(), before.end(), 1.0);
+  ASSERT_GE(done, 2);
+  ASSERT_LT(done, 240) << "the signal came after the last run";
+
+  // Another command cannot resume it, and the file stays as it was.
+  Result bad = cimsim(with({"part.h5", "--resume", "part.h5", "--set", "trust.decay=0.02"}));
+  EXPECT_EQ(bad.status, 2) << bad;
+  EXPECT_TRUE(contains(bad.err, "different experiment")) << bad;
+  EXPECT_EQ(cimsim::h5::read_numeric(part, "status").values, before);
+
+  Result resumed = cimsim({"run", "baseline", "staff-turnover", "-r", "120", "-t", "2", "--set", "population.citizens=300",
+                        "--set", "run.horizon_years=3", "--resume", "part.h5"});
+  ASSERT_EQ(resumed.status, 0) << resumed;
+  EXPECT_TRUE(contains(resumed.err, "to run")) << resumed;
+  Result full = cimsim(with({"full.h5"}));
+  ASSERT_EQ(full.status, 0) << full;
+  EXPECT_EQ(cimsim::h5::read_string_attribute(part, "/", "complete"), "true");
+  std::size_t compared = 0;
+  for (const auto& name : cimsim::h5::dataset_names(work("full.h5"))) {
+    if (name == "scenario" || name == "sector" || name == "pillar" || name == "event" || name == "event_label" ||
+        name == "status_message")
+      continue;  // strings: compared below
+    EXPECT_EQ(cimsim::h5::read_raw(part, name), cimsim::h5::read_raw(work("full.h5"), name)) << name;
+    ++compared;
+  }
+  EXPECT_GT(compared, 20u);
+  EXPECT_EQ(cimsim::h5::read_strings(part, "status_message"), cimsim::h5::read_strings(work("full.h5"), "status_message"));
+  // Resuming a complete file does nothing.
+  Result again = cimsim({"run", "baseline", "staff-turnover", "-r", "120", "-t", "2", "--set", "population.citizens=300",
+                      "--set", "run.horizon_years=3", "--resume", "part.h5"});
+  EXPECT_EQ(again.status, 0) << again;
+  EXPECT_TRUE(contains(again.out, "nothing to do")) << again;
+}
 
 // ---- help, version, list, describe, validate -----------------------------------------------
 
