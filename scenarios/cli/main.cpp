@@ -19,6 +19,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cmath>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
@@ -363,6 +364,20 @@ int cmd_describe(const std::string& name, const std::vector<std::string>& sets, 
   return 0;
 }
 
+int cmd_validate_experiment(const std::string& file) {
+  const sc::ExperimentSpec spec = sc::load_experiment(file);
+  const sc::Plan plan = sc::make_plan(spec, {});
+  std::size_t points = 0, forked = 0;
+  const std::size_t P = plan.parameters.size();
+  for (std::size_t i = 0; i < plan.items.size(); ++i) {
+    if (P > 0 && !std::isnan(plan.values[i * P])) ++points;
+    if (plan.items[i].fork >= 0) ++forked;
+  }
+  std::cout << file << ": ok (experiment: " << plan.items.size() << " scenario(s): " << points << " sweep point(s), "
+            << forked << " in a fork, " << plan.items.size() - points - forked << " plain)\n";
+  return 0;
+}
+
 int cmd_validate(const std::vector<std::string>& files, const std::vector<std::string>& sets) {
   for (const auto& f : files) {
     model::Scenario s = sc::load(f);
@@ -479,7 +494,9 @@ int main(int argc, char** argv) {
   describe->add_flag("--markdown", describe_markdown, "Print only the parameter table, as Markdown");
   std::vector<std::string> validate_files;
   auto* validate = app.add_subcommand("validate", "Check scenario files without running them");
-  validate->add_option("files", validate_files, "Scenario files or names")->required();
+  std::string validate_experiment;
+  validate->add_option("files", validate_files, "Scenario files or names");
+  validate->add_option("-e,--experiment", validate_experiment, "Check an experiment file (and its scenarios and table)");
 
   CompareCli cc;
   auto* cmp = app.add_subcommand("compare", "Compare scenarios in an output file with a baseline scenario");
@@ -530,7 +547,12 @@ int main(int argc, char** argv) {
     if (cmp->parsed()) return cmd_compare(cc, command_line);
     if (sens->parsed()) return cmd_sensitivity(sc_, command_line);
     if (describe->parsed()) return cmd_describe(describe_name, describe_sets, describe_markdown);
-    if (validate->parsed()) return cmd_validate(validate_files, {});
+    if (validate->parsed()) {
+      if (validate_files.empty() && validate_experiment.empty())
+        throw InputError("validate", "", "expected scenario files or names, or --experiment FILE");
+      if (!validate_experiment.empty()) cmd_validate_experiment(validate_experiment);
+      return cmd_validate(validate_files, {});
+    }
   } catch (const InputError& e) {
     std::cerr << "cimsim: error: " << e.what() << "\n";
     return 2;
