@@ -631,6 +631,7 @@ TEST_F(CliTest, CompareReportsPairedDifferencesAndStoresThem) {
   EXPECT_EQ(cl["time_to_goal"]["km"][0], nlohmann::json::array({0.0, 1.0}));
   ASSERT_EQ(cl["events"].size(), 1u);
   EXPECT_EQ(cl["events"][0]["recovery_months"]["runs"], 6);
+  EXPECT_LE(cl["events"][0]["recovery_months"]["dipped"].get<int>(), 6);
   EXPECT_TRUE(doc["scenarios"][0]["events"].empty());  // the baseline has no scheduled event
 
   const Result c = cimsim({"compare", "two.h5", "--format", "csv"});
