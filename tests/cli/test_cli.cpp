@@ -567,12 +567,14 @@ std::vector<std::pair<std::string, std::vector<unsigned char>>> numeric_data(con
   return out;
 }
 
-// Runs /usr/bin/python3 on a script of the source tree with arguments (each quoted); stdout is
+// Runs /usr/bin/python3 on a script (a path in the source tree, or absolute) with arguments (each quoted); stdout is
 // discarded. Returns the exit status.
 int python(const std::string& script, const std::vector<std::string>& args) {
   std::string cmd = "/usr/bin/python3 '";
-  cmd += CIMSIM_SOURCE_DIR;
-  cmd += "/";
+  if (script.front() != '/') {  // relative to the source tree
+    cmd += CIMSIM_SOURCE_DIR;
+    cmd += "/";
+  }
   cmd += script;
   cmd += "'";
   for (const auto& a : args) {
@@ -587,11 +589,15 @@ int python(const std::string& script, const std::vector<std::string>& args) {
 
 const std::string kFixture = "tests/cli/make_sweep_fixture.py";
 
+// Like kSmall, but four years (the built-in staff events are in year 3) and six replicates.
+const std::vector<std::string> kFourYears = {"--set", "population.citizens=200", "--set", "run.horizon_years=4",
+                                             "-r",    "6",
+                                             "-t",    "1"};
+
 }  // namespace
 
 TEST_F(CliTest, CompareReportsPairedDifferencesAndStoresThem) {
-  const Result run = cimsim(concat({"run", "baseline", "coordinator-leaves", "-q", "-o", "two.h5"},
-                                   {"--set", "population.citizens=200", "--set", "run.horizon_years=4", "-r", "6", "-t", "1"}));
+  const Result run = cimsim(concat({"run", "baseline", "coordinator-leaves", "-q", "-o", "two.h5"}, kFourYears));
   ASSERT_EQ(run.status, 0) << run;
 
   const Result t = cimsim({"compare", "two.h5"});
@@ -654,6 +660,21 @@ TEST_F(CliTest, CompareReportsPairedDifferencesAndStoresThem) {
   EXPECT_EQ(nlohmann::json::parse(stored[0]), nlohmann::json::parse(cimsim({"compare", "two.h5", "--format", "json"}).out));
   EXPECT_EQ(work_files(), std::vector<std::string>{"two.h5"}) << "no temporary file left";
   EXPECT_EQ(python("tests/output/check_xarray.py", {work("two.h5"), "--expect-analysis", "compare"}), 0);
+}
+
+TEST_F(CliTest, CompareLeavesOutFailedRuns) {
+  ASSERT_EQ(cimsim(concat({"run", "baseline", "staff-turnover", "-q", "-o", "f.h5"}, kFourYears)).status, 0);
+  // Mark one run of staff-turnover as failed, as the sink records a run that threw.
+  write_text(in_ / "fail.py", "import h5py, sys\nwith h5py.File(sys.argv[1], 'r+') as f:\n    f['status'][1, 0] = 2\n");
+  ASSERT_EQ(python((in_ / "fail.py").string(), {work("f.h5")}), 0);
+  const Result t = cimsim({"compare", "f.h5"});
+  ASSERT_EQ(t.status, 0) << t;
+  EXPECT_TRUE(contains(t.out, "1 run(s) failed")) << t;
+  const auto doc = nlohmann::json::parse(cimsim({"compare", "f.h5", "--format", "json"}).out);
+  EXPECT_EQ(doc["scenarios"][1]["failed"], 1);
+  EXPECT_EQ(doc["scenarios"][1]["ok"], 5);
+  EXPECT_EQ(doc["scenarios"][1]["events"][0]["recovery_months"]["runs"], 5);
+  for (const auto& d : doc["differences"]) EXPECT_EQ(d["n"], 5) << "the pair with the failed run is left out";
 }
 
 TEST_F(CliTest, CompareBadInput) {
