@@ -239,6 +239,7 @@ std::string compare_table(const json& j) {
       rows.push_back(row);
     }
   }
+  if (rows.empty()) o << "\n(the file holds only the baseline: nothing to compare it with)\n";
   o << text::columns(rows);
 
   o << fmt::format("\nLaunch, collapse and goal ({}% intervals). Launch failed: the initiative never reached the\n"
