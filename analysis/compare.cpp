@@ -9,7 +9,6 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
-#include <regex>
 #include <sstream>
 
 namespace cimsim {
@@ -25,10 +24,14 @@ json proportion(const Interval& i) { return text::interval(i.estimate, i.lo, i.h
 // Month of a scheduled event from its label ("staff_turnover at week 156" -> 36, as
 // docs/model.md: floor(12 week / 52)); NaN for events without a week (hazards).
 double event_month(const std::string& label) {
-  static const std::regex week(R"(at week (\d+))");
-  std::smatch m;
-  if (!std::regex_search(label, m, week)) return kNaN;
-  return std::floor(12.0 * std::stod(m[1].str()) / 52.0);
+  const std::string key = "at week ";
+  const auto pos = label.find(key);
+  if (pos == std::string::npos) return kNaN;
+  double week = 0.0;
+  std::size_t digits = 0;
+  for (std::size_t i = pos + key.size(); i < label.size() && label[i] >= '0' && label[i] <= '9'; ++i, ++digits)
+    week = 10.0 * week + (label[i] - '0');
+  return digits > 0 ? std::floor(12.0 * week / 52.0) : kNaN;
 }
 
 std::vector<double> default_years(const EnsembleFile& f) {
