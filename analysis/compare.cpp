@@ -43,7 +43,52 @@ std::vector<double> default_years(const EnsembleFile& f) {
   return y;
 }
 
-json scenario_summary(const EnsembleFile& f, std::size_t s, double level) {
+// Paired gap to the baseline after an event at `month`: per run, g(m) = outcome of the scenario
+// minus outcome of the baseline run with the same seed. Lowest gap within 36 months after the
+// event (mean over runs with a bootstrap interval) and months until the scenario is level with
+// the baseline again (g >= 0 after the lowest point; Kaplan-Meier median, runs that never catch
+// up censored at the end of the run).
+json gap_to_baseline(const EnsembleFile& f, std::size_t s, std::size_t base, double month,
+                     const std::vector<std::size_t>& pair, double level) {
+  if (std::isnan(month) || s == base) return nullptr;
+  const auto out = f.per_run_vectors("outcome");
+  const std::size_t R = f.realizations();
+  const auto m0 = static_cast<std::size_t>(month);
+  std::vector<double> low, t;
+  std::vector<bool> caught;
+  for (std::size_t r = 0; r < R; ++r) {
+    const std::size_t q = pair[r];
+    if (q == R || !f.ok(s, r) || !f.ok(base, q)) continue;
+    const auto& a = out[s][r];
+    const auto& b = out[base][q];
+    std::size_t end = std::min(a.size(), b.size());
+    while (end > 0 && (std::isnan(a[end - 1]) || std::isnan(b[end - 1]))) --end;  // shorter horizons
+    if (m0 >= end) continue;
+    double g_low = a[m0] - b[m0];
+    std::size_t at = m0;
+    for (std::size_t m = m0; m < end && m <= m0 + 36; ++m)
+      if (a[m] - b[m] < g_low) g_low = a[m] - b[m], at = m;
+    low.push_back(g_low);
+    std::size_t back = end;
+    for (std::size_t m = at; m < end; ++m)
+      if (a[m] - b[m] >= 0.0) {
+        back = m;
+        break;
+      }
+    caught.push_back(back < end);
+    t.push_back(static_cast<double>((back < end ? back : end - 1) - m0));
+  }
+  if (low.empty()) return nullptr;
+  const Estimate m = bootstrap_mean(low, level);
+  const Survival km = kaplan_meier(t, caught);
+  std::size_t level_again = 0;
+  for (bool c : caught) level_again += c;
+  return {{"trough", text::interval(m.mean, m.lo, m.hi)},
+          {"level_again_months", {{"median", number(km.median)}, {"recovered", level_again}, {"runs", low.size()}}}};
+}
+
+json scenario_summary(const EnsembleFile& f, std::size_t s, std::size_t base, const std::vector<std::size_t>& pair,
+                      double level) {
   const std::size_t R = f.realizations();
   std::size_t ok = 0, failed = 0, not_run = 0;
   for (std::size_t r = 0; r < R; ++r) {
@@ -104,7 +149,8 @@ json scenario_summary(const EnsembleFile& f, std::size_t s, double level) {
                           {"recovered", recovered},
                           {"runs", rt.size()},
                           {"dipped", rt_dip.size()},
-                          {"median_when_dipped", number(rd.median)}}}});
+                          {"median_when_dipped", number(rd.median)}}},
+                        {"gap_to_baseline", gap_to_baseline(f, s, base, month, pair, level)}});
     }
   }
   return {{"name", f.scenarios()[s]},
@@ -189,7 +235,11 @@ json compare(const EnsembleFile& f, const CompareOptions& o) {
   }
   out["differences"] = diffs;
   json scen = json::array();
-  for (std::size_t s = 0; s < f.scenarios().size(); ++s) scen.push_back(scenario_summary(f, s, o.level));
+  for (std::size_t s = 0; s < f.scenarios().size(); ++s) {
+    std::vector<std::size_t> pair(R);
+    for (std::size_t r = 0; r < R; ++r) pair[r] = partner(s, r);
+    scen.push_back(scenario_summary(f, s, base, pair, o.level));
+  }
   out["scenarios"] = scen;
   return out;
 }
@@ -268,9 +318,30 @@ std::string compare_table(const json& j) {
                       count_of(rec["dipped"], rec["runs"]), count_of(rec["recovered"], rec["runs"]),
                       text::fixed(num(rec["median_when_dipped"]), 0, false)});
     }
+  std::vector<std::vector<std::string>> gaps = {
+      {"scenario", "event", "month", "lowest gap to " + base, "level with " + base + " again", "median months until level"}};
+  for (const auto& s : scen)
+    for (const auto& e : s["events"]) {
+      const auto& g = e["gap_to_baseline"];
+      if (g.is_null()) continue;
+      const auto& t = g["trough"];
+      const auto& l = g["level_again_months"];
+      gaps.push_back({s["name"].get<std::string>(), e["label"].get<std::string>(), text::fixed(num(e["month"]), 0, false),
+                      text::interval_text(num(t["estimate"]), num(t["lo"]), num(t["hi"]), 3, true),
+                      count_of(l["recovered"], l["runs"]), text::fixed(num(l["median"]), 0, false)});
+    }
+  if (gaps.size() > 1) {
+    o << fmt::format(
+        "\nAfter each scheduled event, against '{}' with the same seeds: the lowest gap in overall progress\n"
+        "(scenario minus baseline) within 3 years after the event (mean over runs, {}% interval, * = excludes 0),\n"
+        "and how long until the scenario is level with the baseline again (Kaplan-Meier median; runs that never\n"
+        "catch up are censored at the end of the run; '-' = fewer than half catch up).\n",
+        base, pct);
+    o << text::columns(gaps);
+  }
   if (rows.size() > 1) {
     o << fmt::format(
-        "\nScheduled events. Dip: the largest fall in 3-month progress within 3 years after the event, relative to\n"
+        "\nScheduled events, within each run. Dip: the largest fall in 3-month progress within 3 years after the event, relative to\n"
         "the 3 months before it (mean over all runs, {}% interval; 0 = no dip). Recovery: months until 3-month\n"
         "progress is back at its pre-event level, 0 without a dip (Kaplan-Meier median over the runs with a dip;\n"
         "runs that never recover are censored at the end of the run; '-' = fewer than half of them recover).\n",
@@ -304,6 +375,13 @@ std::string compare_csv(const json& j) {
         << n(e["recovery_months"]["runs"]) << ",,\n";
       o << name << ",event_median_months_to_recover," << label << ",," << n(e["recovery_months"]["median"]) << ",,,"
         << n(e["recovery_months"]["runs"]) << ",,\n";
+      if (const auto& g = e["gap_to_baseline"]; !g.is_null()) {
+        const auto& gt = g["trough"];
+        o << name << ",event_gap_to_baseline," << label << ",," << n(gt["estimate"]) << "," << n(gt["lo"]) << ","
+          << n(gt["hi"]) << "," << n(g["level_again_months"]["runs"]) << ",,\n";
+        o << name << ",event_median_months_until_level," << label << ",," << n(g["level_again_months"]["median"])
+          << ",,," << n(g["level_again_months"]["runs"]) << ",,\n";
+      }
     }
   }
   return o.str();

@@ -28,7 +28,10 @@ const std::vector<CompareVariable>& compare_variables();
 // i.e. at least one monthly record after launch with the organisations' active share below
 // summary.collapse_share. Time to goal: Kaplan-Meier, runs that never reach the goal censored
 // at their last recorded month. Event recovery: Kaplan-Meier of event_recovery, runs that never
-// recover censored at the months left after the event. Throws InputError (exit 2) for an
+// recover censored at the months left after the event. Gap to the baseline after an event:
+// per seed, the lowest (scenario - baseline) outcome within 36 months after the event, and the
+// months until the scenario is level with the baseline again (Kaplan-Meier; never: censored).
+// Throws InputError (exit 2) for an
 // unknown baseline or a horizon the file does not cover.
 nlohmann::json compare(const EnsembleFile& file, const CompareOptions& options);
 

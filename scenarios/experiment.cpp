@@ -408,6 +408,13 @@ std::shared_ptr<PlanRunner::Snapshot> PlanRunner::snapshot(std::size_t fork, std
   return s;
 }
 
+void PlanRunner::skip(const RunContext& ctx) {
+  const int g = plan_.items[ctx.key.scenario].fork;
+  if (g < 0) return;
+  snapshot(static_cast<std::size_t>(g), ctx.key.replicate);  // the entry counts this member
+  release(static_cast<std::size_t>(g), ctx.key.replicate);
+}
+
 void PlanRunner::release(std::size_t fork, std::size_t replicate) {
   std::lock_guard lock(mutex_);
   const auto it = snapshots_.find({fork, replicate});

@@ -92,6 +92,9 @@ class PlanRunner {
  public:
   PlanRunner(const Plan& plan, const RecordSchema& schema);
   RunResult operator()(const RunContext& ctx);
+  // Says that the run ctx.key will not be asked for (its result is already known, e.g. when
+  // resuming), so that a fork's kept state is freed once every other member has taken it.
+  void skip(const RunContext& ctx);
 
  private:
   struct Snapshot {

@@ -264,6 +264,7 @@ int cmd_run(RunOptions o, const std::string& command_line) {
       eo,
       [&](const RunContext& ctx) {
         if (stored && stored->has(ctx.key.scenario, ctx.key.replicate)) {
+          runner.skip(ctx);
           RunResult r = stored->get(ctx.key.scenario, ctx.key.replicate);
           if (!r.ok) throw std::runtime_error(r.error);  // recorded as failed again, same message
           return r;

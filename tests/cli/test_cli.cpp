@@ -739,6 +739,12 @@ TEST_F(CliTest, CompareReportsPairedDifferencesAndStoresThem) {
   ASSERT_EQ(cl["events"].size(), 1u);
   EXPECT_EQ(cl["events"][0]["recovery_months"]["runs"], 6);
   EXPECT_LE(cl["events"][0]["recovery_months"]["dipped"].get<int>(), 6);
+  // Against the baseline with the same seeds, losing the coordinator leaves the initiative behind.
+  const auto& gap = cl["events"][0]["gap_to_baseline"];
+  ASSERT_TRUE(gap.is_object()) << cl;
+  EXPECT_LT(gap["trough"]["hi"].get<double>(), 0.0) << gap;
+  EXPECT_EQ(gap["level_again_months"]["runs"], 6);
+  EXPECT_TRUE(contains(t.out, "lowest gap to baseline")) << t;
   EXPECT_TRUE(doc["scenarios"][0]["events"].empty());  // the baseline has no scheduled event
 
   const Result c = cimsim({"compare", "two.h5", "--format", "csv"});
