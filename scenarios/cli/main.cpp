@@ -1,5 +1,6 @@
 // cimsim command-line interface: a thin layer over scenarios, the model and the HDF5 sink.
 #include "analysis/hdf5_sink.hpp"
+#include "analysis/report/report.hpp"
 #include "analysis/summary.hpp"
 #include "engine/ensemble.hpp"
 #include "engine/error.hpp"
@@ -288,6 +289,21 @@ int main(int argc, char** argv) {
   auto* validate = app.add_subcommand("validate", "Check scenario files without running them");
   validate->add_option("files", validate_files, "Scenario files or names")->required();
 
+  report::Options rep;
+  auto* report_cmd = app.add_subcommand("report", "Write one self-contained HTML report (charts, works offline) of an output file");
+  report_cmd->add_option("file", rep.file, "cimsim output file (.h5)")->required();
+  report_cmd->add_option("-o,--out", rep.out, "HTML file to write (default: the output file's name with .html)");
+  report_cmd->add_flag("-f,--force", rep.force, "Overwrite an existing report");
+  report_cmd->add_option("--baseline", rep.baseline, "Scenario the others are compared with (default: baseline, "
+                                                     "or the first scenario)")->capture_default_str();
+  report_cmd->add_option("--network-scenario", rep.network_scenario, "Scenario whose network is drawn (default: the baseline)");
+  report_cmd->add_option("--network-years", rep.network_years, "Years at which the network is drawn")
+      ->capture_default_str()->delimiter(',');
+  report_cmd->add_option("--network-citizens", rep.network_citizens,
+                         "Citizens drawn at most (an even sample; 0: no network picture)")->capture_default_str();
+  report_cmd->add_option("--compare-json", rep.compare_json, "Use this `cimsim compare --format json` output");
+  report_cmd->add_option("--sensitivity-json", rep.sensitivity_json, "Use this `cimsim sensitivity --format json` output");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -310,6 +326,10 @@ int main(int argc, char** argv) {
     if (app.got_subcommand("list")) return cmd_list();
     if (describe->parsed()) return cmd_describe(describe_name, describe_sets, describe_markdown);
     if (validate->parsed()) return cmd_validate(validate_files, {});
+    if (report_cmd->parsed()) {
+      std::cout << "wrote " << report::write_report(rep) << "\n";
+      return 0;
+    }
   } catch (const InputError& e) {
     std::cerr << "cimsim: error: " << e.what() << "\n";
     return 2;

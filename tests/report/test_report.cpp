@@ -1,0 +1,239 @@
+// `cimsim report`: the configuration attribute loads back, the compare fallback follows contract
+// B, the re-run for the network picture reproduces the recorded run, the page is self-contained
+// (no script or stylesheet from the network), bad input exits 2 without touching files, and the
+// page renders in headless Chromium without script errors (a screenshot is saved in the build
+// directory). Also the Python (xarray + matplotlib) and R (hdf5r) examples on a small file.
+#include "analysis/hdf5_read.hpp"
+#include "analysis/report/report.hpp"
+#include "engine/error.hpp"
+#include "scenarios/scenario_loader.hpp"
+
+#include <gtest/gtest.h>
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <sstream>
+#include <string>
+
+namespace {
+
+namespace fs = std::filesystem;
+
+struct Result {
+  int status;
+  std::string output;  // stdout and stderr
+};
+
+Result sh(const std::string& command) {
+  std::FILE* p = ::popen((command + " 2>&1").c_str(), "r");
+  if (p == nullptr) return {-1, ""};
+  std::string out;
+  char buf[4096];
+  while (std::size_t n = std::fread(buf, 1, sizeof buf, p)) out.append(buf, n);
+  const int st = ::pclose(p);
+  return {WIFEXITED(st) ? WEXITSTATUS(st) : -1, out};
+}
+
+std::string read_text(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+std::string quote(const fs::path& p) { return "'" + p.string() + "'"; }
+
+// A directory of its own per test (ctest runs tests in parallel), under the build directory.
+fs::path work_dir() {
+  const auto* info = testing::UnitTest::GetInstance()->current_test_info();
+  const fs::path dir = fs::path(CIMSIM_BUILD_DIR) / "report-tests" / (std::string(info->test_suite_name()) + "." + info->name());
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  return dir;
+}
+
+// A small file: two scenarios (one with an event), 6 replicates, 200 citizens (about a second).
+fs::path small_file(const fs::path& dir) {
+  const fs::path f = dir / "small.h5";
+  const Result r = sh(std::string(CIMSIM_BINARY) + " run baseline staff-turnover -r 6 -t 2 -q --set population.citizens=200 -o " +
+                      quote(f));
+  if (r.status != 0) ADD_FAILURE() << "cimsim run failed: " << r.output;
+  return f;
+}
+
+bool png_file(const fs::path& p) {
+  const std::string head = read_text(p).substr(0, 8);
+  return fs::exists(p) && fs::file_size(p) > 1000 && head == "\x89PNG\r\n\x1a\n";
+}
+
+TEST(Report, ConfigurationAttributeLoadsBack) {
+  const fs::path f = small_file(work_dir());
+  const std::string config = cimsim::h5::read_string_attribute(f.string(), "/", "configuration");
+  const auto list = cimsim::scenarios::load_configuration(config, "small.h5");
+  ASSERT_EQ(list.size(), 2u);
+  EXPECT_EQ(list[0].name, "baseline");
+  EXPECT_EQ(list[1].name, "staff-turnover");
+  // What is read back writes out to the same text: every parameter and event survived.
+  std::string again;
+  for (const auto& s : list) again += cimsim::scenarios::to_toml(s) + "\n";
+  EXPECT_EQ(again, config);
+  EXPECT_EQ(list[0].params.n_citizens, 200);
+  EXPECT_FALSE(list[1].events.empty());
+  EXPECT_THROW(cimsim::scenarios::load_configuration("horizon = 3\n", "x"), cimsim::InputError);
+}
+
+TEST(Report, CompareFallbackFollowsContract) {
+  const fs::path f = small_file(work_dir());
+  const auto j = cimsim::report::minimal_compare(f.string(), "baseline");
+  EXPECT_EQ(j["baseline"], "baseline");
+  EXPECT_EQ(j["at_years"], nlohmann::json({3, 5, 10}));
+  ASSERT_EQ(j["variables"].size(), cimsim::report::key_variables().size());
+  // One difference per (other scenario, variable, year), each with an interval around it.
+  ASSERT_EQ(j["differences"].size(), 1u * 5u * 3u);
+  for (const auto& d : j["differences"]) {
+    EXPECT_EQ(d["scenario"], "staff-turnover");
+    EXPECT_LE(d["lo"].get<double>(), d["diff"].get<double>());
+    EXPECT_GE(d["hi"].get<double>(), d["diff"].get<double>());
+    EXPECT_EQ(d["n"], 6);
+  }
+  ASSERT_EQ(j["scenarios"].size(), 2u);
+  for (const auto& s : j["scenarios"]) {
+    EXPECT_EQ(s["runs"], 6);
+    const auto& km = s["time_to_goal"]["km"];
+    ASSERT_GE(km.size(), 2u);
+    for (std::size_t i = 1; i < km.size(); ++i) EXPECT_LE(km[i][1].get<double>(), km[i - 1][1].get<double>());
+  }
+  ASSERT_EQ(j["scenarios"][1]["events"].size(), 1u);  // staff-turnover's one scheduled event
+  EXPECT_EQ(j["scenarios"][1]["events"][0]["month"], 36);
+}
+
+TEST(Report, NetworkRerunReproducesTheRecordedRun) {
+  const fs::path f = small_file(work_dir());
+  const auto pic = cimsim::report::network_picture(f.string(), "staff-turnover", {0, 3, 10}, 50);
+  EXPECT_TRUE(pic.reproduced);
+  EXPECT_EQ(pic.years, (std::vector<double>{0, 3, 10}));
+  // The chosen run's final outcome is the one closest to the scenario's median.
+  const auto fin = cimsim::h5::read_numeric(f.string(), "final_outcome");
+  std::vector<double> x(fin.values.begin() + 6, fin.values.begin() + 12);
+  std::vector<double> sorted = x;
+  std::sort(sorted.begin(), sorted.end());
+  const double median = (sorted[2] + sorted[3]) / 2;
+  for (double v : x) EXPECT_LE(std::abs(x[pic.realization] - median), std::abs(v - median));
+  EXPECT_EQ(pic.citizens_total, 200u);
+  EXPECT_LE(pic.citizens_shown, 50u);
+  EXPECT_GT(pic.citizens_shown, 0u);
+  EXPECT_FALSE(pic.ties.empty());
+  bool staff = false;
+  for (const auto& n : pic.nodes) staff = staff || n["group"] == "Backbone staff";
+  EXPECT_TRUE(staff);
+}
+
+TEST(Report, PageIsSelfContained) {
+  const fs::path dir = work_dir();
+  const fs::path f = small_file(dir);
+  const Result r = sh(std::string(CIMSIM_BINARY) + " report " + quote(f));
+  ASSERT_EQ(r.status, 0) << r.output;
+  const fs::path html = dir / "small.html";  // default name
+  ASSERT_TRUE(fs::exists(html));
+  const std::string page = read_text(html);
+  EXPECT_GT(page.size(), 500000u);  // the charting libraries are inline
+  // Nothing is loaded from elsewhere: no script src, no stylesheet link, no http(s) source.
+  EXPECT_FALSE(std::regex_search(page, std::regex(R"(<script[^>]*\ssrc\s*=)", std::regex::icase)));
+  EXPECT_FALSE(std::regex_search(page, std::regex(R"(<link[^>]*href\s*=\s*["']?(https?:)?//)", std::regex::icase)));
+  EXPECT_FALSE(std::regex_search(page, std::regex(R"((src|href)\s*=\s*["']?https?://)", std::regex::icase)));
+  for (const char* id : {"id=\"over-time\"", "id=\"differences\"", "id=\"goal\"", "id=\"events\"", "id=\"network\"",
+                         "id=\"provenance\"", "id=\"fan-citizen_active_share\"", "id=\"troughs\"", "vega@", "vega-lite@"})
+    EXPECT_NE(page.find(id), std::string::npos) << id;
+  EXPECT_NE(page.find("Citizens still active, by scenario"), std::string::npos);
+  EXPECT_NE(page.find("matched the progress recorded in the file"), std::string::npos);
+  EXPECT_EQ(page.find("id=\"sensitivity\""), std::string::npos);  // no sweep in this file
+}
+
+TEST(Report, BadInputExitsTwoAndTouchesNothing) {
+  const fs::path dir = work_dir();
+  Result r = sh(std::string(CIMSIM_BINARY) + " report " + quote(dir / "missing.h5"));
+  EXPECT_EQ(r.status, 2) << r.output;
+  EXPECT_NE(r.output.find("missing.h5"), std::string::npos) << r.output;
+  const fs::path f = small_file(dir);
+  const fs::path out = dir / "keep.html";
+  { std::ofstream(out) << "mine"; }
+  r = sh(std::string(CIMSIM_BINARY) + " report " + quote(f) + " -o " + quote(out));
+  EXPECT_EQ(r.status, 2) << r.output;
+  EXPECT_NE(r.output.find("--force"), std::string::npos) << r.output;
+  EXPECT_EQ(read_text(out), "mine");
+  r = sh(std::string(CIMSIM_BINARY) + " report " + quote(f) + " -o " + quote(dir / "x.html") + " --network-scenario nope");
+  EXPECT_EQ(r.status, 2) << r.output;
+  EXPECT_NE(r.output.find("nope"), std::string::npos) << r.output;
+  EXPECT_FALSE(fs::exists(dir / "x.html"));
+  r = sh(std::string(CIMSIM_BINARY) + " report " + quote(f) + " -o " + quote(dir / "x.html") + " --compare-json " +
+         quote(out));
+  EXPECT_EQ(r.status, 2) << r.output;
+  EXPECT_NE(r.output.find("not valid JSON"), std::string::npos) << r.output;
+  EXPECT_FALSE(fs::exists(dir / "x.html"));
+}
+
+// The real test of a page: a browser draws every chart and no script fails. The page sets its
+// title to "cimsim report: N charts rendered" once every chart is drawn and to
+// "cimsim report: errors" (with the messages in #status) otherwise.
+TEST(Report, RendersInHeadlessChromium) {
+  if (sh("command -v chromium").status != 0) GTEST_SKIP() << "chromium is not installed (scripts/setup.sh installs it)";
+  const fs::path dir = work_dir();
+  const fs::path f = small_file(dir);
+  const fs::path html = dir / "report.html";
+  // With a sensitivity result (contract C) so that every kind of chart is drawn.
+  const Result r = sh(std::string(CIMSIM_BINARY) + " report " + quote(f) + " -o " + quote(html) + " --sensitivity-json " +
+                      quote(fs::path(CIMSIM_SOURCE_DIR) / "tests/report/sensitivity_saltelli.json"));
+  ASSERT_EQ(r.status, 0) << r.output;
+  const std::string page = read_text(html);
+  std::size_t charts = 0;
+  for (auto p = page.find("class=\"chart\""); p != std::string::npos; p = page.find("class=\"chart\"", p + 1)) ++charts;
+  ASSERT_GE(charts, 14u);
+
+  const std::string chromium = "timeout 180 chromium --headless --no-sandbox --disable-gpu --disable-dev-shm-usage "
+                               "--user-data-dir=" + quote(dir / "profile") + " --virtual-time-budget=30000 ";
+  const Result dom = sh(chromium + "--dump-dom " + quote(html) + " 2>/dev/null");
+  ASSERT_EQ(dom.status, 0) << dom.output.substr(0, 2000);
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(dom.output, m, std::regex("<title>([^<]*)</title>")));
+  std::smatch st;
+  std::regex_search(dom.output, st, std::regex("id=\"status\"[^>]*>([^<]*)<"));
+  EXPECT_EQ(m[1].str(), "cimsim report: " + std::to_string(charts) + " charts rendered") << "status: " << st[1].str();
+  EXPECT_NE(dom.output.find("data-state=\"done\""), std::string::npos);
+
+  const fs::path shot = fs::path(CIMSIM_BUILD_DIR) / "report_screenshot.png";
+  fs::remove(shot);
+  const Result s = sh(chromium + "--window-size=1280,4000 --screenshot=" + quote(shot) + " " + quote(html));
+  EXPECT_EQ(s.status, 0) << s.output.substr(0, 2000);
+  EXPECT_TRUE(png_file(shot)) << shot;
+}
+
+TEST(AnalysisExamples, PythonFanChartWithXarray) {
+  const fs::path dir = work_dir();
+  const fs::path f = small_file(dir);
+  const fs::path png = dir / "fan.png";
+  const Result r = sh("/usr/bin/python3 " + quote(fs::path(CIMSIM_SOURCE_DIR) / "analysis/python/fan_chart.py") + " " +
+                      quote(f) + " -s baseline staff-turnover -v active_share -o " + quote(png));
+  ASSERT_EQ(r.status, 0) << r.output << "\n(needs python3-xarray, python3-netcdf4, python3-matplotlib: scripts/setup.sh)";
+  EXPECT_TRUE(png_file(png));
+}
+
+TEST(AnalysisExamples, RReadsOutputWithHdf5r) {
+  ASSERT_EQ(sh("command -v Rscript").status, 0) << "Rscript is missing: run scripts/setup.sh (r-base-core, r-cran-hdf5r)";
+  const fs::path dir = work_dir();
+  const fs::path f = small_file(dir);
+  const fs::path png = dir / "outcome.png";
+  const Result r = sh("Rscript " + quote(fs::path(CIMSIM_SOURCE_DIR) / "analysis/R/read_output.R") + " " + quote(f) + " " +
+                      quote(png));
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find("staff-turnover"), std::string::npos) << r.output;
+  EXPECT_TRUE(png_file(png));
+}
+
+}  // namespace
