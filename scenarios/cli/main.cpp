@@ -327,7 +327,8 @@ int main(int argc, char** argv) {
     if (describe->parsed()) return cmd_describe(describe_name, describe_sets, describe_markdown);
     if (validate->parsed()) return cmd_validate(validate_files, {});
     if (report_cmd->parsed()) {
-      std::cout << "wrote " << report::write_report(rep) << "\n";
+      const std::string written = report::write_report(rep);
+      std::cout << "wrote " << written << "\n";
       return 0;
     }
   } catch (const InputError& e) {
