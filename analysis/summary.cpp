@@ -19,21 +19,39 @@ double quantile(std::vector<double> v, double q) {
   return v[lo] + (h - static_cast<double>(lo)) * (v[hi] - v[lo]);
 }
 
+std::vector<Bounds> bootstrap_intervals(std::size_t n, const ResampleStatistics& stats, double level,
+                                        std::size_t resamples) {
+  std::vector<std::vector<double>> draws;  // [statistic][resample]
+  std::vector<std::uint32_t> idx(n);
+  for (std::size_t b = 0; b < resamples && n > 0; ++b) {
+    Rng r(0x5eed, static_cast<std::uint32_t>(b), 0, 0);
+    for (auto& i : idx) i = r.below(static_cast<std::uint32_t>(n));
+    const std::vector<double> s = stats(idx);
+    if (draws.empty()) draws.resize(s.size());
+    for (std::size_t j = 0; j < s.size() && j < draws.size(); ++j) draws[j].push_back(s[j]);
+  }
+  const double tail = (1.0 - level) / 2.0;
+  std::vector<Bounds> out;
+  for (const auto& d : draws) out.push_back({quantile(d, tail), quantile(d, 1.0 - tail)});  // quantile drops NaN
+  return out;
+}
+
 Estimate bootstrap_mean(std::vector<double> x, double level, std::size_t resamples) {
   x.erase(std::remove_if(x.begin(), x.end(), [](double v) { return std::isnan(v); }), x.end());
   const std::size_t n = x.size();
   if (n == 0) return {std::nan(""), std::nan(""), std::nan(""), 0};
   double sum = 0.0;
   for (double v : x) sum += v;
-  std::vector<double> means(resamples);
-  for (std::size_t b = 0; b < resamples; ++b) {
-    Rng r(0x5eed, static_cast<std::uint32_t>(b), 0, 0);
-    double s = 0.0;
-    for (std::size_t i = 0; i < n; ++i) s += x[r.below(static_cast<std::uint32_t>(n))];
-    means[b] = s / static_cast<double>(n);
-  }
-  const double tail = (1.0 - level) / 2.0;
-  return {sum / static_cast<double>(n), quantile(means, tail), quantile(means, 1.0 - tail), n};
+  const auto b = bootstrap_intervals(
+      n,
+      [&](const std::vector<std::uint32_t>& idx) {
+        double s = 0.0;
+        for (auto i : idx) s += x[i];
+        return std::vector<double>{s / static_cast<double>(n)};
+      },
+      level, resamples);
+  if (b.empty()) return {sum / static_cast<double>(n), std::nan(""), std::nan(""), n};
+  return {sum / static_cast<double>(n), b[0].lo, b[0].hi, n};
 }
 
 namespace {

@@ -3,6 +3,8 @@
 
 #include "engine/observer.hpp"
 
+#include <cstdint>
+#include <functional>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -16,6 +18,17 @@ struct Estimate {
   std::size_t n;
 };
 Estimate bootstrap_mean(std::vector<double> x, double level = 0.95, std::size_t resamples = 2000);
+
+// Percentile bootstrap intervals for several statistics of n units at once. Resample b draws n
+// unit indices with replacement from the fixed stream Rng(0x5eed, b, 0, 0); stats(indices)
+// returns the statistics of that resample. Returns one (lo, hi) per statistic; resamples where
+// a statistic is NaN are left out of its interval.
+struct Bounds {
+  double lo, hi;
+};
+using ResampleStatistics = std::function<std::vector<double>(const std::vector<std::uint32_t>&)>;
+std::vector<Bounds> bootstrap_intervals(std::size_t n, const ResampleStatistics& stats, double level = 0.95,
+                                        std::size_t resamples = 2000);
 
 // Quantile q in [0,1] with linear interpolation between order statistics (Hyndman-Fan type 7,
 // as numpy's default). NaN values are ignored; NaN if none remain.

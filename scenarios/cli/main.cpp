@@ -1,6 +1,9 @@
 // cimsim command-line interface: a thin layer over scenarios, the model and the HDF5 sink.
+#include "analysis/compare.hpp"
 #include "analysis/hdf5_sink.hpp"
+#include "analysis/hdf5_store.hpp"
 #include "analysis/report/report.hpp"
+#include "analysis/sensitivity.hpp"
 #include "analysis/summary.hpp"
 #include "engine/ensemble.hpp"
 #include "engine/error.hpp"
@@ -252,6 +255,63 @@ int cmd_validate(const std::vector<std::string>& files, const std::vector<std::s
   return 0;
 }
 
+// Prints an analysis result in the chosen format.
+void print_result(const nlohmann::json& result, const std::string& format,
+                  std::string (*table)(const nlohmann::json&), std::string (*csv)(const nlohmann::json&)) {
+  if (format == "json")
+    std::cout << result.dump(2) << "\n";
+  else if (format == "csv")
+    std::cout << csv(result);
+  else
+    std::cout << table(result);
+}
+
+struct CompareCli {
+  std::string file;
+  CompareOptions options;
+  std::string format = "table";
+  bool store = false;
+};
+
+// --store: the JSON under /analysis/<group> in the file itself.
+void store(const std::string& file, const std::string& group, const nlohmann::json& result,
+           const std::string& command_line) {
+  h5::store_analysis(file, group, result.dump(), {},
+                     {{"created", iso_time_utc(false)},
+                      {"command_line", command_line},
+                      {"source", std::string("cimsim ") + CIMSIM_VERSION + " (" + CIMSIM_GIT_REV + ")"}});
+  std::cerr << "cimsim: stored in " << file << " under /analysis/" << group << "\n";
+}
+
+int cmd_compare(const CompareCli& c, const std::string& command_line) {
+  nlohmann::json result;
+  {
+    const EnsembleFile f(c.file);
+    result = compare(f, c.options);
+  }
+  print_result(result, c.format, compare_table, compare_csv);
+  if (c.store) store(c.file, "compare", result, command_line);
+  return 0;
+}
+
+struct SensitivityCli {
+  std::string file;
+  SensitivityOptions options;
+  std::string format = "table";
+  bool store = false;
+};
+
+int cmd_sensitivity(const SensitivityCli& c, const std::string& command_line) {
+  nlohmann::json result;
+  {
+    const EnsembleFile f(c.file);
+    result = sensitivity(f, c.options);
+  }
+  print_result(result, c.format, sensitivity_table, sensitivity_csv);
+  if (c.store) store(c.file, "sensitivity", result, command_line);
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -289,6 +349,30 @@ int main(int argc, char** argv) {
   auto* validate = app.add_subcommand("validate", "Check scenario files without running them");
   validate->add_option("files", validate_files, "Scenario files or names")->required();
 
+  CompareCli cc;
+  auto* cmp = app.add_subcommand("compare", "Compare scenarios in an output file with a baseline scenario");
+  cmp->add_option("file", cc.file, "Output file of `cimsim run` (.h5)")->required();
+  cmp->add_option("--baseline", cc.options.baseline, "Scenario to compare against")->capture_default_str();
+  cmp->add_option("--at", cc.options.at_years, "Years at which to compare (repeatable; default: 3, 5 and the horizon)")
+      ->expected(1, -1);
+  cmp->add_option("--format", cc.format, "Output format")
+      ->check(CLI::IsMember({"table", "csv", "json"}))
+      ->capture_default_str();
+  cmp->add_flag("--store", cc.store, "Also store the result in the file, in group /analysis/compare");
+
+  SensitivityCli sc_;
+  auto* sens = app.add_subcommand("sensitivity", "Which swept parameters move an output (Sobol' indices or Morris effects)");
+  sens->add_option("file", sc_.file, "Output file of `cimsim run --experiment` with a sweep design (.h5)")->required();
+  sens->add_option("--output", sc_.options.output,
+                   "Per-run summary (final_outcome, launched, months_collapsed, time_to_goal) or series "
+                   "(outcome, trust_mean, citizen_active_share, ...) to analyse")
+      ->capture_default_str();
+  sens->add_option("--at", sc_.options.at_years, "For a series: the year at which to read it (default: the horizon)");
+  sens->add_option("--format", sc_.format, "Output format")
+      ->check(CLI::IsMember({"table", "csv", "json"}))
+      ->capture_default_str();
+  sens->add_flag("--store", sc_.store, "Also store the result in the file, in group /analysis/sensitivity");
+
   report::Options rep;
   auto* report_cmd = app.add_subcommand("report", "Write one self-contained HTML report (charts, works offline) of an output file");
   report_cmd->add_option("file", rep.file, "cimsim output file (.h5)")->required();
@@ -324,6 +408,8 @@ int main(int argc, char** argv) {
       return cmd_run(ro, command_line);
     }
     if (app.got_subcommand("list")) return cmd_list();
+    if (cmp->parsed()) return cmd_compare(cc, command_line);
+    if (sens->parsed()) return cmd_sensitivity(sc_, command_line);
     if (describe->parsed()) return cmd_describe(describe_name, describe_sets, describe_markdown);
     if (validate->parsed()) return cmd_validate(validate_files, {});
     if (report_cmd->parsed()) {

@@ -1,0 +1,298 @@
+#include "analysis/compare.hpp"
+
+#include "analysis/report_text.hpp"
+#include "analysis/stats.hpp"
+#include "engine/error.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <regex>
+#include <sstream>
+
+namespace cimsim {
+namespace {
+
+using nlohmann::json;
+using text::num;
+using text::number;
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+json proportion(const Interval& i) { return text::interval(i.estimate, i.lo, i.hi); }
+
+// Month of a scheduled event from its label ("staff_turnover at week 156" -> 36, as
+// docs/model.md: floor(12 week / 52)); NaN for events without a week (hazards).
+double event_month(const std::string& label) {
+  static const std::regex week(R"(at week (\d+))");
+  std::smatch m;
+  if (!std::regex_search(label, m, week)) return kNaN;
+  return std::floor(12.0 * std::stod(m[1].str()) / 52.0);
+}
+
+std::vector<double> default_years(const EnsembleFile& f) {
+  const double horizon = std::floor(f.months().back() / 12.0);
+  std::vector<double> y;
+  for (double v : {3.0, 5.0})
+    if (v < horizon) y.push_back(v);
+  y.push_back(horizon);
+  return y;
+}
+
+json scenario_summary(const EnsembleFile& f, std::size_t s, double level) {
+  const std::size_t R = f.realizations();
+  std::size_t ok = 0, failed = 0, not_run = 0;
+  for (std::size_t r = 0; r < R; ++r) {
+    ok += f.status(s, r) == 1;
+    failed += f.status(s, r) == 2;
+    not_run += f.status(s, r) == 0;
+  }
+  const auto launched = f.per_run("launched")[s];
+  const auto collapsed = f.per_run("months_collapsed")[s];
+  const auto goal = f.per_run("time_to_goal")[s];
+  std::size_t no_launch = 0, collapse = 0, reached = 0;
+  std::vector<double> t;
+  std::vector<bool> ev;
+  for (std::size_t r = 0; r < R; ++r) {
+    if (!f.ok(s, r)) continue;
+    no_launch += launched[r] == 0.0;
+    collapse += collapsed[r] > 0.0;
+    const bool hit = !std::isnan(goal[r]);
+    reached += hit;
+    t.push_back(hit ? goal[r] : f.last_month(s, r));
+    ev.push_back(hit);
+  }
+  const Survival km = kaplan_meier(t, ev);
+  json curve = json::array({json::array({0.0, 1.0})});
+  for (std::size_t i = 0; i < km.time.size(); ++i) curve.push_back(json::array({km.time[i], km.survival[i]}));
+
+  json events = json::array();
+  if (f.has_dataset("event_label") && f.has_dataset("event_trough")) {
+    const auto labels = f.strings("event_label");
+    const auto trough = f.per_run_vectors("event_trough")[s];
+    const auto recovery = f.per_run_vectors("event_recovery")[s];
+    const std::size_t k = R > 0 ? trough[0].size() : 0;
+    for (std::size_t e = 0; e < k; ++e) {
+      const std::string& label = labels[s * k + e];
+      if (label.empty()) continue;  // padding: this scenario has fewer events
+      const double month = event_month(label);
+      std::vector<double> tr, rt;
+      std::vector<bool> rev;
+      std::size_t recovered = 0;
+      for (std::size_t r = 0; r < R; ++r) {
+        if (!f.ok(s, r)) continue;
+        tr.push_back(trough[r][e]);
+        const bool rec = !std::isnan(recovery[r][e]);
+        recovered += rec;
+        rt.push_back(rec ? recovery[r][e] : f.last_month(s, r) - (std::isnan(month) ? 0.0 : month));
+        rev.push_back(rec);
+      }
+      const Estimate m = bootstrap_mean(tr, level);
+      const Survival rk = kaplan_meier(rt, rev);
+      events.push_back({{"label", label},
+                        {"month", number(month)},
+                        {"trough", text::interval(m.mean, m.lo, m.hi)},
+                        {"recovery_months", {{"median", number(rk.median)}, {"recovered", recovered}, {"runs", rt.size()}}}});
+    }
+  }
+  return {{"name", f.scenarios()[s]},
+          {"runs", R},
+          {"ok", ok},
+          {"failed", failed},
+          {"not_run", not_run},
+          {"p_launch_failure", proportion(wilson_interval(no_launch, ok, level))},
+          {"p_collapse", proportion(wilson_interval(collapse, ok, level))},
+          {"time_to_goal", {{"median_months", number(km.median)}, {"reached", reached}, {"km", curve}}},
+          {"events", events}};
+}
+
+}  // namespace
+
+const std::vector<CompareVariable>& compare_variables() {
+  static const std::vector<CompareVariable> v = {
+      {"outcome", "outcome", "", "Overall progress on the problem", "0-1"},
+      {"citizen_active_share", "active_share", "citizen", "Share of citizens active", "0-1"},
+      {"trust_mean", "trust_mean", "", "Mean trust between participants", "0-1"},
+      {"partner_tie_share", "partner_tie_share", "", "Share of ties directly between partners", "0-1"},
+      {"citizen_engagement", "engagement", "citizen", "Mean citizen engagement", "0-1"},
+  };
+  return v;
+}
+
+json compare(const EnsembleFile& f, const CompareOptions& o) {
+  const std::size_t base = f.scenario_index(o.baseline);
+  if (base == f.scenarios().size()) {
+    std::string names;
+    for (const auto& n : f.scenarios()) names += (names.empty() ? "" : ", ") + n;
+    throw InputError("--baseline", "", "scenario '" + o.baseline + "' is not in " + f.path() + " (it holds: " + names +
+                                           "); name one of these with --baseline");
+  }
+  const std::vector<double> years = o.at_years.empty() ? default_years(f) : o.at_years;
+  std::vector<std::size_t> tidx;
+  for (double y : years) {
+    if (!(y >= 0.0)) throw InputError("--at", "", "years must be zero or positive");
+    tidx.push_back(f.month_index(y * 12.0, "--at"));
+  }
+  const std::size_t R = f.realizations();
+  json out = {{"file", f.path()}, {"baseline", o.baseline}, {"level", o.level}, {"at_years", years}};
+  json vars = json::array();
+  for (const auto& v : compare_variables())
+    if (f.has_dataset(v.dataset)) vars.push_back({{"name", v.name}, {"label", v.label}, {"units", v.units}});
+  out["variables"] = vars;
+
+  // Baseline realization by seed, for pairing.
+  auto partner = [&](std::size_t s, std::size_t r) -> std::size_t {
+    if (f.seed(base, r) == f.seed(s, r)) return r;
+    for (std::size_t q = 0; q < R; ++q)
+      if (f.seed(base, q) == f.seed(s, r)) return q;
+    return R;
+  };
+  json diffs = json::array();
+  for (const auto& v : compare_variables()) {
+    if (!f.has_dataset(v.dataset)) continue;
+    const std::size_t sector = v.sector.empty() ? 0 : f.sector_index(v.sector);
+    for (std::size_t i = 0; i < years.size(); ++i) {
+      const auto values = f.per_run_at(v.dataset, tidx[i], sector);
+      for (std::size_t s = 0; s < f.scenarios().size(); ++s) {
+        if (s == base) continue;
+        std::vector<double> x(R, kNaN), y(R, kNaN);
+        for (std::size_t r = 0; r < R; ++r) {
+          const std::size_t q = partner(s, r);
+          if (q == R) continue;
+          x[r] = values[s][r];
+          y[r] = values[base][q];
+        }
+        const PairedDifference d = paired_difference(x, y, o.level);
+        diffs.push_back({{"scenario", f.scenarios()[s]},
+                         {"variable", v.name},
+                         {"at_years", years[i]},
+                         {"baseline_mean", number(d.y_mean)},
+                         {"scenario_mean", number(d.x_mean)},
+                         {"diff", number(d.diff.mean)},
+                         {"lo", number(d.diff.lo)},
+                         {"hi", number(d.diff.hi)},
+                         {"n", d.diff.n}});
+      }
+    }
+  }
+  out["differences"] = diffs;
+  json scen = json::array();
+  for (std::size_t s = 0; s < f.scenarios().size(); ++s) scen.push_back(scenario_summary(f, s, o.level));
+  out["scenarios"] = scen;
+  return out;
+}
+
+namespace {
+
+std::string fmt_pct(const json& i) {
+  if (!i["estimate"].is_number()) return "-";
+  return fmt::format("{:.0f}% [{:.0f}-{:.0f}%]", 100.0 * num(i["estimate"]), 100.0 * num(i["lo"]), 100.0 * num(i["hi"]));
+}
+
+std::string count_of(const json& a, const json& b) { return fmt::format("{}/{}", a.get<std::size_t>(), b.get<std::size_t>()); }
+
+}  // namespace
+
+std::string compare_table(const json& j) {
+  std::ostringstream o;
+  const std::string base = j["baseline"].get<std::string>();
+  const int pct = static_cast<int>(std::lround(100.0 * j["level"].get<double>()));
+  const auto& scen = j["scenarios"];
+  o << "File: " << j["file"].get<std::string>() << "\n";
+  std::size_t failed = 0, not_run = 0;
+  for (const auto& s : scen) failed += s["failed"].get<std::size_t>(), not_run += s["not_run"].get<std::size_t>();
+  if (failed > 0) o << failed << " run(s) failed and are left out of everything below (see `status_message` in the file).\n";
+  if (not_run > 0) o << not_run << " run(s) did not run (interrupted ensemble) and are left out.\n";
+
+  // Differences: one block per scenario, rows = variables, columns = years.
+  const auto years = j["at_years"].get<std::vector<double>>();
+  o << fmt::format(
+      "\nDifference from '{}' (scenario minus baseline; mean over runs paired by seed, with {}% bootstrap interval).\n"
+      "* = the interval excludes 0: the difference is unlikely to be chance. All variables on a 0-1 scale.\n",
+      base, pct);
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& s : scen) {
+    const std::string name = s["name"].get<std::string>();
+    if (name == base) continue;
+    rows.push_back({});
+    std::vector<std::string> head = {name + " vs " + base};
+    for (double y : years) head.push_back(fmt::format("year {:g}", y));
+    rows.push_back(head);
+    for (const auto& v : j["variables"]) {
+      std::vector<std::string> row = {"  " + v["label"].get<std::string>()};
+      for (double y : years) {
+        std::string cell = "-";
+        for (const auto& d : j["differences"])
+          if (d["scenario"] == name && d["variable"] == v["name"] && num(d["at_years"]) == y)
+            cell = text::interval_text(num(d["diff"]), num(d["lo"]), num(d["hi"]), 3, true);
+        row.push_back(cell);
+      }
+      rows.push_back(row);
+    }
+  }
+  o << text::columns(rows);
+
+  o << fmt::format("\nLaunch, collapse and goal ({}% intervals). Launch failed: the initiative never reached the\n"
+                   "launch share of active organisations. Collapsed: after launch, at least one month with the active\n"
+                   "share of organisations below the collapse share. Months to goal: Kaplan-Meier median (runs that\n"
+                   "never reach the goal count as censored at the end of the run; '-' = fewer than half reach it).\n",
+                   pct);
+  rows = {{"scenario", "runs ok", "launch failed", "collapsed", "reached goal", "median months to goal"}};
+  for (const auto& s : scen) {
+    const auto& g = s["time_to_goal"];
+    rows.push_back({s["name"].get<std::string>(), count_of(s["ok"], s["runs"]), fmt_pct(s["p_launch_failure"]),
+                    fmt_pct(s["p_collapse"]), count_of(g["reached"], s["ok"]), text::fixed(num(g["median_months"]), 0, false)});
+  }
+  o << text::columns(rows);
+
+  rows = {{"scenario", "event", "month", "dip", "recovered", "median months to recover"}};
+  for (const auto& s : scen)
+    for (const auto& e : s["events"]) {
+      const auto& t = e["trough"];
+      const auto& rec = e["recovery_months"];
+      rows.push_back({s["name"].get<std::string>(), e["label"].get<std::string>(), text::fixed(num(e["month"]), 0, false),
+                      text::interval_text(num(t["estimate"]), num(t["lo"]), num(t["hi"]), 3, false),
+                      count_of(rec["recovered"], rec["runs"]), text::fixed(num(rec["median"]), 0, false)});
+    }
+  if (rows.size() > 1) {
+    o << fmt::format(
+        "\nScheduled events. Dip: the largest fall in 3-month progress within 3 years after the event, relative to\n"
+        "the 3 months before it (mean, {}% interval; 0 = no dip). Recovery: months until 3-month progress is back\n"
+        "at its pre-event level (Kaplan-Meier median; runs that never recover are censored at the end of the run).\n",
+        pct);
+    o << text::columns(rows);
+  }
+  return o.str();
+}
+
+std::string compare_csv(const json& j) {
+  std::ostringstream o;
+  const auto q = text::csv_field;
+  const auto n = text::csv_number;
+  o << "scenario,measure,variable,at_years,estimate,lo,hi,n,baseline_mean,scenario_mean\n";
+  for (const auto& d : j["differences"])
+    o << q(d["scenario"].get<std::string>()) << ",difference," << d["variable"].get<std::string>() << ","
+      << n(d["at_years"]) << "," << n(d["diff"]) << "," << n(d["lo"]) << "," << n(d["hi"]) << "," << n(d["n"]) << ","
+      << n(d["baseline_mean"]) << "," << n(d["scenario_mean"]) << "\n";
+  for (const auto& s : j["scenarios"]) {
+    const std::string name = q(s["name"].get<std::string>());
+    for (const char* m : {"p_launch_failure", "p_collapse"}) {
+      const auto& i = s[m];
+      o << name << "," << m << ",,," << n(i["estimate"]) << "," << n(i["lo"]) << "," << n(i["hi"]) << "," << n(s["ok"])
+        << ",,\n";
+    }
+    o << name << ",median_months_to_goal,,," << n(s["time_to_goal"]["median_months"]) << ",,," << n(s["ok"]) << ",,\n";
+    for (const auto& e : s["events"]) {
+      const std::string label = q(e["label"].get<std::string>());
+      const auto& t = e["trough"];
+      o << name << ",event_trough," << label << ",," << n(t["estimate"]) << "," << n(t["lo"]) << "," << n(t["hi"]) << ","
+        << n(e["recovery_months"]["runs"]) << ",,\n";
+      o << name << ",event_median_months_to_recover," << label << ",," << n(e["recovery_months"]["median"]) << ",,,"
+        << n(e["recovery_months"]["runs"]) << ",,\n";
+    }
+  }
+  return o.str();
+}
+
+}  // namespace cimsim
