@@ -2,6 +2,8 @@
 // has a plain title that says what it shows, axis titles with units, and inline data.
 #include "analysis/report/charts.hpp"
 
+#include "analysis/compare.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -13,21 +15,32 @@ namespace cimsim::report {
 using nlohmann::json;
 
 const std::vector<Variable>& key_variables() {
-  static const std::vector<Variable> list = {
-      {"outcome", "outcome", -1, "Progress on the problem", "Progress (0 none, 1 solved)",
+  // Plain titles for the workshop, by the compare analysis's variable names.
+  struct Words {
+    const char *name, *title, *axis, *what;
+    bool percent;
+  };
+  static const Words words[] = {
+      {"outcome", "Progress on the problem", "Progress (0 none, 1 solved)",
        "Progress on the problem, from 0 (nothing changed) to 1 (problem solved), weighted by need.", false},
-      {"citizen_active_share", "active_share", 5, "Citizens still active", "Citizens active (%)",
+      {"citizen_active_share", "Citizens still active", "Citizens active (%)",
        "Share of all citizens who take part actively.", true},
-      {"citizen_engagement", "engagement", 5, "Citizens' engagement", "Engagement (0 to 1)",
+      {"citizen_engagement", "Citizens' engagement", "Engagement (0 to 1)",
        "Average engagement of citizens, from 0 (none) to 1 (fully engaged).", false},
-      {"trust_mean", "trust_mean", -1, "Trust between the people and organisations who work together",
-       "Trust (0 to 1)", "Average trust on the working relationships, from 0 (none) to 1 (full trust).", false},
-      {"partner_tie_share", "partner_tie_share", -1, "Partners working directly with each other",
-       "Direct ties (%)",
+      {"trust_mean", "Trust between the people and organisations who work together", "Trust (0 to 1)",
+       "Average trust on the working relationships, from 0 (none) to 1 (full trust).", false},
+      {"partner_tie_share", "Partners working directly with each other", "Direct ties (%)",
        "Of the organisations' working relationships, the share that link two partners directly rather than through "
        "the backbone's staff.",
        true},
   };
+  static const std::vector<Variable> list = [] {
+    std::vector<Variable> out;
+    for (const Words& w : words)
+      for (const auto& c : compare_variables())
+        if (c.name == w.name) out.push_back({c.name, c.dataset, c.sector, w.title, w.axis, w.what, w.percent});
+    return out;
+  }();
   return list;
 }
 

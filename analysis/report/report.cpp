@@ -2,7 +2,7 @@
 // page with the charting libraries and all data inline (it works offline).
 #include "analysis/report/report.hpp"
 
-#include "analysis/hdf5_read.hpp"
+#include "analysis/ensemble_file.hpp"
 #include "analysis/report/assets.hpp"
 #include "analysis/report/charts.hpp"
 #include "analysis/summary.hpp"
@@ -41,26 +41,23 @@ json read_json_file(const std::string& path) {
 }
 
 // Quantiles over the ok realizations of each scenario and month.
-json fan_rows(const std::string& file, const std::vector<std::string>& names, const std::vector<double>& months) {
-  const auto status = h5::read_numeric(file, "status");
-  const std::size_t R = status.shape.at(1);
+json fan_rows(const EnsembleFile& f) {
   json rows = json::array();
+  std::vector<double> x;
   for (const auto& v : key_variables()) {
-    const auto d = h5::read_numeric(file, v.dataset);
-    const std::size_t T = d.shape.at(2), W = d.shape.size() > 3 ? d.shape[3] : 1;
-    const auto w = static_cast<std::size_t>(std::max(v.sector, 0));
-    std::vector<double> x;
-    for (std::size_t s = 0; s < names.size(); ++s)
-      for (std::size_t t = 0; t < T && t < months.size(); ++t) {
-        x.clear();
-        for (std::size_t r = 0; r < R; ++r)
-          if (status.values[s * R + r] == 1.0) x.push_back(d.values[((s * R + r) * T + t) * W + w]);
+    if (!f.has_dataset(v.dataset)) continue;
+    const std::size_t sector = v.sector.empty() ? 0 : f.sector_index(v.sector);
+    for (std::size_t t = 0; t < f.months().size(); ++t) {
+      const auto runs = f.per_run_at(v.dataset, t, sector);  // NaN where a run is not ok
+      for (std::size_t s = 0; s < runs.size(); ++s) {
+        x = runs[s];
         const double q50 = quantile(x, 0.5);
         if (std::isnan(q50)) continue;
-        rows.push_back({{"variable", v.name}, {"scenario", names[s]}, {"year", round4(months[t] / 12.0)},
+        rows.push_back({{"variable", v.name}, {"scenario", f.scenarios()[s]}, {"year", round4(f.months()[t] / 12.0)},
                         {"q05", round4(quantile(x, 0.05))}, {"q25", round4(quantile(x, 0.25))}, {"q50", round4(q50)},
                         {"q75", round4(quantile(x, 0.75))}, {"q95", round4(quantile(x, 0.95))}});
       }
+    }
   }
   return rows;
 }
@@ -205,28 +202,30 @@ std::string provenance_table(const json& prov) {
 }  // namespace
 
 Inputs gather(const Options& o) {
-  if (!fs::exists(o.file)) throw InputError(o.file, "", "no such file: expected a cimsim output file (.h5)");
+  const EnsembleFile f(o.file);  // throws InputError naming the file if it is not a cimsim output file
   Inputs in;
   in.file = o.file;
-  try {
-    in.scenarios = h5::read_strings(o.file, "scenario");
-    in.months = h5::read_numeric(o.file, "time").values;
-    in.realizations = static_cast<std::size_t>(h5::read_numeric(o.file, "status").shape.at(1));
-  } catch (const std::runtime_error& e) {
-    throw InputError(o.file, "", std::string("not a cimsim output file: ") + e.what());
-  }
+  in.scenarios = f.scenarios();
+  in.months = f.months();
+  in.realizations = f.realizations();
   in.provenance = json::object();
   for (const char* a : {"title", "cimsim_version", "git_revision", "build_type", "command_line", "created", "master_seed",
                         "rng_scheme", "threads", "complete", "design", "history", "configuration"})
-    if (h5::has_attribute(o.file, "/", a)) in.provenance[a] = h5::read_string_attribute(o.file, "/", a);
+    if (f.has_attribute(a)) in.provenance[a] = f.attribute(a);
   in.design = in.provenance.value("design", std::string());
-  in.fans = fan_rows(o.file, in.scenarios, in.months);
+  in.fans = fan_rows(f);
 
   const bool has_baseline = std::find(in.scenarios.begin(), in.scenarios.end(), o.baseline) != in.scenarios.end();
   const std::string baseline = has_baseline ? o.baseline : in.scenarios.front();
   in.compare = o.compare_json.empty() ? compare_for(o.file, baseline) : read_json_file(o.compare_json);
   if (!o.sensitivity_json.empty()) in.sensitivity = read_json_file(o.sensitivity_json);
-  else if (!in.design.empty() && in.design != "none") in.sensitivity = stored_analysis(o.file, "sensitivity");
+  else if (!in.design.empty() && in.design != "none") {
+    try {
+      in.sensitivity = sensitivity_for(o.file);
+    } catch (const InputError& e) {  // e.g. too few sweep points: the rest of the report still helps
+      in.sensitivity_note = std::string("The sensitivity analysis could not be computed: ") + e.what();
+    }
+  }
 
   std::vector<model::Scenario> config;
   try {
@@ -305,9 +304,7 @@ std::string render_html(const Inputs& in) {
                  "real town.");
     json chart = in.sensitivity ? sensitivity_chart(*in.sensitivity) : json();
     if (!chart.is_null()) page.chart("sensitivity-bars", chart);
-    else
-      page.text("The sensitivity analysis has not been stored in this file yet: run `cimsim sensitivity " + file_name +
-                " --store`, then make the report again.");
+    else page.text(in.sensitivity_note.empty() ? "The sensitivity analysis found no parameters to show." : in.sensitivity_note);
     page.end_section();
   }
 
@@ -342,8 +339,6 @@ std::string render_html(const Inputs& in) {
   page.html("<details><summary>Full settings of every scenario (TOML)</summary><pre>" +
             escape(in.provenance.value("configuration", std::string())) + "</pre></details>\n");
   page.text("Charts drawn with " + libs + ", included in this page: it needs no network connection.");
-  if (in.compare.contains("computed_by"))
-    page.text("Differences, time to goal and event dips computed by: " + in.compare["computed_by"].get<std::string>() + ".");
   page.end_section();
 
   return page.finish("cimsim report: " + file_name, header);

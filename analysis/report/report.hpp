@@ -28,8 +28,8 @@ struct Options {
 // One key outcome of the fan charts and the forest plot.
 struct Variable {
   std::string name;       // as in the compare JSON, e.g. "citizen_active_share"
-  std::string dataset;    // dataset in the file
-  int sector = -1;        // index on the sector axis, or -1
+  std::string dataset;    // dataset in the file (from compare_variables())
+  std::string sector;     // on the sector axis, or "" (from compare_variables())
   std::string title;      // plain title: what the chart shows
   std::string axis;       // short axis title with units
   std::string what;       // one sentence: what is measured
@@ -60,6 +60,7 @@ struct Inputs {
   nlohmann::json fans;                    // [{variable, scenario, year, q05, q25, q50, q75, q95}]
   nlohmann::json compare;                 // contract B
   std::optional<nlohmann::json> sensitivity;  // contract C, when the file holds a sweep
+  std::string sensitivity_note;           // why there is none, when the file holds a sweep
   std::string design;                     // root attribute `design` ("" when absent)
   double goal = 0.0;                      // the baseline's goal (progress), 0 if unknown
   std::optional<NetworkPicture> network;
@@ -73,14 +74,13 @@ std::string render_html(const Inputs& in);
 // gather + render_html, written to a temporary file and renamed; returns the path written.
 std::string write_report(const Options& o);
 
-// ---- integration points with `cimsim compare` and `cimsim sensitivity` (contracts B, C, D)
-// The compare JSON for a file: the JSON stored by `cimsim compare --store` when present,
-// otherwise computed here by a minimal fallback (compare_fallback.cpp).
-nlohmann::json compare_for(const std::string& file, const std::string& baseline);
-// The fallback itself: paired bootstrap differences, Kaplan-Meier time to goal, event troughs.
-nlohmann::json minimal_compare(const std::string& file, const std::string& baseline);
-// The sensitivity JSON stored by `cimsim sensitivity --store`, if any.
+// ---- the analyses (analyses.cpp): `cimsim compare` (contract B) and `cimsim sensitivity` (C)
+// A result stored in the file under /analysis/<group> (contract D), if any.
 std::optional<nlohmann::json> stored_analysis(const std::string& file, const std::string& group);
+// The compare JSON: the stored one when it has this baseline, otherwise computed.
+nlohmann::json compare_for(const std::string& file, const std::string& baseline);
+// The sensitivity JSON of a file that holds a sweep: the stored one, otherwise computed.
+std::optional<nlohmann::json> sensitivity_for(const std::string& file);
 
 // The network picture of the run of `scenario` whose final outcome is closest to the scenario's
 // median, re-run from the file's configuration and seed up to the given years.

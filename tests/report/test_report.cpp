@@ -3,6 +3,8 @@
 // (no script or stylesheet from the network), bad input exits 2 without touching files, and the
 // page renders in headless Chromium without script errors (a screenshot is saved in the build
 // directory). Also the Python (xarray + matplotlib) and R (hdf5r) examples on a small file.
+#include "analysis/compare.hpp"
+#include "analysis/ensemble_file.hpp"
 #include "analysis/hdf5_read.hpp"
 #include "analysis/report/report.hpp"
 #include "engine/error.hpp"
@@ -60,10 +62,11 @@ fs::path work_dir() {
 }
 
 // A small file: two scenarios (one with an event), 6 replicates, 200 citizens (about a second).
-fs::path small_file(const fs::path& dir) {
-  const fs::path f = dir / "small.h5";
-  const Result r = sh(std::string(CIMSIM_BINARY) + " run baseline staff-turnover -r 6 -t 2 -q --set population.citizens=200 -o " +
-                      quote(f));
+fs::path small_file(const fs::path& dir, const std::string& scenarios = "baseline staff-turnover",
+                    const std::string& name = "small.h5") {
+  const fs::path f = dir / name;
+  const Result r = sh(std::string(CIMSIM_BINARY) + " run " + scenarios +
+                      " -r 6 -t 2 -q --set population.citizens=200 -o " + quote(f));
   if (r.status != 0) ADD_FAILURE() << "cimsim run failed: " << r.output;
   return f;
 }
@@ -89,29 +92,22 @@ TEST(Report, ConfigurationAttributeLoadsBack) {
   EXPECT_THROW(cimsim::scenarios::load_configuration("horizon = 3\n", "x"), cimsim::InputError);
 }
 
-TEST(Report, CompareFallbackFollowsContract) {
+// The forest plot, goal curves and event dips come from `cimsim compare` (contract B): the
+// result stored in the file when there is one, otherwise computed.
+TEST(Report, UsesTheStoredOrComputedCompare) {
   const fs::path f = small_file(work_dir());
-  const auto j = cimsim::report::minimal_compare(f.string(), "baseline");
-  EXPECT_EQ(j["baseline"], "baseline");
-  EXPECT_EQ(j["at_years"], nlohmann::json({3, 5, 10}));
-  ASSERT_EQ(j["variables"].size(), cimsim::report::key_variables().size());
-  // One difference per (other scenario, variable, year), each with an interval around it.
-  ASSERT_EQ(j["differences"].size(), 1u * 5u * 3u);
-  for (const auto& d : j["differences"]) {
-    EXPECT_EQ(d["scenario"], "staff-turnover");
-    EXPECT_LE(d["lo"].get<double>(), d["diff"].get<double>());
-    EXPECT_GE(d["hi"].get<double>(), d["diff"].get<double>());
-    EXPECT_EQ(d["n"], 6);
-  }
-  ASSERT_EQ(j["scenarios"].size(), 2u);
-  for (const auto& s : j["scenarios"]) {
-    EXPECT_EQ(s["runs"], 6);
-    const auto& km = s["time_to_goal"]["km"];
-    ASSERT_GE(km.size(), 2u);
-    for (std::size_t i = 1; i < km.size(); ++i) EXPECT_LE(km[i][1].get<double>(), km[i - 1][1].get<double>());
-  }
-  ASSERT_EQ(j["scenarios"][1]["events"].size(), 1u);  // staff-turnover's one scheduled event
-  EXPECT_EQ(j["scenarios"][1]["events"][0]["month"], 36);
+  EXPECT_FALSE(cimsim::report::stored_analysis(f.string(), "compare").has_value());
+  cimsim::CompareOptions o;
+  const nlohmann::json computed = cimsim::compare(cimsim::EnsembleFile(f.string()), o);
+  EXPECT_EQ(cimsim::report::compare_for(f.string(), "baseline"), computed);
+  const Result r = sh(std::string(CIMSIM_BINARY) + " compare " + quote(f) + " --store --format json");
+  ASSERT_EQ(r.status, 0) << r.output;
+  const auto stored = cimsim::report::stored_analysis(f.string(), "compare");
+  ASSERT_TRUE(stored.has_value());
+  EXPECT_EQ(cimsim::report::compare_for(f.string(), "baseline"), *stored);
+  EXPECT_EQ((*stored)["differences"], computed["differences"]);
+  // Another baseline than the stored one's is computed afresh.
+  EXPECT_EQ(cimsim::report::compare_for(f.string(), "staff-turnover")["baseline"], "staff-turnover");
 }
 
 TEST(Report, NetworkRerunReproducesTheRecordedRun) {
@@ -154,6 +150,31 @@ TEST(Report, PageIsSelfContained) {
   EXPECT_NE(page.find("Citizens still active, by scenario"), std::string::npos);
   EXPECT_NE(page.find("matched the progress recorded in the file"), std::string::npos);
   EXPECT_EQ(page.find("id=\"sensitivity\""), std::string::npos);  // no sweep in this file
+}
+
+// A file with a sweep design (contract A) gets the sensitivity section, computed by `cimsim
+// sensitivity`; with too few sweep points the section says why and the rest is still written.
+TEST(Report, SweepFileGetsSensitivityBars) {
+  const fs::path dir = work_dir();
+  auto sweep = [&](const std::string& name, const std::string& params, const std::string& values) {
+    const fs::path f = small_file(dir, "baseline staff-turnover funding-cut", name);
+    const Result r = sh("/usr/bin/python3 -c \"import h5py, numpy as np\nwith h5py.File('" + f.string() +
+                        "', 'a') as h:\n  h.attrs['design'] = 'lhs'\n  h.create_dataset('parameter', data=np.array(" + params +
+                        ", dtype=h5py.string_dtype()))\n  h.create_dataset('scenario_parameter', data=np.array(" + values +
+                        "))\"");
+    EXPECT_EQ(r.status, 0) << r.output;
+    const Result rep = sh(std::string(CIMSIM_BINARY) + " report " + quote(f));
+    EXPECT_EQ(rep.status, 0) << rep.output;
+    return read_text(fs::path(f).replace_extension(".html"));
+  };
+  // Three points, one parameter: elementary effects, drawn as bars.
+  std::string page = sweep("one.h5", "['backbone.staff']", "[[4.0], [6.0], [8.0]]");
+  EXPECT_NE(page.find("id=\"sensitivity-bars\""), std::string::npos);
+  // Three points cannot carry two parameters: the section says why, the rest is written.
+  page = sweep("two.h5", "['backbone.staff', 'funding.budget']", "[[4.0, 1.0], [6.0, 0.5], [8.0, 0.8]]");
+  EXPECT_EQ(page.find("id=\"sensitivity-bars\""), std::string::npos);
+  EXPECT_NE(page.find("The sensitivity analysis could not be computed"), std::string::npos);
+  EXPECT_NE(page.find("id=\"fan-outcome\""), std::string::npos);
 }
 
 TEST(Report, BadInputExitsTwoAndTouchesNothing) {
