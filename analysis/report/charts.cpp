@@ -294,7 +294,8 @@ json sensitivity_chart(const json& sens) {
                         saltelli ? "Bar: share of the spread in results explained by the setting (Sobol index). Line: 95% interval."
                                  : "Bar: average size of the change in results when the setting changes (elementary effects).");
   spec["data"] = {{"values", rows}};
-  const json y = {{"field", "parameter"}, {"type", "nominal"}, {"title", "Setting"}, {"sort", "-x"}};
+  const json y = {{"field", "parameter"}, {"type", "nominal"}, {"title", "Setting"}, {"sort", "-x"},
+                  {"axis", {{"labelLimit", 320}}}};
   spec["facet"] = {{"field", "measure"}, {"type", "nominal"}, {"title", nullptr}};
   spec["spec"] = {
       {"width", 260},
@@ -328,8 +329,10 @@ json network_chart(const NetworkPicture& pic) {
   spec["datasets"] = {{"nodes", pic.nodes}, {"ties", pic.ties}};
   json panels = json::array();
   const json xs = {{"type", "quantitative"}, {"axis", nullptr}, {"scale", {{"domain", {-0.03, 1.03}}}}};
+  json ys = xs;
+  ys["scale"]["domain"] = {-0.1, 1.03};  // a row below for the nodes without ties
   for (double year : pic.years) {
-    json x = xs, y = xs, x2, y2;
+    json x = xs, y = ys;
     x["field"] = "x";
     y["field"] = "y";
     const json filter = {{"filter", fmt::format("datum.year == {}", year)}};

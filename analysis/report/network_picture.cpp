@@ -43,34 +43,45 @@ std::string node_group(const model::Model& m, AgentId a) {
   return sector_label(model::sector_names()[m.sector()[a]]);
 }
 
-// Positions in [0, 1]^2 for n nodes joined by the given ties.
+// Positions for n nodes joined by the given ties: nodes with ties in [0, 1]^2 (Fruchterman-
+// Reingold from a circle, deterministic), nodes without any in a row below, at y = kLoneRow.
+constexpr double kLoneRow = -0.07;
 std::vector<std::array<double, 2>> layout(std::size_t n, const std::set<std::pair<AgentId, AgentId>>& ties) {
+  std::vector<std::size_t> dense(n, n);  // node -> index among the nodes with ties
+  std::vector<std::size_t> tied, lone;
+  for (const auto& [a, b] : ties) dense[a] = dense[b] = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (dense[i] == 0) dense[i] = tied.size(), tied.push_back(i);
+    else lone.push_back(i);
+  }
   using Graph = boost::adjacency_list<boost::vecS, boost::vecS, boost::undirectedS>;
   using Topology = boost::square_topology<>;
-  Graph g(n);
-  for (const auto& [a, b] : ties) boost::add_edge(a, b, g);
-  std::vector<Topology::point_type> pos(n);
+  const std::size_t m = tied.size();
+  Graph g(m);
+  for (const auto& [a, b] : ties) boost::add_edge(dense[a], dense[b], g);
+  std::vector<Topology::point_type> pos(m);
   const double side = 1000.0;
-  for (std::size_t i = 0; i < n; ++i) {  // start on a circle, in id order (deterministic)
-    const double t = 2.0 * std::numbers::pi * static_cast<double>(i) / static_cast<double>(std::max<std::size_t>(n, 1));
+  for (std::size_t i = 0; i < m; ++i) {  // start on a circle, in id order
+    const double t = 2.0 * std::numbers::pi * static_cast<double>(i) / static_cast<double>(m);
     pos[i][0] = 0.4 * side * std::cos(t);
     pos[i][1] = 0.4 * side * std::sin(t);
   }
   auto pmap = boost::make_iterator_property_map(pos.begin(), boost::get(boost::vertex_index, g));
-  const Topology topo(side / 2.0);
-  if (n > 1)
-    boost::fruchterman_reingold_force_directed_layout(g, pmap, topo,
+  if (m > 1)
+    boost::fruchterman_reingold_force_directed_layout(g, pmap, Topology(side / 2.0),
                                                       boost::cooling(boost::linear_cooling<double>(300)));
   double lo[2] = {std::numeric_limits<double>::max(), std::numeric_limits<double>::max()};
   double hi[2] = {std::numeric_limits<double>::lowest(), std::numeric_limits<double>::lowest()};
   for (const auto& p : pos)
     for (int d = 0; d < 2; ++d) lo[d] = std::min(lo[d], p[d]), hi[d] = std::max(hi[d], p[d]);
+  auto scaled = [&](double x, int d) {
+    const double span = hi[d] - lo[d];
+    return span > 0.0 ? std::round(1000.0 * (x - lo[d]) / span) / 1000.0 : 0.5;
+  };
   std::vector<std::array<double, 2>> out(n);
-  for (std::size_t i = 0; i < n; ++i)
-    for (int d = 0; d < 2; ++d) {
-      const double span = hi[d] - lo[d];
-      out[i][static_cast<std::size_t>(d)] = span > 0.0 ? std::round(1000.0 * (pos[i][d] - lo[d]) / span) / 1000.0 : 0.5;
-    }
+  for (std::size_t i = 0; i < m; ++i) out[tied[i]] = {scaled(pos[i][0], 0), scaled(pos[i][1], 1)};
+  for (std::size_t k = 0; k < lone.size(); ++k)
+    out[lone[k]] = {std::round(1000.0 * (static_cast<double>(k) + 0.5) / static_cast<double>(lone.size())) / 1000.0, kLoneRow};
   return out;
 }
 
@@ -122,7 +133,6 @@ NetworkPicture network_picture(const std::string& file, const std::string& scena
   model::Model m(s, pic.seed, exec);
   const auto n_citizens = static_cast<std::size_t>(s.params.n_citizens);
   const std::size_t citizens_begin = m.staff_begin() - n_citizens;
-  const std::size_t stride = std::max<std::size_t>(1, (n_citizens + max_citizens - 1) / std::max<std::size_t>(max_citizens, 1));
   pic.citizens_total = n_citizens;
 
   struct Snap {
@@ -144,7 +154,7 @@ NetworkPicture network_picture(const std::string& file, const std::string& scena
     for (AgentId a = 0; a < m.agents(); ++a) {
       bool show;
       if (m.is_staff(a)) show = m.staff_filled()[a - m.staff_begin()] != 0;
-      else if (a >= citizens_begin && a < m.staff_begin()) show = m.present()[a] && (a - citizens_begin) % stride == 0;
+      else if (a >= citizens_begin && a < m.staff_begin()) show = m.present()[a] && a - citizens_begin < max_citizens;
       else show = m.present()[a] != 0;
       if (!show) continue;
       drawn[a] = 1;
@@ -167,6 +177,8 @@ NetworkPicture network_picture(const std::string& file, const std::string& scena
   for (const auto& snap : snaps)
     for (const auto& [a, b] : snap.ties) all.emplace(static_cast<AgentId>(index[a]), static_cast<AgentId>(index[b]));
   const auto pos = layout(index.size(), all);
+  pic.without_ties = static_cast<std::size_t>(
+      std::count_if(pos.begin(), pos.end(), [](const auto& p) { return p[1] == kLoneRow; }));
 
   // Ties through backbone staff are highlighted; others take their sector when both ends share it.
   auto group_of_tie = [&](AgentId a, AgentId b) {

@@ -319,8 +319,12 @@ std::string render_html(const Inputs& in) {
     std::string caption = fmt::format("Scenario {}, run {} (seed {}).", n.scenario, n.realization + 1, n.seed);
     if (n.citizens_shown < n.citizens_total)
       caption += fmt::format(" To keep the picture readable it shows every organisation and staff member but only "
-                             "{} of the {} citizens (an even sample) and the ties among those shown.",
+                             "{} of the {} citizens, neighbours of each other in one part of the town, and only the "
+                             "ties among those shown.",
                              n.citizens_shown, n.citizens_total);
+    if (n.without_ties > 0)
+      caption += fmt::format(" The {} dot(s) in the row along the bottom have no working relationship at any of the "
+                             "times shown.", n.without_ties);
     caption += n.reproduced ? " The re-run matched the progress recorded in the file at every time shown."
                             : " Warning: the re-run did not match the progress recorded in the file; this picture may "
                               "come from a different version of cimsim.";

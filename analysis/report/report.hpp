@@ -20,7 +20,7 @@ struct Options {
   std::string baseline = "baseline";    // reference for the differences (first scenario if absent)
   std::vector<double> network_years = {0, 3, 10};  // snapshot times of the network picture
   std::string network_scenario;         // default: the baseline
-  std::size_t network_citizens = 150;   // at most this many citizens are drawn
+  std::size_t network_citizens = 150;   // at most this many citizens are drawn (the first, neighbours on the ring)
   std::string compare_json;             // path to `cimsim compare --format json` output (optional)
   std::string sensitivity_json;         // path to `cimsim sensitivity --format json` output (optional)
 };
@@ -44,6 +44,7 @@ struct NetworkPicture {
   std::uint64_t seed = 0;
   bool reproduced = false;   // the re-run matched the file's recorded outcome
   std::size_t citizens_total = 0, citizens_shown = 0;
+  std::size_t without_ties = 0;  // nodes with no tie at any snapshot (drawn in a row below)
   nlohmann::json nodes;      // [{year, id, x, y, group}]: nodes drawn at each snapshot; a node
                              // keeps its position across snapshots
   nlohmann::json ties;       // [{year, x, y, x2, y2, group}]

@@ -384,7 +384,7 @@ int main(int argc, char** argv) {
   report_cmd->add_option("--network-years", rep.network_years, "Years at which the network is drawn")
       ->capture_default_str()->delimiter(',');
   report_cmd->add_option("--network-citizens", rep.network_citizens,
-                         "Citizens drawn at most (an even sample; 0: no network picture)")->capture_default_str();
+                         "Citizens drawn at most (neighbours of each other; 0: no network picture)")->capture_default_str();
   report_cmd->add_option("--compare-json", rep.compare_json, "Use this `cimsim compare --format json` output");
   report_cmd->add_option("--sensitivity-json", rep.sensitivity_json, "Use this `cimsim sensitivity --format json` output");
 

@@ -230,7 +230,7 @@ TEST(Report, RendersInHeadlessChromium) {
 
   const fs::path shot = fs::path(CIMSIM_BUILD_DIR) / "report_screenshot.png";
   fs::remove(shot);
-  const Result s = sh(chromium + "--window-size=1280,7000 --screenshot=" + quote(shot) + " " + quote(html));
+  const Result s = sh(chromium + "--window-size=1280,6200 --screenshot=" + quote(shot) + " " + quote(html));
   EXPECT_EQ(s.status, 0) << s.output.substr(0, 2000);
   EXPECT_TRUE(png_file(shot)) << shot;
 }
