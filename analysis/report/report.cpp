@@ -215,8 +215,10 @@ Inputs gather(const Options& o) {
   in.design = in.provenance.value("design", std::string());
   in.fans = fan_rows(f);
 
-  const bool has_baseline = std::find(in.scenarios.begin(), in.scenarios.end(), o.baseline) != in.scenarios.end();
-  const std::string baseline = has_baseline ? o.baseline : in.scenarios.front();
+  const bool has_baseline = f.scenario_index(o.baseline) < in.scenarios.size();
+  if (!has_baseline && o.baseline != Options{}.baseline)
+    throw InputError("--baseline", "", "no scenario '" + o.baseline + "' in " + o.file);
+  const std::string baseline = has_baseline ? o.baseline : in.scenarios.front();  // a file without "baseline"
   in.compare = o.compare_json.empty() ? compare_for(o.file, baseline) : read_json_file(o.compare_json);
   if (!o.sensitivity_json.empty()) in.sensitivity = read_json_file(o.sensitivity_json);
   else if (!in.design.empty() && in.design != "none") {
@@ -237,9 +239,12 @@ Inputs gather(const Options& o) {
     if (s.name == baseline) in.goal = s.params.goal;
 
   const std::string net = o.network_scenario.empty() ? baseline : o.network_scenario;
-  if (std::find(in.scenarios.begin(), in.scenarios.end(), net) == in.scenarios.end())
-    throw InputError("--network-scenario", "", "no scenario '" + net + "' in " + o.file);
-  if (!config.empty() && o.network_citizens > 0 && !o.network_years.empty())
+  const std::size_t net_index = f.scenario_index(net);
+  if (net_index == in.scenarios.size()) throw InputError("--network-scenario", "", "no scenario '" + net + "' in " + o.file);
+  bool any_ok = false;
+  for (std::size_t r = 0; r < in.realizations; ++r) any_ok = any_ok || f.ok(net_index, r);
+  if (!any_ok) in.network_note = "No run of scenario " + net + " completed, so there is no network to draw.";
+  else if (!config.empty() && o.network_citizens > 0 && !o.network_years.empty())
     in.network = network_picture(o.file, net, o.network_years, o.network_citizens);
   else if (in.network_note.empty())
     in.network_note = "No network picture was asked for.";

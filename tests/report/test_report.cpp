@@ -210,10 +210,12 @@ TEST(Report, BadInputExitsTwoAndTouchesNothing) {
   EXPECT_EQ(r.status, 2) << r.output;
   EXPECT_NE(r.output.find("--force"), std::string::npos) << r.output;
   EXPECT_EQ(read_text(out), "mine");
-  r = sh(std::string(CIMSIM_BINARY) + " report " + quote(f) + " -o " + quote(dir / "x.html") + " --network-scenario nope");
-  EXPECT_EQ(r.status, 2) << r.output;
-  EXPECT_NE(r.output.find("nope"), std::string::npos) << r.output;
-  EXPECT_FALSE(fs::exists(dir / "x.html"));
+  for (const char* option : {"--network-scenario", "--baseline"}) {
+    r = sh(std::string(CIMSIM_BINARY) + " report " + quote(f) + " -o " + quote(dir / "x.html") + " " + option + " nope");
+    EXPECT_EQ(r.status, 2) << r.output;
+    EXPECT_NE(r.output.find(std::string(option) + ": no scenario 'nope'"), std::string::npos) << r.output;
+    EXPECT_FALSE(fs::exists(dir / "x.html"));
+  }
   r = sh(std::string(CIMSIM_BINARY) + " report " + quote(f) + " -o " + quote(dir / "x.html") + " --compare-json " +
          quote(out));
   EXPECT_EQ(r.status, 2) << r.output;
