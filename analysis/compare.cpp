@@ -9,7 +9,6 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
-#include <regex>
 #include <sstream>
 
 namespace cimsim {
@@ -25,10 +24,14 @@ json proportion(const Interval& i) { return text::interval(i.estimate, i.lo, i.h
 // Month of a scheduled event from its label ("staff_turnover at week 156" -> 36, as
 // docs/model.md: floor(12 week / 52)); NaN for events without a week (hazards).
 double event_month(const std::string& label) {
-  static const std::regex week(R"(at week (\d+))");
-  std::smatch m;
-  if (!std::regex_search(label, m, week)) return kNaN;
-  return std::floor(12.0 * std::stod(m[1].str()) / 52.0);
+  const std::string key = "at week ";
+  const auto pos = label.find(key);
+  if (pos == std::string::npos) return kNaN;
+  double week = 0.0;
+  std::size_t digits = 0;
+  for (std::size_t i = pos + key.size(); i < label.size() && label[i] >= '0' && label[i] <= '9'; ++i, ++digits)
+    week = 10.0 * week + (label[i] - '0');
+  return digits > 0 ? std::floor(12.0 * week / 52.0) : kNaN;
 }
 
 std::vector<double> default_years(const EnsembleFile& f) {
@@ -77,8 +80,8 @@ json scenario_summary(const EnsembleFile& f, std::size_t s, double level) {
       const std::string& label = labels[s * k + e];
       if (label.empty()) continue;  // padding: this scenario has fewer events
       const double month = event_month(label);
-      std::vector<double> tr, rt;
-      std::vector<bool> rev;
+      std::vector<double> tr, rt, rt_dip;
+      std::vector<bool> rev, rev_dip;
       std::size_t recovered = 0;
       for (std::size_t r = 0; r < R; ++r) {
         if (!f.ok(s, r)) continue;
@@ -87,13 +90,21 @@ json scenario_summary(const EnsembleFile& f, std::size_t s, double level) {
         recovered += rec;
         rt.push_back(rec ? recovery[r][e] : f.last_month(s, r) - (std::isnan(month) ? 0.0 : month));
         rev.push_back(rec);
+        if (trough[r][e] < 0.0) rt_dip.push_back(rt.back()), rev_dip.push_back(rec);
       }
       const Estimate m = bootstrap_mean(tr, level);
       const Survival rk = kaplan_meier(rt, rev);
+      // Recovery is 0 where there was no dip; among the runs with a dip it says how long one lasts.
+      const Survival rd = kaplan_meier(rt_dip, rev_dip);
       events.push_back({{"label", label},
                         {"month", number(month)},
                         {"trough", text::interval(m.mean, m.lo, m.hi)},
-                        {"recovery_months", {{"median", number(rk.median)}, {"recovered", recovered}, {"runs", rt.size()}}}});
+                        {"recovery_months",
+                         {{"median", number(rk.median)},
+                          {"recovered", recovered},
+                          {"runs", rt.size()},
+                          {"dipped", rt_dip.size()},
+                          {"median_when_dipped", number(rd.median)}}}});
     }
   }
   return {{"name", f.scenarios()[s]},
@@ -231,6 +242,7 @@ std::string compare_table(const json& j) {
       rows.push_back(row);
     }
   }
+  if (rows.empty()) o << "\n(the file holds only the baseline: nothing to compare it with)\n";
   o << text::columns(rows);
 
   o << fmt::format("\nLaunch, collapse and goal ({}% intervals). Launch failed: the initiative never reached the\n"
@@ -246,20 +258,22 @@ std::string compare_table(const json& j) {
   }
   o << text::columns(rows);
 
-  rows = {{"scenario", "event", "month", "dip", "recovered", "median months to recover"}};
+  rows = {{"scenario", "event", "month", "dip", "runs with a dip", "recovered", "median months to recover (runs with a dip)"}};
   for (const auto& s : scen)
     for (const auto& e : s["events"]) {
       const auto& t = e["trough"];
       const auto& rec = e["recovery_months"];
       rows.push_back({s["name"].get<std::string>(), e["label"].get<std::string>(), text::fixed(num(e["month"]), 0, false),
                       text::interval_text(num(t["estimate"]), num(t["lo"]), num(t["hi"]), 3, false),
-                      count_of(rec["recovered"], rec["runs"]), text::fixed(num(rec["median"]), 0, false)});
+                      count_of(rec["dipped"], rec["runs"]), count_of(rec["recovered"], rec["runs"]),
+                      text::fixed(num(rec["median_when_dipped"]), 0, false)});
     }
   if (rows.size() > 1) {
     o << fmt::format(
         "\nScheduled events. Dip: the largest fall in 3-month progress within 3 years after the event, relative to\n"
-        "the 3 months before it (mean, {}% interval; 0 = no dip). Recovery: months until 3-month progress is back\n"
-        "at its pre-event level (Kaplan-Meier median; runs that never recover are censored at the end of the run).\n",
+        "the 3 months before it (mean over all runs, {}% interval; 0 = no dip). Recovery: months until 3-month\n"
+        "progress is back at its pre-event level, 0 without a dip (Kaplan-Meier median over the runs with a dip;\n"
+        "runs that never recover are censored at the end of the run; '-' = fewer than half of them recover).\n",
         pct);
     o << text::columns(rows);
   }

@@ -21,13 +21,13 @@ std::string fixed(double v, int decimals, bool sign) {
   return sign ? fmt::format("{:+.{}f}", v, decimals) : fmt::format("{:.{}f}", v, decimals);
 }
 
-std::string interval_text(double est, double lo, double hi, int min_decimals, bool mark) {
+std::string interval_text(double est, double lo, double hi, int min_decimals, bool mark, bool sign) {
   if (std::isnan(est)) return "-";
   double m = 0.0;
   for (double v : {est, lo, hi})
     if (std::isfinite(v)) m = std::max(m, std::abs(v));
   const int d = m > 0.0 ? std::clamp(1 - static_cast<int>(std::floor(std::log10(m))), min_decimals, 6) : min_decimals;
-  return fmt::format("{} [{}, {}]{}", fixed(est, d, true), fixed(lo, d, true), fixed(hi, d, true),
+  return fmt::format("{} [{}, {}]{}", fixed(est, d, sign), fixed(lo, d, sign), fixed(hi, d, sign),
                      mark && (lo > 0.0 || hi < 0.0) ? "*" : "");
 }
 

@@ -158,8 +158,8 @@ std::string sensitivity_table(const json& j) {
     rows.push_back({"parameter", "first order (S1)", "total (ST)"});
     for (const auto& p : ps)
       rows.push_back({p["name"].get<std::string>(),
-                      text::interval_text(num(p["S1"]["estimate"]), num(p["S1"]["lo"]), num(p["S1"]["hi"]), 2, false),
-                      text::interval_text(num(p["ST"]["estimate"]), num(p["ST"]["lo"]), num(p["ST"]["hi"]), 2, false)});
+                      text::interval_text(num(p["S1"]["estimate"]), num(p["S1"]["lo"]), num(p["S1"]["hi"]), 2, false, false),
+                      text::interval_text(num(p["ST"]["estimate"]), num(p["ST"]["lo"]), num(p["ST"]["hi"]), 2, false, false)});
   } else {
     o << fmt::format(
         "Elementary effects (Morris-style, {}), most influential first: the change in the output when the\n"

@@ -255,60 +255,38 @@ int cmd_validate(const std::vector<std::string>& files, const std::vector<std::s
   return 0;
 }
 
-// Prints an analysis result in the chosen format.
-void print_result(const nlohmann::json& result, const std::string& format,
-                  std::string (*table)(const nlohmann::json&), std::string (*csv)(const nlohmann::json&)) {
-  if (format == "json")
+// Options of an analysis command (compare, sensitivity) on one output file.
+template <class Options>
+struct AnalysisCli {
+  std::string file;
+  Options options;
+  std::string format = "table";
+  bool store = false;
+};
+
+// Analyses a file, prints the result in the chosen format and, with --store, keeps the JSON
+// under /analysis/<group> in the file itself.
+template <class Options>
+int cmd_analysis(const AnalysisCli<Options>& c, const std::string& group,
+                 nlohmann::json (*analyse)(const EnsembleFile&, const Options&),
+                 std::string (*table)(const nlohmann::json&), std::string (*csv)(const nlohmann::json&),
+                 const std::string& command_line) {
+  nlohmann::json result;
+  {
+    const EnsembleFile f(c.file);  // closed before --store replaces the file
+    result = analyse(f, c.options);
+  }
+  if (c.format == "json")
     std::cout << result.dump(2) << "\n";
-  else if (format == "csv")
-    std::cout << csv(result);
   else
-    std::cout << table(result);
-}
-
-struct CompareCli {
-  std::string file;
-  CompareOptions options;
-  std::string format = "table";
-  bool store = false;
-};
-
-// --store: the JSON under /analysis/<group> in the file itself.
-void store(const std::string& file, const std::string& group, const nlohmann::json& result,
-           const std::string& command_line) {
-  h5::store_analysis(file, group, result.dump(), {},
-                     {{"created", iso_time_utc(false)},
-                      {"command_line", command_line},
-                      {"source", std::string("cimsim ") + CIMSIM_VERSION + " (" + CIMSIM_GIT_REV + ")"}});
-  std::cerr << "cimsim: stored in " << file << " under /analysis/" << group << "\n";
-}
-
-int cmd_compare(const CompareCli& c, const std::string& command_line) {
-  nlohmann::json result;
-  {
-    const EnsembleFile f(c.file);
-    result = compare(f, c.options);
+    std::cout << (c.format == "csv" ? csv(result) : table(result));
+  if (c.store) {
+    h5::store_analysis(c.file, group, result.dump(), {},
+                       {{"created", iso_time_utc(false)},
+                        {"command_line", command_line},
+                        {"source", std::string("cimsim ") + CIMSIM_VERSION + " (" + CIMSIM_GIT_REV + ")"}});
+    std::cerr << "cimsim: stored in " << c.file << " under /analysis/" << group << "\n";
   }
-  print_result(result, c.format, compare_table, compare_csv);
-  if (c.store) store(c.file, "compare", result, command_line);
-  return 0;
-}
-
-struct SensitivityCli {
-  std::string file;
-  SensitivityOptions options;
-  std::string format = "table";
-  bool store = false;
-};
-
-int cmd_sensitivity(const SensitivityCli& c, const std::string& command_line) {
-  nlohmann::json result;
-  {
-    const EnsembleFile f(c.file);
-    result = sensitivity(f, c.options);
-  }
-  print_result(result, c.format, sensitivity_table, sensitivity_csv);
-  if (c.store) store(c.file, "sensitivity", result, command_line);
   return 0;
 }
 
@@ -349,7 +327,7 @@ int main(int argc, char** argv) {
   auto* validate = app.add_subcommand("validate", "Check scenario files without running them");
   validate->add_option("files", validate_files, "Scenario files or names")->required();
 
-  CompareCli cc;
+  AnalysisCli<CompareOptions> cc;
   auto* cmp = app.add_subcommand("compare", "Compare scenarios in an output file with a baseline scenario");
   cmp->add_option("file", cc.file, "Output file of `cimsim run` (.h5)")->required();
   cmp->add_option("--baseline", cc.options.baseline, "Scenario to compare against")->capture_default_str();
@@ -360,7 +338,7 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   cmp->add_flag("--store", cc.store, "Also store the result in the file, in group /analysis/compare");
 
-  SensitivityCli sc_;
+  AnalysisCli<SensitivityOptions> sc_;
   auto* sens = app.add_subcommand("sensitivity", "Which swept parameters move an output (Sobol' indices or Morris effects)");
   sens->add_option("file", sc_.file, "Output file of `cimsim run --experiment` with a sweep design (.h5)")->required();
   sens->add_option("--output", sc_.options.output,
@@ -408,8 +386,8 @@ int main(int argc, char** argv) {
       return cmd_run(ro, command_line);
     }
     if (app.got_subcommand("list")) return cmd_list();
-    if (cmp->parsed()) return cmd_compare(cc, command_line);
-    if (sens->parsed()) return cmd_sensitivity(sc_, command_line);
+    if (cmp->parsed()) return cmd_analysis(cc, "compare", compare, compare_table, compare_csv, command_line);
+    if (sens->parsed()) return cmd_analysis(sc_, "sensitivity", sensitivity, sensitivity_table, sensitivity_csv, command_line);
     if (describe->parsed()) return cmd_describe(describe_name, describe_sets, describe_markdown);
     if (validate->parsed()) return cmd_validate(validate_files, {});
     if (report_cmd->parsed()) {

@@ -1,8 +1,12 @@
 // The cimsim command-line interface, run as a child process: error messages and exit status
 // for bad input (and that bad input leaves no file behind), successful runs, default output
 // names, interruption by SIGINT/SIGTERM, help/list/describe/validate, several scenarios in
-// one file, and that the thread count does not change the data.
+// one file, and that the thread count does not change the data; `cimsim compare` and
+// `cimsim sensitivity` (bad input, results, --store).
+#include "analysis/design.hpp"
 #include "analysis/hdf5_read.hpp"
+
+#include <nlohmann/json.hpp>
 
 #include <gtest/gtest.h>
 
@@ -544,3 +548,239 @@ TEST_F(CliTest, ThreadCountDoesNotChangeData) {
 }
 
 }  // namespace
+
+// ---- compare and sensitivity ------------------------------------------------------------------
+
+namespace {
+
+// Every numeric dataset of a file, as raw bytes.
+std::vector<std::pair<std::string, std::vector<unsigned char>>> numeric_data(const std::string& path) {
+  std::vector<std::pair<std::string, std::vector<unsigned char>>> out;
+  for (const auto& name : cimsim::h5::dataset_names(path)) {
+    if (name.rfind("analysis/", 0) == 0) continue;
+    try {
+      out.emplace_back(name, cimsim::h5::read_raw(path, name));
+    } catch (const std::runtime_error&) {  // string datasets
+      out.emplace_back(name, std::vector<unsigned char>{});
+    }
+  }
+  return out;
+}
+
+// Runs /usr/bin/python3 on a script (a path in the source tree, or absolute) with arguments (each quoted); stdout is
+// discarded. Returns the exit status.
+int python(const std::string& script, const std::vector<std::string>& args) {
+  std::string cmd = "/usr/bin/python3 '";
+  if (script.front() != '/') {  // relative to the source tree
+    cmd += CIMSIM_SOURCE_DIR;
+    cmd += "/";
+  }
+  cmd += script;
+  cmd += "'";
+  for (const auto& a : args) {
+    cmd += " '";
+    cmd += a;
+    cmd += "'";
+  }
+  cmd += " >/dev/null";
+  const int status = std::system(cmd.c_str());
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+const std::string kFixture = "tests/cli/make_sweep_fixture.py";
+
+// Like kSmall, but four years (the built-in staff events are in year 3) and six replicates.
+const std::vector<std::string> kFourYears = {"--set", "population.citizens=200", "--set", "run.horizon_years=4",
+                                             "-r",    "6",
+                                             "-t",    "1"};
+
+}  // namespace
+
+TEST_F(CliTest, CompareReportsPairedDifferencesAndStoresThem) {
+  const Result run = cimsim(concat({"run", "baseline", "coordinator-leaves", "-q", "-o", "two.h5"}, kFourYears));
+  ASSERT_EQ(run.status, 0) << run;
+
+  const Result t = cimsim({"compare", "two.h5"});
+  ASSERT_EQ(t.status, 0) << t;
+  std::printf("%s", t.out.c_str());
+  EXPECT_TRUE(contains(t.out, "coordinator-leaves vs baseline")) << t;
+  EXPECT_TRUE(contains(t.out, "year 3")) << t;  // default --at: 3 and the horizon (4); 5 is past it
+  EXPECT_TRUE(contains(t.out, "year 4")) << t;
+  EXPECT_FALSE(contains(t.out, "year 5")) << t;
+  EXPECT_TRUE(contains(t.out, "Overall progress on the problem")) << t;
+  EXPECT_TRUE(contains(t.out, "launch failed")) << t;
+  EXPECT_TRUE(contains(t.out, "staff_turnover at week")) << t;
+
+  const Result j = cimsim({"compare", "two.h5", "--format", "json", "--at", "2", "--at", "4"});
+  ASSERT_EQ(j.status, 0) << j;
+  const auto doc = nlohmann::json::parse(j.out);
+  EXPECT_EQ(doc["baseline"], "baseline");
+  EXPECT_EQ(doc["at_years"], nlohmann::json::array({2.0, 4.0}));
+  EXPECT_EQ(doc["variables"].size(), 5u);
+  ASSERT_EQ(doc["differences"].size(), 5u * 2u);  // 5 variables x 2 horizons x 1 scenario
+  for (const auto& d : doc["differences"]) {
+    EXPECT_EQ(d["scenario"], "coordinator-leaves");
+    EXPECT_EQ(d["n"], 6);
+    EXPECT_NEAR(d["diff"].get<double>(), d["scenario_mean"].get<double>() - d["baseline_mean"].get<double>(), 1e-12);
+    EXPECT_LE(d["lo"].get<double>(), d["hi"].get<double>());
+  }
+  ASSERT_EQ(doc["scenarios"].size(), 2u);
+  const auto& cl = doc["scenarios"][1];
+  EXPECT_EQ(cl["name"], "coordinator-leaves");
+  EXPECT_EQ(cl["runs"], 6);
+  EXPECT_EQ(cl["failed"], 0);
+  for (const char* p : {"p_launch_failure", "p_collapse"}) {
+    EXPECT_GE(cl[p]["estimate"].get<double>(), cl[p]["lo"].get<double>());
+    EXPECT_LE(cl[p]["estimate"].get<double>(), cl[p]["hi"].get<double>());
+  }
+  EXPECT_TRUE(cl["time_to_goal"].contains("median_months"));
+  EXPECT_EQ(cl["time_to_goal"]["km"][0], nlohmann::json::array({0.0, 1.0}));
+  ASSERT_EQ(cl["events"].size(), 1u);
+  EXPECT_EQ(cl["events"][0]["recovery_months"]["runs"], 6);
+  EXPECT_LE(cl["events"][0]["recovery_months"]["dipped"].get<int>(), 6);
+  EXPECT_TRUE(doc["scenarios"][0]["events"].empty());  // the baseline has no scheduled event
+
+  const Result c = cimsim({"compare", "two.h5", "--format", "csv"});
+  ASSERT_EQ(c.status, 0) << c;
+  EXPECT_EQ(c.out.rfind("scenario,measure,variable,at_years,estimate,lo,hi,n,baseline_mean,scenario_mean\n", 0), 0u);
+  EXPECT_TRUE(contains(c.out, "coordinator-leaves,difference,outcome,4,")) << c;
+  EXPECT_TRUE(contains(c.out, "baseline,p_launch_failure,")) << c;
+
+  // --store: the result goes into /analysis/compare; run data stay byte-identical; storing
+  // again replaces the group; xarray still opens the file and the group.
+  const auto before = numeric_data(work("two.h5"));
+  for (int i = 0; i < 2; ++i) {
+    const Result st = cimsim({"compare", "two.h5", "--store", "--format", "json"});
+    ASSERT_EQ(st.status, 0) << st;
+    EXPECT_TRUE(contains(st.err, "/analysis/compare")) << st;
+  }
+  EXPECT_EQ(numeric_data(work("two.h5")), before);
+  const auto stored = cimsim::h5::read_strings(work("two.h5"), "analysis/compare/json");
+  ASSERT_EQ(stored.size(), 1u);
+  EXPECT_EQ(nlohmann::json::parse(stored[0]), nlohmann::json::parse(cimsim({"compare", "two.h5", "--format", "json"}).out));
+  EXPECT_EQ(work_files(), std::vector<std::string>{"two.h5"}) << "no temporary file left";
+  EXPECT_EQ(python("tests/output/check_xarray.py", {work("two.h5"), "--expect-analysis", "compare"}), 0);
+}
+
+TEST_F(CliTest, CompareLeavesOutFailedRuns) {
+  ASSERT_EQ(cimsim(concat({"run", "baseline", "staff-turnover", "-q", "-o", "f.h5"}, kFourYears)).status, 0);
+  // Mark one run of staff-turnover as failed, as the sink records a run that threw.
+  write_text(in_ / "fail.py", "import h5py, sys\nwith h5py.File(sys.argv[1], 'r+') as f:\n    f['status'][1, 0] = 2\n");
+  ASSERT_EQ(python((in_ / "fail.py").string(), {work("f.h5")}), 0);
+  const Result t = cimsim({"compare", "f.h5"});
+  ASSERT_EQ(t.status, 0) << t;
+  EXPECT_TRUE(contains(t.out, "1 run(s) failed")) << t;
+  const auto doc = nlohmann::json::parse(cimsim({"compare", "f.h5", "--format", "json"}).out);
+  EXPECT_EQ(doc["scenarios"][1]["failed"], 1);
+  EXPECT_EQ(doc["scenarios"][1]["ok"], 5);
+  EXPECT_EQ(doc["scenarios"][1]["events"][0]["recovery_months"]["runs"], 5);
+  for (const auto& d : doc["differences"]) EXPECT_EQ(d["n"], 5) << "the pair with the failed run is left out";
+}
+
+TEST_F(CliTest, CompareBadInput) {
+  expect_input_error(cimsim({"compare", "missing.h5"}), {"missing.h5", "no such file"});
+  write_text(work_ / "text.h5", "not hdf5\n");
+  expect_input_error(cimsim({"compare", "text.h5"}), {"text.h5", "not an HDF5"}, {"text.h5"});
+  ASSERT_EQ(cimsim(concat({"run", "baseline", "-q", "-o", "one.h5"}, kSmall)).status, 0);
+  const std::vector<std::string> files = {"one.h5", "text.h5"};
+  expect_input_error(cimsim({"compare", "one.h5", "--baseline", "nope"}), {"--baseline", "'nope'", "baseline"}, files);
+  const Result only = cimsim({"compare", "one.h5"});  // not an error: the baseline's own summary
+  EXPECT_EQ(only.status, 0) << only;
+  EXPECT_TRUE(contains(only.out, "only the baseline")) << only;
+  expect_input_error(cimsim({"compare", "one.h5", "--at", "7"}), {"--at", "month 84"}, files);
+  const Result f = cimsim({"compare", "one.h5", "--format", "xml"});  // a usage error, as CLI11 reports them
+  EXPECT_EQ(f.status, 2) << f;
+  EXPECT_TRUE(contains(f.err, "--format")) << f;
+}
+
+TEST_F(CliTest, SensitivityNeedsASweep) {
+  ASSERT_EQ(cimsim(concat({"run", "baseline", "-q", "-o", "one.h5"}, kSmall)).status, 0);
+  expect_input_error(cimsim({"sensitivity", "one.h5"}), {"one.h5", "no parameter sweep", "--experiment"}, {"one.h5"});
+  expect_input_error(cimsim({"sensitivity", "missing.h5"}), {"missing.h5", "no such file"}, {"one.h5"});
+  // design "none": a sweep file layout without a design.
+  write_text(in_ / "p.csv", "a,b\n0,0\n1,0\n0,1\n1,1\n");
+  ASSERT_EQ(python(kFixture, {work("none.h5"), "none", (in_ / "p.csv").string(), "linear"}), 0);
+  expect_input_error(cimsim({"sensitivity", "none.h5"}), {"none.h5", "design is \"none\""}, {"none.h5", "one.h5"});
+  ASSERT_EQ(python(kFixture, {work("grid.h5"), "grid", (in_ / "p.csv").string(), "linear"}), 0);
+  expect_input_error(cimsim({"sensitivity", "grid.h5", "--output", "nothing"}), {"--output", "'nothing'"},
+                     {"grid.h5", "none.h5", "one.h5"});
+}
+
+namespace {
+// Writes the design's points as CSV with a header of parameter keys.
+void write_points(const fs::path& p, const std::vector<cimsim::ParamRange>& r, const cimsim::Design& d) {
+  std::ostringstream s;
+  s.precision(17);
+  for (std::size_t j = 0; j < r.size(); ++j) s << (j ? "," : "") << r[j].key;
+  s << "\n";
+  for (const auto& row : d) {
+    for (std::size_t j = 0; j < row.size(); ++j) s << (j ? "," : "") << row[j];
+    s << "\n";
+  }
+  write_text(p, s.str());
+}
+}  // namespace
+
+TEST_F(CliTest, SensitivityFindsTheIshigamiIndices) {
+  // A Saltelli sweep over the Ishigami function written in the layout `cimsim run --experiment`
+  // uses (contract A), so that the answer is known: S1 = 0.314, 0.442, 0; ST = 0.558, 0.442, 0.244.
+  const double pi = std::acos(-1.0);
+  const std::vector<cimsim::ParamRange> r = {{"x1", -pi, pi}, {"x2", -pi, pi}, {"x3", -pi, pi}};
+  const std::size_t n = 2048;
+  write_points(in_ / "points.csv", r, cimsim::saltelli_design(r, n, 11));
+  ASSERT_EQ(python(kFixture, {work("ishigami.h5"), "saltelli", (in_ / "points.csv").string(), "ishigami",
+                             std::to_string(n)}),
+            0);
+  const auto before = numeric_data(work("ishigami.h5"));
+  const Result j = cimsim({"sensitivity", "ishigami.h5", "--format", "json", "--store"});
+  ASSERT_EQ(j.status, 0) << j;
+  const auto doc = nlohmann::json::parse(j.out);
+  EXPECT_EQ(doc["design"], "saltelli");
+  EXPECT_EQ(doc["output"], "final_outcome");
+  EXPECT_EQ(doc["failed_runs"], 1);
+  const double s1[] = {0.3139, 0.4424, 0.0}, st[] = {0.5576, 0.4424, 0.2437};
+  ASSERT_EQ(doc["parameters"].size(), 3u);
+  for (std::size_t i = 0; i < 3; ++i) {
+    const auto& p = doc["parameters"][i];
+    EXPECT_EQ(p["name"], r[i].key);
+    std::printf("  %s: S1 %.3f [%.3f, %.3f]  ST %.3f [%.3f, %.3f]\n", r[i].key.c_str(), p["S1"]["estimate"].get<double>(),
+                p["S1"]["lo"].get<double>(), p["S1"]["hi"].get<double>(), p["ST"]["estimate"].get<double>(),
+                p["ST"]["lo"].get<double>(), p["ST"]["hi"].get<double>());
+    EXPECT_NEAR(p["S1"]["estimate"].get<double>(), s1[i], 0.04);
+    EXPECT_NEAR(p["ST"]["estimate"].get<double>(), st[i], 0.04);
+  }
+  EXPECT_EQ(numeric_data(work("ishigami.h5")), before);
+  const auto stored = cimsim::h5::read_strings(work("ishigami.h5"), "analysis/sensitivity/json");
+  ASSERT_EQ(stored.size(), 1u);
+  EXPECT_EQ(nlohmann::json::parse(stored[0]), doc);
+
+  const Result t = cimsim({"sensitivity", "ishigami.h5"});
+  ASSERT_EQ(t.status, 0) << t;
+  std::printf("%s", t.out.c_str());
+  EXPECT_TRUE(contains(t.out, "total (ST)")) << t;
+  EXPECT_LT(t.out.find("x1"), t.out.find("x3")) << "most influential (largest ST) first";
+  // A series at a time works too (the fixture's outcome grows linearly to final_outcome).
+  const Result at = cimsim({"sensitivity", "ishigami.h5", "--output", "outcome", "--at", "1", "--format", "csv"});
+  ASSERT_EQ(at.status, 0) << at;
+  EXPECT_EQ(at.out.rfind("parameter,index,estimate,lo,hi\nx1,S1,", 0), 0u) << at;
+}
+
+TEST_F(CliTest, SensitivityMorrisEffectsOnAGrid) {
+  // y = 1*a + 2*b + 3*c on a grid over [0, 1]^3: mu* = 1, 2, 3 and sigma = 0.
+  const std::vector<cimsim::ParamRange> r = {{"a", 0.0, 1.0}, {"b", 0.0, 1.0}, {"c", 0.0, 1.0}};
+  write_points(in_ / "grid.csv", r, cimsim::grid_design(r, {3, 3, 2}));
+  ASSERT_EQ(python(kFixture, {work("grid.h5"), "grid", (in_ / "grid.csv").string(), "linear"}), 0);
+  const Result j = cimsim({"sensitivity", "grid.h5", "--format", "json"});
+  ASSERT_EQ(j.status, 0) << j;
+  const auto doc = nlohmann::json::parse(j.out);
+  EXPECT_EQ(doc["method"], "grid differences");
+  EXPECT_EQ(doc["points"], 18);
+  for (std::size_t i = 0; i < 3; ++i) {
+    EXPECT_NEAR(doc["parameters"][i]["mu_star"].get<double>(), static_cast<double>(i + 1), 1e-9);
+    EXPECT_NEAR(doc["parameters"][i]["sigma"].get<double>(), 0.0, 1e-9);
+  }
+  const Result t = cimsim({"sensitivity", "grid.h5"});
+  ASSERT_EQ(t.status, 0) << t;
+  std::printf("%s", t.out.c_str());
+  EXPECT_LT(t.out.find("\nc "), t.out.find("\na ")) << "most influential (largest mu*) first";
+}

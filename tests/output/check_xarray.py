@@ -2,11 +2,13 @@
 """Checks that a cimsim output file opens in xarray as a netCDF-4 dataset.
 
 Usage: /usr/bin/python3 check_xarray.py FILE.h5 [--expect-scenarios a,b] [--expect-replicates N]
+                                          [--expect-analysis compare]
 
 Exits 0 and prints a short summary when the file is fine; otherwise prints what is wrong
 to stderr and exits 1 (2 when xarray or netCDF4 cannot be imported).
 """
 import argparse
+import json
 import sys
 
 
@@ -15,6 +17,8 @@ def main():
     parser.add_argument("file")
     parser.add_argument("--expect-scenarios", help="comma-separated scenario names, in order")
     parser.add_argument("--expect-replicates", type=int, help="size of the realization dimension")
+    parser.add_argument("--expect-analysis", action="append", default=[],
+                        help="a group /analysis/NAME with a JSON string variable 'json' (repeatable)")
     args = parser.parse_args()
 
     try:
@@ -115,6 +119,15 @@ def main():
             got = ds.sizes.get("realization")
             if got != args.expect_replicates:
                 problem(f"realization has size {got}, expected {args.expect_replicates}")
+
+        for name in args.expect_analysis:
+            try:
+                with xr.open_dataset(args.file, engine="netcdf4", group=f"analysis/{name}") as g:
+                    result = json.loads(str(g["json"].values.item()))
+                    if not isinstance(result, dict) or "file" not in result:
+                        problem(f"analysis/{name}/json is not a cimsim analysis result")
+            except Exception as e:  # noqa: BLE001
+                problem(f"cannot read group analysis/{name}: {e}")
 
         if problems:
             for p in problems:
