@@ -303,7 +303,7 @@ std::string render_html(const Inputs& in) {
 
   if (in.sensitivity || (!in.design.empty() && in.design != "none")) {
     page.section("sensitivity", "Which settings matter most",
-                 "This file holds a sweep: many variations of the settings. The bars show how much each setting "
+                 "A sweep runs the model for many variations of its settings. The bars show how much each setting "
                  "moves the result. Long bars are the levers that matter most in the model; short bars are settings "
                  "whose exact value matters little. This says what matters in the model, not yet what works in a "
                  "real town.");
