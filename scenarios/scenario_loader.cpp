@@ -467,6 +467,31 @@ Scenario load(const std::string& name_or_path) {
   return sc;
 }
 
+Scenario load_text(const std::string& name, const std::string& text, const std::string& label) {
+  Scenario sc;
+  sc.name = name;
+  std::vector<std::string> chain;
+  load_into(sc, Source{label, "text:" + label, "", text}, chain, "");
+  return sc;
+}
+
+std::vector<Scenario> load_configuration(const std::string& text, const std::string& label) {
+  static const std::string marker = "# scenario ";
+  std::vector<Scenario> list;
+  std::size_t at = text.rfind(marker, 0) == 0 ? 0 : text.find("\n" + marker);
+  while (at != std::string::npos) {
+    const std::size_t begin = text[at] == '\n' ? at + 1 : at;
+    const std::size_t eol = text.find('\n', begin);
+    const std::string name = text.substr(begin + marker.size(), eol == std::string::npos ? std::string::npos : eol - begin - marker.size());
+    const std::size_t next = eol == std::string::npos ? std::string::npos : text.find("\n" + marker, eol);
+    const std::string body = text.substr(begin, next == std::string::npos ? std::string::npos : next + 1 - begin);
+    list.push_back(load_text(name, body, label + " (scenario " + name + ")"));
+    at = next;
+  }
+  if (list.empty()) throw InputError(label, "", "no '# scenario NAME' section: not a cimsim configuration");
+  return list;
+}
+
 void apply_set(Scenario& sc, const std::string& assignment, const std::string& where) {
   const auto eq = assignment.find('=');
   if (eq == std::string::npos || eq == 0)

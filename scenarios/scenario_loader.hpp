@@ -25,6 +25,14 @@ inline constexpr const char* kDefaultScenario = "baseline";
 // the extending file), rejecting cycles.
 model::Scenario load(const std::string& name_or_path);
 
+// Loads a scenario from TOML text (label names it in messages, e.g. "file.h5:configuration").
+// `extends` may name built-in scenarios only.
+model::Scenario load_text(const std::string& name, const std::string& text, const std::string& label);
+
+// Reads back the `configuration` attribute of an output file: the to_toml() text of each
+// scenario, each starting with its "# scenario NAME" line, in file order.
+std::vector<model::Scenario> load_configuration(const std::string& text, const std::string& label);
+
 // Applies "key=value" (value in TOML syntax: 3, 0.5, true). where names the origin for
 // messages, e.g. "--set".
 void apply_set(model::Scenario& s, const std::string& assignment, const std::string& where = "--set");

@@ -3,6 +3,7 @@
 #include "analysis/hdf5_sink.hpp"
 #include "analysis/resume.hpp"
 #include "analysis/hdf5_store.hpp"
+#include "analysis/report/report.hpp"
 #include "analysis/sensitivity.hpp"
 #include "analysis/summary.hpp"
 #include "engine/ensemble.hpp"
@@ -501,6 +502,21 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   sens->add_flag("--store", sc_.store, "Also store the result in the file, in group /analysis/sensitivity");
 
+  report::Options rep;
+  auto* report_cmd = app.add_subcommand("report", "Write one self-contained HTML report (charts, works offline) of an output file");
+  report_cmd->add_option("file", rep.file, "cimsim output file (.h5)")->required();
+  report_cmd->add_option("-o,--out", rep.out, "HTML file to write (default: the output file's name with .html)");
+  report_cmd->add_flag("-f,--force", rep.force, "Overwrite an existing report");
+  report_cmd->add_option("--baseline", rep.baseline, "Scenario the others are compared with (default: baseline, "
+                                                     "or the first scenario)")->capture_default_str();
+  report_cmd->add_option("--network-scenario", rep.network_scenario, "Scenario whose network is drawn (default: the baseline)");
+  report_cmd->add_option("--network-years", rep.network_years, "Years at which the network is drawn")
+      ->capture_default_str()->delimiter(',');
+  report_cmd->add_option("--network-citizens", rep.network_citizens,
+                         "Citizens drawn at most (neighbours of each other; 0: no network picture)")->capture_default_str();
+  report_cmd->add_option("--compare-json", rep.compare_json, "Use this `cimsim compare --format json` output");
+  report_cmd->add_option("--sensitivity-json", rep.sensitivity_json, "Use this `cimsim sensitivity --format json` output");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -531,6 +547,11 @@ int main(int argc, char** argv) {
         throw InputError("validate", "", "expected scenario files or names, or --experiment FILE");
       if (!validate_experiment.empty()) cmd_validate_experiment(validate_experiment);
       return cmd_validate(validate_files, {});
+    }
+    if (report_cmd->parsed()) {
+      const std::string written = report::write_report(rep);
+      std::cout << "wrote " << written << "\n";
+      return 0;
     }
   } catch (const InputError& e) {
     std::cerr << "cimsim: error: " << e.what() << "\n";

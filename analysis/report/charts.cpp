@@ -1,0 +1,369 @@
+// Vega-Lite specifications of the report's charts, built from the report's inputs. Every chart
+// has a plain title that says what it shows, axis titles with units, and inline data.
+#include "analysis/report/charts.hpp"
+
+#include "analysis/compare.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <tuple>
+
+namespace cimsim::report {
+
+using nlohmann::json;
+
+const std::vector<Variable>& key_variables() {
+  // Plain titles for the workshop, by the compare analysis's variable names.
+  struct Words {
+    const char *name, *title, *axis, *what;
+    bool percent;
+  };
+  static const Words words[] = {
+      {"outcome", "Progress on the problem", "Progress (0 none, 1 solved)",
+       "Progress on the problem, from 0 (nothing changed) to 1 (problem solved), weighted by need.", false},
+      {"citizen_active_share", "Citizens still active", "Citizens active (%)",
+       "Share of all citizens who take part actively.", true},
+      {"citizen_engagement", "Citizens' engagement", "Engagement (0 to 1)",
+       "Average engagement of citizens, from 0 (none) to 1 (fully engaged).", false},
+      {"trust_mean", "Trust between the people and organisations who work together", "Trust (0 to 1)",
+       "Average trust on the working relationships, from 0 (none) to 1 (full trust).", false},
+      {"partner_tie_share", "Partners working directly with each other", "Direct ties (%)",
+       "Of the organisations' working relationships, the share that link two partners directly rather than through "
+       "the backbone's staff.",
+       true},
+  };
+  static const std::vector<Variable> list = [] {
+    std::vector<Variable> out;
+    for (const Words& w : words)
+      for (const auto& c : compare_variables())
+        if (c.name == w.name) out.push_back({c.name, c.dataset, c.sector, w.title, w.axis, w.what, w.percent});
+    return out;
+  }();
+  return list;
+}
+
+std::string sector_label(const std::string& sector) {
+  if (sector == "government") return "Government";
+  if (sector == "civil_society") return "Civil society";
+  if (sector == "business") return "Business";
+  if (sector == "knowledge") return "Knowledge institutions";
+  if (sector == "funder") return "Funders";
+  if (sector == "citizen") return "Citizens";
+  return sector;
+}
+
+namespace {
+
+json title(const std::string& text, const json& subtitle = "") {
+  json t = {{"text", text}, {"anchor", "start"}, {"fontSize", 15}, {"subtitlePadding", 6}};
+  if (!subtitle.empty() && subtitle != "") t["subtitle"] = subtitle;
+  return t;
+}
+
+json base_spec() {
+  return {{"$schema", "https://vega.github.io/schema/vega-lite/v6.json"},
+          {"config", {{"font", "system-ui, sans-serif"}, {"axis", {{"labelFontSize", 11}, {"titleFontSize", 12}}},
+                      {"legend", {{"labelFontSize", 12}, {"titleFontSize", 12}}}, {"view", {{"stroke", "#ddd"}}}}}};
+}
+
+json scenario_sort(const Inputs& in) { return in.scenarios; }
+
+const Variable* find_variable(const std::string& name) {
+  for (const auto& v : key_variables())
+    if (v.name == name) return &v;
+  return nullptr;
+}
+
+std::string years_text(double months) {
+  return fmt::format("{:.1f} years", months / 12.0);
+}
+
+// "staff_turnover at week 156" (with month 36) -> "staff turnover, year 3.0".
+std::string event_text(const json& e) {
+  std::string label = e.value("label", std::string());
+  const auto at = label.find(" at week");
+  if (at != std::string::npos && e.value("month", json()).is_number())
+    label = label.substr(0, at) + fmt::format(", year {:.1f}", e["month"].get<double>() / 12.0);
+  std::replace(label.begin(), label.end(), '_', ' ');
+  return label;
+}
+
+}  // namespace
+
+json fan_chart(const Inputs& in, const Variable& v) {
+  json rows = json::array();
+  for (const auto& r : in.fans)
+    if (r["variable"] == v.name) rows.push_back(r);
+  const std::string fmt_y = v.percent ? ".0%" : ".2f";
+  json x = {{"field", "year"}, {"type", "quantitative"}, {"title", "Years since the start"}};
+  json spec = base_spec();
+  spec["title"] = title(v.title + ", by scenario",
+                        json::array({v.what, "Line: the middle run (median). Dark band: the middle half of the runs. "
+                                             "Light band: 9 in 10 runs."}));
+  spec["data"] = {{"values", rows}};
+  spec["facet"] = {{"field", "scenario"}, {"type", "nominal"}, {"title", nullptr}, {"sort", scenario_sort(in)},
+                   {"header", {{"labelFontSize", 13}, {"labelFontWeight", "bold"}}}};
+  spec["columns"] = 3;
+  spec["spec"] = {
+      {"width", 230},
+      {"height", 140},
+      {"layer",
+       json::array({
+           {{"mark", {{"type", "area"}, {"color", "#4c78a8"}, {"opacity", 0.18}}},
+            {"encoding", {{"x", x},
+                          {"y", {{"field", "q05"}, {"type", "quantitative"}, {"title", v.axis}, {"axis", {{"format", fmt_y}}}}},
+                          {"y2", {{"field", "q95"}}}}}},
+           {{"mark", {{"type", "area"}, {"color", "#4c78a8"}, {"opacity", 0.38}}},
+            {"encoding", {{"x", x}, {"y", {{"field", "q25"}, {"type", "quantitative"}}}, {"y2", {{"field", "q75"}}}}}},
+           {{"mark", {{"type", "line"}, {"color", "#1f3b63"}, {"strokeWidth", 2}}},
+            {"encoding", {{"x", x},
+                          {"y", {{"field", "q50"}, {"type", "quantitative"}}},
+                          {"tooltip", json::array({{{"field", "scenario"}},
+                                                   {{"field", "year"}, {"title", "year"}, {"format", ".1f"}},
+                                                   {{"field", "q50"}, {"title", "median"}, {"format", fmt_y}},
+                                                   {{"field", "q05"}, {"title", "low (5%)"}, {"format", fmt_y}},
+                                                   {{"field", "q95"}, {"title", "high (95%)"}, {"format", fmt_y}}})}}}},
+       })}};
+  return spec;
+}
+
+// Estimates with intervals, one row per label: the forest-plot form shared by the differences,
+// the event troughs and the chances of failure. rows: {label, estimate, lo, hi, panel, order},
+// panels side by side in increasing `order`.
+json interval_chart(const json& rows, const std::string& chart_title, const std::string& subtitle,
+                    const std::string& x_title, const std::string& x_format, const json& label_sort,
+                    bool panels, bool zero_rule) {
+  json spec = base_spec();
+  spec["title"] = title(chart_title, subtitle);
+  spec["data"] = {{"values", rows}};
+  const json y = {{"field", "label"}, {"type", "nominal"}, {"title", nullptr}, {"sort", label_sort},
+                  {"axis", {{"labelLimit", 320}}}};
+  const json tooltip = json::array({{{"field", "label"}, {"title", "what"}},
+                                    {{"field", "estimate"}, {"format", x_format}},
+                                    {{"field", "lo"}, {"title", "interval from"}, {"format", x_format}},
+                                    {{"field", "hi"}, {"title", "interval to"}, {"format", x_format}}});
+  json layers = json::array({
+      {{"mark", {{"type", "rule"}, {"strokeWidth", 2}, {"color", "#4c78a8"}}},
+       {"encoding", {{"y", y},
+                     {"x", {{"field", "lo"}, {"type", "quantitative"}, {"title", x_title}, {"axis", {{"format", x_format}}}}},
+                     {"x2", {{"field", "hi"}}}}}},
+      {{"mark", {{"type", "point"}, {"filled", true}, {"size", 70}, {"color", "#1f3b63"}}},
+       {"encoding", {{"y", y}, {"x", {{"field", "estimate"}, {"type", "quantitative"}}}, {"tooltip", tooltip}}}},
+  });
+  if (zero_rule)
+    layers.push_back({{"mark", {{"type", "rule"}, {"color", "#c0392b"}, {"strokeDash", {4, 3}}}},
+                      {"encoding", {{"x", {{"datum", 0}}}}}});
+  const json inner = {{"width", 260}, {"height", {{"step", 22}}}, {"layer", layers}};
+  if (!panels) {
+    for (auto it = inner.begin(); it != inner.end(); ++it) spec[it.key()] = it.value();
+  } else {
+    spec["facet"] = {{"field", "panel"}, {"type", "ordinal"}, {"title", nullptr},
+                     {"sort", {{"field", "order"}, {"op", "min"}}}, {"header", {{"labelFontSize", 13}}}};
+    spec["spec"] = inner;
+    spec["resolve"] = {{"scale", {{"x", "shared"}}}};
+  }
+  return spec;
+}
+
+std::vector<Chart> difference_charts(const Inputs& in) {
+  std::vector<Chart> out;
+  const json& c = in.compare;
+  const std::string base = c.value("baseline", std::string("baseline"));
+  for (const auto& var : c.value("variables", json::array())) {
+    const std::string name = var.value("name", std::string());
+    const Variable* v = find_variable(name);
+    json rows = json::array();
+    json sort = json::array();
+    for (const auto& s : in.scenarios)
+      if (s != base) sort.push_back(s);
+    for (const auto& d : c.value("differences", json::array()))
+      if (d.value("variable", std::string()) == name && d["diff"].is_number())
+        rows.push_back({{"label", d["scenario"]}, {"estimate", d["diff"]}, {"lo", d["lo"]}, {"hi", d["hi"]},
+                        {"panel", fmt::format("after {:g} years", d["at_years"].get<double>())},
+                        {"order", d["at_years"]}});
+    if (rows.empty()) continue;
+    const std::string label = v != nullptr ? v->title : var.value("label", name);
+    const bool pct = v != nullptr && v->percent;
+    out.push_back({"diff-" + name,
+                   interval_chart(rows, label + ": difference from " + base,
+                                  "Dot: average difference, run for run with the same random draws. Line: 95% interval. "
+                                  "Right of the dashed line: higher than in " + base + ".",
+                                  pct ? "Difference (percentage points)" : "Difference (0-1 scale)",
+                                  pct ? "+.0%" : "+.3f", sort, true, true),
+                   ""});
+  }
+  return out;
+}
+
+json survival_chart(const Inputs& in, double goal) {
+  json rows = json::array();
+  for (const auto& s : in.compare.value("scenarios", json::array()))
+    for (const auto& p : s["time_to_goal"].value("km", json::array()))
+      rows.push_back({{"scenario", s["name"]}, {"year", p[0].get<double>() / 12.0}, {"share", p[1]}});
+  json spec = base_spec();
+  spec["title"] = title("How long it takes to reach the goal",
+                        goal > 0 ? fmt::format("Share of runs that have not yet reached the goal (progress {:.2f}), "
+                                               "by years since the start. Lower is better.", goal)
+                                 : "Share of runs that have not yet reached the goal, by years since the start. Lower is better.");
+  spec["data"] = {{"values", rows}};
+  spec["width"] = 560;
+  spec["height"] = 280;
+  spec["mark"] = {{"type", "line"}, {"interpolate", "step-after"}, {"strokeWidth", 2}};
+  spec["encoding"] = {
+      {"x", {{"field", "year"}, {"type", "quantitative"}, {"title", "Years since the start"}}},
+      {"y", {{"field", "share"}, {"type", "quantitative"}, {"title", "Runs not yet at the goal (%)"},
+             {"axis", {{"format", ".0%"}}}, {"scale", {{"domain", {0, 1}}}}}},
+      {"color", {{"field", "scenario"}, {"type", "nominal"}, {"sort", scenario_sort(in)}, {"title", "Scenario"}}},
+      {"tooltip", json::array({{{"field", "scenario"}}, {{"field", "year"}, {"format", ".1f"}},
+                               {{"field", "share"}, {"title", "not yet at goal"}, {"format", ".0%"}}})}};
+  return spec;
+}
+
+std::string survival_caption(const Inputs& in) {
+  std::string text = "Median time to the goal: ";
+  bool first = true;
+  for (const auto& s : in.compare.value("scenarios", json::array())) {
+    const auto& m = s["time_to_goal"]["median_months"];
+    text += (first ? "" : "; ") + s.value("name", std::string()) + " " +
+            (m.is_number() ? years_text(m.get<double>()) : std::string("not reached by half of the runs"));
+    first = false;
+  }
+  return text + ".";
+}
+
+json failure_chart(const Inputs& in) {
+  json rows = json::array();
+  for (const auto& s : in.compare.value("scenarios", json::array()))
+    for (const auto& [key, panel, order] : {std::tuple<const char*, const char*, int>{"p_launch_failure", "never got going", 0},
+                                            {"p_collapse", "collapsed after starting", 1}}) {
+      const json& e = s.value(key, json::object());
+      if (e.value("estimate", json()).is_number())
+        rows.push_back({{"label", s["name"]}, {"estimate", e["estimate"]}, {"lo", e["lo"]}, {"hi", e["hi"]},
+                        {"panel", panel}, {"order", order}});
+    }
+  if (rows.empty()) return nullptr;
+  return interval_chart(rows, "Chance that the initiative never gets going, or collapses",
+                        "Dot: share of runs. Line: 95% interval.", "Share of runs (%)", ".0%", scenario_sort(in),
+                        true, false);
+}
+
+json trough_chart(const Inputs& in) {
+  json rows = json::array(), sort = json::array();
+  for (const auto& s : in.compare.value("scenarios", json::array()))
+    for (const auto& e : s.value("events", json::array())) {
+      const json& t = e.value("trough", json::object());
+      if (!t.value("estimate", json()).is_number()) continue;
+      const std::string label = s.value("name", std::string()) + ": " + event_text(e);
+      const auto& rec = e.value("recovery_months", json::object());
+      rows.push_back({{"label", label}, {"estimate", t["estimate"]}, {"lo", t["lo"]}, {"hi", t["hi"]},
+                      {"recovery", rec.value("median", json())}});
+      sort.push_back(label);
+    }
+  if (rows.empty()) return nullptr;
+  json spec = interval_chart(rows, "How deep progress dips after each event",
+                             "Dot: average dip in 3-month progress after the event, compared with just before it. "
+                             "Line: 95% interval. Left of the dashed line: progress slowed down.",
+                             "Change in progress over 3 months (0-1 scale)", "+.3f", sort, false, true);
+  spec["layer"][1]["encoding"]["tooltip"].push_back({{"field", "recovery"}, {"title", "median months to recover"}});
+  return spec;
+}
+
+json sensitivity_chart(const json& sens) {
+  json rows = json::array();
+  const bool saltelli = sens.value("design", std::string()) == "saltelli";
+  for (const auto& p : sens.value("parameters", json::array())) {
+    if (saltelli) {
+      for (const auto& [key, panel] : {std::pair<const char*, const char*>{"ST", "total effect (with interactions)"},
+                                       {"S1", "effect on its own"}}) {
+        const json& e = p.value(key, json::object());
+        if (e.value("estimate", json()).is_number())
+          rows.push_back({{"parameter", p["name"]}, {"value", e["estimate"]}, {"lo", e.value("lo", e["estimate"])},
+                          {"hi", e.value("hi", e["estimate"])}, {"measure", panel}});
+      }
+    } else if (p.value("mu_star", json()).is_number()) {
+      rows.push_back({{"parameter", p["name"]}, {"value", p["mu_star"]}, {"lo", p["mu_star"]}, {"hi", p["mu_star"]},
+                      {"measure", "mean absolute effect"}});
+    }
+  }
+  if (rows.empty()) return nullptr;
+  const std::string output = sens.value("output", std::string("final_outcome"));
+  json spec = base_spec();
+  spec["title"] = title("Which settings matter most for " + (output == "final_outcome" ? std::string("progress at the end") : output),
+                        saltelli ? "Bar: share of the spread in results explained by the setting (Sobol index). Line: 95% interval."
+                                 : "Bar: average size of the change in results when the setting changes (elementary effects).");
+  spec["data"] = {{"values", rows}};
+  const json y = {{"field", "parameter"}, {"type", "nominal"}, {"title", "Setting"}, {"sort", "-x"},
+                  {"axis", {{"labelLimit", 320}}}};
+  spec["facet"] = {{"field", "measure"}, {"type", "nominal"}, {"title", nullptr}};
+  spec["spec"] = {
+      {"width", 260},
+      {"height", {{"step", 20}}},
+      {"layer", json::array({
+                    {{"mark", {{"type", "bar"}, {"color", "#4c78a8"}}},
+                     {"encoding", {{"y", y},
+                                   {"x", {{"field", "value"}, {"type", "quantitative"},
+                                          {"title", saltelli ? "Share of variance" : "Effect on the output"}}},
+                                   {"tooltip", json::array({{{"field", "parameter"}}, {{"field", "value"}, {"format", ".3f"}}})}}}},
+                    {{"mark", {{"type", "rule"}, {"color", "#1f3b63"}}},
+                     {"encoding", {{"y", y}, {"x", {{"field", "lo"}, {"type", "quantitative"}}}, {"x2", {{"field", "hi"}}}}}},
+                })}};
+  spec["resolve"] = {{"scale", {{"y", "independent"}}}};
+  return spec;
+}
+
+json network_chart(const NetworkPicture& pic) {
+  // One colour per sector, grey for ties across sectors, and a strong colour for backbone staff.
+  std::vector<std::string> domain;
+  for (const char* s : {"government", "civil_society", "business", "knowledge", "funder", "citizen"})
+    domain.push_back(sector_label(s));
+  domain.push_back("Backbone staff");
+  domain.push_back("Across sectors");
+  const json range = {"#4c78a8", "#54a24b", "#f58518", "#b279a2", "#9d755d", "#bab0ac", "#e45756", "#d0d0d0"};
+  const json color_scale = {{"domain", domain}, {"range", range}};
+  json spec = base_spec();
+  spec["title"] = title("Who works with whom in " + pic.scenario + ", over time",
+                        "Each dot is an organisation, a citizen or a backbone staff member; each line is a working "
+                        "relationship. Red: backbone staff and their ties.");
+  spec["datasets"] = {{"nodes", pic.nodes}, {"ties", pic.ties}};
+  json panels = json::array();
+  const json xs = {{"type", "quantitative"}, {"axis", nullptr}, {"scale", {{"domain", {-0.03, 1.03}}}}};
+  json ys = xs;
+  ys["scale"]["domain"] = {-0.1, 1.03};  // a row below for the nodes without ties
+  for (double year : pic.years) {
+    json x = xs, y = ys;
+    x["field"] = "x";
+    y["field"] = "y";
+    const json filter = {{"filter", fmt::format("datum.year == {}", year)}};
+    panels.push_back(
+        {{"title", {{"text", year == 0.0 ? std::string("At the start") : fmt::format("After {:g} years", year)},
+                    {"fontSize", 13}}},
+         {"width", 270},
+         {"height", 270},
+         {"layer",
+          json::array({
+              {{"data", {{"name", "ties"}}},
+               {"transform", json::array({filter})},
+               {"mark", {{"type", "rule"}}},
+               {"encoding", {{"x", x}, {"y", y}, {"x2", {{"field", "x2"}}}, {"y2", {{"field", "y2"}}},
+                             {"color", {{"field", "group"}, {"type", "nominal"}, {"scale", color_scale}, {"title", "Sector"}}},
+                             {"strokeWidth", {{"condition", {{"test", "datum.group == 'Backbone staff'"}, {"value", 1.6}}},
+                                              {"value", 0.6}}},
+                             {"opacity", {{"condition", {{"test", "datum.group == 'Backbone staff'"}, {"value", 0.9}}},
+                                          {"value", 0.45}}}}}},
+              {{"data", {{"name", "nodes"}}},
+               {"transform", json::array({filter})},
+               {"mark", {{"type", "circle"}, {"stroke", "white"}, {"strokeWidth", 0.5}}},
+               {"encoding", {{"x", x}, {"y", y},
+                             {"color", {{"field", "group"}, {"type", "nominal"}, {"scale", color_scale}, {"title", "Sector"}}},
+                             {"size", {{"condition", {{"test", "datum.group == 'Citizens'"}, {"value", 18}}}, {"value", 70}}},
+                             {"tooltip", json::array({{{"field", "group"}, {"title", "sector"}}, {{"field", "id"}, {"title", "agent"}}})}}}},
+          })}});
+  }
+  spec["hconcat"] = panels;
+  spec["resolve"] = {{"scale", {{"color", "shared"}}}};
+  return spec;
+}
+
+}  // namespace cimsim::report

@@ -1,0 +1,91 @@
+// `cimsim report`: one self-contained HTML page (all scripts inline, works offline) that shows
+// an output file to the people in a workshop: fan charts over time, differences from the
+// baseline, time to goal, event troughs, sensitivity (when the file holds a sweep), the
+// collaboration network of one representative run, and the file's provenance.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace cimsim::report {
+
+struct Options {
+  std::string file;                     // the cimsim output file (.h5)
+  std::string out;                      // the HTML to write; default: FILE with .html
+  bool force = false;                   // overwrite an existing report
+  std::string baseline = "baseline";    // reference for the differences (first scenario if absent)
+  std::vector<double> network_years = {0, 3, 10};  // snapshot times of the network picture
+  std::string network_scenario;         // default: the baseline
+  std::size_t network_citizens = 150;   // at most this many citizens are drawn (the first, neighbours on the ring)
+  std::string compare_json;             // path to `cimsim compare --format json` output (optional)
+  std::string sensitivity_json;         // path to `cimsim sensitivity --format json` output (optional)
+};
+
+// One key outcome of the fan charts and the forest plot.
+struct Variable {
+  std::string name;       // as in the compare JSON, e.g. "citizen_active_share"
+  std::string dataset;    // dataset in the file (from compare_variables())
+  std::string sector;     // on the sector axis, or "" (from compare_variables())
+  std::string title;      // plain title: what the chart shows
+  std::string axis;       // short axis title with units
+  std::string what;       // one sentence: what is measured
+  bool percent = false;   // show as a percentage
+};
+const std::vector<Variable>& key_variables();
+
+// A snapshot of the collaboration network of one run (see network_picture.cpp).
+struct NetworkPicture {
+  std::string scenario;
+  std::size_t realization = 0;
+  std::uint64_t seed = 0;
+  bool reproduced = false;   // the re-run matched the file's recorded outcome
+  std::size_t citizens_total = 0, citizens_shown = 0;
+  std::size_t without_ties = 0;  // nodes with no tie at any snapshot (drawn in a row below)
+  nlohmann::json nodes;      // [{year, id, x, y, group}]: nodes drawn at each snapshot; a node
+                             // keeps its position across snapshots
+  nlohmann::json ties;       // [{year, x, y, x2, y2, group}]
+  std::vector<double> years;
+};
+
+// Everything a page is drawn from.
+struct Inputs {
+  std::string file;
+  std::vector<std::string> scenarios;
+  std::size_t realizations = 0;
+  std::vector<double> months;
+  nlohmann::json provenance;              // root attributes, {name: value}
+  nlohmann::json fans;                    // [{variable, scenario, year, q05, q25, q50, q75, q95}]
+  nlohmann::json compare;                 // contract B
+  std::optional<nlohmann::json> sensitivity;  // contract C, when the file holds a sweep
+  std::string sensitivity_note;           // why there is none, when the file holds a sweep
+  std::string design;                     // root attribute `design` ("" when absent)
+  double goal = 0.0;                      // the baseline's goal (progress), 0 if unknown
+  std::optional<NetworkPicture> network;
+  std::string network_note;               // why there is no picture, when there is none
+};
+
+// Reads the file and computes what the page needs (re-running one replicate for the network).
+Inputs gather(const Options& o);
+// The page: pure function of the inputs (the charting libraries are embedded).
+std::string render_html(const Inputs& in);
+// gather + render_html, written to a temporary file and renamed; returns the path written.
+std::string write_report(const Options& o);
+
+// ---- the analyses (analyses.cpp): `cimsim compare` (contract B) and `cimsim sensitivity` (C)
+// A result stored in the file under /analysis/<group> (contract D), if any.
+std::optional<nlohmann::json> stored_analysis(const std::string& file, const std::string& group);
+// The compare JSON: the stored one when it has this baseline, otherwise computed.
+nlohmann::json compare_for(const std::string& file, const std::string& baseline);
+// The sensitivity JSON of a file that holds a sweep: the stored one, otherwise computed.
+std::optional<nlohmann::json> sensitivity_for(const std::string& file);
+
+// The network picture of the run of `scenario` whose final outcome is closest to the scenario's
+// median, re-run from the file's configuration and seed up to the given years.
+NetworkPicture network_picture(const std::string& file, const std::string& scenario,
+                               const std::vector<double>& years, std::size_t max_citizens);
+
+}  // namespace cimsim::report

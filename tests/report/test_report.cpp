@@ -1,0 +1,287 @@
+// `cimsim report`: the configuration attribute loads back, the compare fallback follows contract
+// B, the re-run for the network picture reproduces the recorded run, the page is self-contained
+// (no script or stylesheet from the network), bad input exits 2 without touching files, and the
+// page renders in headless Chromium without script errors (a screenshot is saved in the build
+// directory). Also the Python (xarray + matplotlib) and R (hdf5r) examples on a small file.
+#include "analysis/compare.hpp"
+#include "analysis/ensemble_file.hpp"
+#include "analysis/hdf5_read.hpp"
+#include "analysis/report/report.hpp"
+#include "engine/error.hpp"
+#include "scenarios/scenario_loader.hpp"
+
+#include <gtest/gtest.h>
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <cctype>
+#include <sstream>
+#include <string>
+
+namespace {
+
+namespace fs = std::filesystem;
+
+struct Result {
+  int status;
+  std::string output;  // stdout and stderr
+};
+
+Result sh(const std::string& command) {
+  std::FILE* p = ::popen((command + " 2>&1").c_str(), "r");
+  if (p == nullptr) return {-1, ""};
+  std::string out;
+  char buf[4096];
+  while (std::size_t n = std::fread(buf, 1, sizeof buf, p)) out.append(buf, n);
+  const int st = ::pclose(p);
+  return {WIFEXITED(st) ? WEXITSTATUS(st) : -1, out};
+}
+
+std::string read_text(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+std::string quote(const fs::path& p) {
+  std::string q(1, '\'');  // appended piecewise: GCC 12 warns falsely (-Wrestrict) about "'" + s
+  q += p.string();
+  q += '\'';
+  return q;
+}
+
+// A directory of its own per test (ctest runs tests in parallel), under the build directory.
+fs::path work_dir() {
+  const auto* info = testing::UnitTest::GetInstance()->current_test_info();
+  const fs::path dir = fs::path(CIMSIM_BUILD_DIR) / "report-tests" / (std::string(info->test_suite_name()) + "." + info->name());
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  return dir;
+}
+
+// A small file: two scenarios (one with an event), 6 replicates, 200 citizens (about a second).
+fs::path small_file(const fs::path& dir, const std::string& scenarios = "baseline staff-turnover",
+                    const std::string& name = "small.h5") {
+  const fs::path f = dir / name;
+  const Result r = sh(std::string(CIMSIM_BINARY) + " run " + scenarios +
+                      " -r 6 -t 2 -q --set population.citizens=200 -o " + quote(f));
+  if (r.status != 0) ADD_FAILURE() << "cimsim run failed: " << r.output;
+  return f;
+}
+
+bool png_file(const fs::path& p) {
+  const std::string head = read_text(p).substr(0, 8);
+  return fs::exists(p) && fs::file_size(p) > 1000 && head == "\x89PNG\r\n\x1a\n";
+}
+
+TEST(Report, ConfigurationAttributeLoadsBack) {
+  const fs::path f = small_file(work_dir());
+  const std::string config = cimsim::h5::read_string_attribute(f.string(), "/", "configuration");
+  const auto list = cimsim::scenarios::load_configuration(config, "small.h5");
+  ASSERT_EQ(list.size(), 2u);
+  EXPECT_EQ(list[0].name, "baseline");
+  EXPECT_EQ(list[1].name, "staff-turnover");
+  // What is read back writes out to the same text: every parameter and event survived.
+  std::string again;
+  for (const auto& s : list) again += cimsim::scenarios::to_toml(s) + "\n";
+  EXPECT_EQ(again, config);
+  EXPECT_EQ(list[0].params.n_citizens, 200);
+  EXPECT_FALSE(list[1].events.empty());
+  EXPECT_THROW(cimsim::scenarios::load_configuration("horizon = 3\n", "x"), cimsim::InputError);
+}
+
+// The forest plot, goal curves and event dips come from `cimsim compare` (contract B): the
+// result stored in the file when there is one, otherwise computed.
+TEST(Report, UsesTheStoredOrComputedCompare) {
+  const fs::path f = small_file(work_dir());
+  EXPECT_FALSE(cimsim::report::stored_analysis(f.string(), "compare").has_value());
+  cimsim::CompareOptions o;
+  const nlohmann::json computed = cimsim::compare(cimsim::EnsembleFile(f.string()), o);
+  EXPECT_EQ(cimsim::report::compare_for(f.string(), "baseline"), computed);
+  const Result r = sh(std::string(CIMSIM_BINARY) + " compare " + quote(f) + " --store --format json");
+  ASSERT_EQ(r.status, 0) << r.output;
+  const auto stored = cimsim::report::stored_analysis(f.string(), "compare");
+  ASSERT_TRUE(stored.has_value());
+  EXPECT_EQ(cimsim::report::compare_for(f.string(), "baseline"), *stored);
+  EXPECT_EQ((*stored)["differences"], computed["differences"]);
+  // Another baseline than the stored one's is computed afresh.
+  EXPECT_EQ(cimsim::report::compare_for(f.string(), "staff-turnover")["baseline"], "staff-turnover");
+}
+
+TEST(Report, NetworkRerunReproducesTheRecordedRun) {
+  const fs::path f = small_file(work_dir());
+  const auto pic = cimsim::report::network_picture(f.string(), "staff-turnover", {0, 3, 10}, 50);
+  EXPECT_TRUE(pic.reproduced);
+  EXPECT_EQ(pic.years, (std::vector<double>{0, 3, 10}));
+  // The chosen run's final outcome is the one closest to the scenario's median.
+  const auto fin = cimsim::h5::read_numeric(f.string(), "final_outcome");
+  std::vector<double> x(fin.values.begin() + 6, fin.values.begin() + 12);
+  std::vector<double> sorted = x;
+  std::sort(sorted.begin(), sorted.end());
+  const double median = (sorted[2] + sorted[3]) / 2;
+  for (double v : x) EXPECT_LE(std::abs(x[pic.realization] - median), std::abs(v - median));
+  EXPECT_EQ(pic.citizens_total, 200u);
+  EXPECT_LE(pic.citizens_shown, 50u);
+  EXPECT_GT(pic.citizens_shown, 0u);
+  EXPECT_FALSE(pic.ties.empty());
+  bool staff = false;
+  for (const auto& n : pic.nodes) staff = staff || n["group"] == "Backbone staff";
+  EXPECT_TRUE(staff);
+}
+
+TEST(Report, PageIsSelfContained) {
+  const fs::path dir = work_dir();
+  const fs::path f = small_file(dir);
+  const Result r = sh(std::string(CIMSIM_BINARY) + " report " + quote(f));
+  ASSERT_EQ(r.status, 0) << r.output;
+  const fs::path html = dir / "small.html";  // default name
+  ASSERT_TRUE(fs::exists(html));
+  const std::string page = read_text(html);
+  EXPECT_GT(page.size(), 500000u);  // the charting libraries are inline
+  // Nothing is loaded from elsewhere: no script src, no stylesheet link, no http(s) source.
+  std::string lower = page;
+  std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  std::string markup;  // the page without the scripts' contents (the libraries' code mentions tags)
+  for (std::size_t from = 0, open = lower.find("<script"); from != std::string::npos; open = lower.find("<script", from)) {
+    const std::size_t body = open == std::string::npos ? open : lower.find('>', open) + 1;
+    markup += lower.substr(from, body == std::string::npos ? body : body - from);
+    from = body == std::string::npos ? body : lower.find("</script>", body);
+  }
+  EXPECT_GT(markup.size(), 1000u);
+  EXPECT_LT(markup.size(), lower.size() / 2);
+  for (const char* tag : {"<script", "<link", "<img", "<iframe"})
+    for (auto p = markup.find(tag); p != std::string::npos; p = markup.find(tag, p + 1)) {
+      const std::string open = markup.substr(p, markup.find('>', p) - p);
+      EXPECT_EQ(open.find(" src="), std::string::npos) << open;
+      EXPECT_EQ(open.find(" href="), std::string::npos) << open;
+    }
+  for (const char* link : {"src=http", "src=\"http", "src='http", "src=//", "src=\"//", "src='//", "href=http",
+                           "href=\"http", "href='http", "href=//", "href=\"//", "href='//"})
+    EXPECT_EQ(lower.find(link), std::string::npos) << link;
+  for (const char* id : {"id=\"over-time\"", "id=\"differences\"", "id=\"goal\"", "id=\"events\"", "id=\"network\"",
+                         "id=\"provenance\"", "id=\"fan-citizen_active_share\"", "id=\"troughs\"", "vega@", "vega-lite@"})
+    EXPECT_NE(page.find(id), std::string::npos) << id;
+  EXPECT_NE(page.find("Citizens still active, by scenario"), std::string::npos);
+  EXPECT_NE(page.find("matched the progress recorded in the file"), std::string::npos);
+  EXPECT_EQ(page.find("id=\"sensitivity\""), std::string::npos);  // no sweep in this file
+}
+
+// A file with a sweep design (contract A) gets the sensitivity section, computed by `cimsim
+// sensitivity`; with too few sweep points the section says why and the rest is still written.
+TEST(Report, SweepFileGetsSensitivityBars) {
+  const fs::path dir = work_dir();
+  auto sweep = [&](const std::string& name, const std::string& params, const std::string& values) {
+    const fs::path f = small_file(dir, "baseline staff-turnover funding-cut", name);
+    const Result r = sh("/usr/bin/python3 -c \"import h5py, numpy as np\nwith h5py.File('" + f.string() +
+                        "', 'a') as h:\n  h.attrs['design'] = 'lhs'\n  h.create_dataset('parameter', data=np.array(" + params +
+                        ", dtype=h5py.string_dtype()))\n  h.create_dataset('scenario_parameter', data=np.array(" + values +
+                        "))\"");
+    EXPECT_EQ(r.status, 0) << r.output;
+    const Result rep = sh(std::string(CIMSIM_BINARY) + " report " + quote(f));
+    EXPECT_EQ(rep.status, 0) << rep.output;
+    return read_text(fs::path(f).replace_extension(".html"));
+  };
+  // Three points, one parameter: elementary effects, drawn as bars.
+  std::string page = sweep("one.h5", "['backbone.staff']", "[[4.0], [6.0], [8.0]]");
+  EXPECT_NE(page.find("id=\"sensitivity-bars\""), std::string::npos);
+  // Three points cannot carry two parameters: the section says why, the rest is written.
+  page = sweep("two.h5", "['backbone.staff', 'funding.budget']", "[[4.0, 1.0], [6.0, 0.5], [8.0, 0.8]]");
+  EXPECT_EQ(page.find("id=\"sensitivity-bars\""), std::string::npos);
+  EXPECT_NE(page.find("The sensitivity analysis could not be computed"), std::string::npos);
+  EXPECT_NE(page.find("id=\"fan-outcome\""), std::string::npos);
+}
+
+TEST(Report, BadInputExitsTwoAndTouchesNothing) {
+  const fs::path dir = work_dir();
+  Result r = sh(std::string(CIMSIM_BINARY) + " report " + quote(dir / "missing.h5"));
+  EXPECT_EQ(r.status, 2) << r.output;
+  EXPECT_NE(r.output.find("missing.h5"), std::string::npos) << r.output;
+  const fs::path f = small_file(dir);
+  const fs::path out = dir / "keep.html";
+  { std::ofstream(out) << "mine"; }
+  r = sh(std::string(CIMSIM_BINARY) + " report " + quote(f) + " -o " + quote(out));
+  EXPECT_EQ(r.status, 2) << r.output;
+  EXPECT_NE(r.output.find("--force"), std::string::npos) << r.output;
+  EXPECT_EQ(read_text(out), "mine");
+  for (const char* option : {"--network-scenario", "--baseline"}) {
+    r = sh(std::string(CIMSIM_BINARY) + " report " + quote(f) + " -o " + quote(dir / "x.html") + " " + option + " nope");
+    EXPECT_EQ(r.status, 2) << r.output;
+    EXPECT_NE(r.output.find(std::string(option) + ": no scenario 'nope'"), std::string::npos) << r.output;
+    EXPECT_FALSE(fs::exists(dir / "x.html"));
+  }
+  r = sh(std::string(CIMSIM_BINARY) + " report " + quote(f) + " -o " + quote(dir / "x.html") + " --compare-json " +
+         quote(out));
+  EXPECT_EQ(r.status, 2) << r.output;
+  EXPECT_NE(r.output.find("not valid JSON"), std::string::npos) << r.output;
+  EXPECT_FALSE(fs::exists(dir / "x.html"));
+}
+
+// The real test of a page: a browser draws every chart and no script fails. The page sets its
+// title to "cimsim report: N charts rendered" once every chart is drawn and to
+// "cimsim report: errors" (with the messages in #status) otherwise.
+TEST(Report, RendersInHeadlessChromium) {
+  if (sh("command -v chromium").status != 0) GTEST_SKIP() << "chromium is not installed (scripts/setup.sh installs it)";
+  const fs::path dir = work_dir();
+  const fs::path f = small_file(dir);
+  const fs::path html = dir / "report.html";
+  // With a sensitivity result (contract C) so that every kind of chart is drawn.
+  const Result r = sh(std::string(CIMSIM_BINARY) + " report " + quote(f) + " -o " + quote(html) + " --sensitivity-json " +
+                      quote(fs::path(CIMSIM_SOURCE_DIR) / "tests/report/sensitivity_saltelli.json"));
+  ASSERT_EQ(r.status, 0) << r.output;
+  const std::string page = read_text(html);
+  std::size_t charts = 0;
+  for (auto p = page.find("class=\"chart\""); p != std::string::npos; p = page.find("class=\"chart\"", p + 1)) ++charts;
+  ASSERT_GE(charts, 14u);
+
+  const std::string chromium = "timeout 180 chromium --headless --no-sandbox --disable-gpu --disable-dev-shm-usage "
+                               "--user-data-dir=" + quote(dir / "profile") + " --virtual-time-budget=30000 ";
+  const Result dom = sh(chromium + "--dump-dom " + quote(html) + " 2>/dev/null");
+  ASSERT_EQ(dom.status, 0) << dom.output.substr(0, 2000);
+  auto between = [&](const std::string& after, const std::string& until) {
+    const auto a = dom.output.find(after);
+    if (a == std::string::npos) return std::string("(none)");
+    const auto b = dom.output.find(until, a + after.size());
+    return dom.output.substr(a + after.size(), b - a - after.size());
+  };
+  const std::string status = between("id=\"status\"", "</p>");
+  EXPECT_EQ(between("<title>", "</title>"), "cimsim report: " + std::to_string(charts) + " charts rendered")
+      << "status: " << status;
+  EXPECT_NE(dom.output.find("data-state=\"done\""), std::string::npos);
+
+  const fs::path shot = fs::path(CIMSIM_BUILD_DIR) / "report_screenshot.png";
+  fs::remove(shot);
+  const Result s = sh(chromium + "--window-size=1280,6200 --screenshot=" + quote(shot) + " " + quote(html));
+  EXPECT_EQ(s.status, 0) << s.output.substr(0, 2000);
+  EXPECT_TRUE(png_file(shot)) << shot;
+}
+
+TEST(AnalysisExamples, PythonFanChartWithXarray) {
+  const fs::path dir = work_dir();
+  const fs::path f = small_file(dir);
+  const fs::path png = dir / "fan.png";
+  const Result r = sh("/usr/bin/python3 " + quote(fs::path(CIMSIM_SOURCE_DIR) / "analysis/python/fan_chart.py") + " " +
+                      quote(f) + " -s baseline staff-turnover -v active_share -o " + quote(png));
+  ASSERT_EQ(r.status, 0) << r.output << "\n(needs python3-xarray, python3-netcdf4, python3-matplotlib: scripts/setup.sh)";
+  EXPECT_TRUE(png_file(png));
+}
+
+TEST(AnalysisExamples, RReadsOutputWithHdf5r) {
+  ASSERT_EQ(sh("command -v Rscript").status, 0) << "Rscript is missing: run scripts/setup.sh (r-base-core, r-cran-hdf5r)";
+  const fs::path dir = work_dir();
+  const fs::path f = small_file(dir);
+  const fs::path png = dir / "outcome.png";
+  const Result r = sh("Rscript " + quote(fs::path(CIMSIM_SOURCE_DIR) / "analysis/R/read_output.R") + " " + quote(f) + " " +
+                      quote(png));
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find("staff-turnover"), std::string::npos) << r.output;
+  EXPECT_TRUE(png_file(png));
+}
+
+}  // namespace
