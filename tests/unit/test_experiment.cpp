@@ -10,6 +10,8 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include "input_files.hpp"
+
 #include <unistd.h>
 
 #include <cmath>
@@ -90,26 +92,8 @@ sc::Plan fork_plan(const model::Scenario& base, const std::vector<model::Scenari
   return p;
 }
 
-fs::path temp_dir() {
-  const fs::path d = fs::temp_directory_path() / ("cimsim-exp-" + std::to_string(::getpid()));
-  fs::create_directories(d);
-  return d;
-}
-fs::path write(const std::string& name, const std::string& text) {
-  const fs::path p = temp_dir() / name;
-  std::ofstream(p) << text;
-  return p;
-}
-template <class F>
-std::string error_of(F f) {
-  try {
-    f();
-  } catch (const InputError& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "no InputError thrown";
-  return {};
-}
+fs::path write(const std::string& name, const std::string& text) { return cimsim::testing::write_file("exp", name, text); }
+using cimsim::testing::error_of;
 
 constexpr int kForkWeek = 100;
 

@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include "input_files.hpp"
+
 #include <filesystem>
 #include <fstream>
 
@@ -11,27 +13,8 @@ namespace sc = cimsim::scenarios;
 using cimsim::InputError;
 
 namespace {
-fs::path temp_dir() {
-  const fs::path d = fs::temp_directory_path() / ("cimsim-scen-" + std::to_string(::getpid()));
-  fs::create_directories(d);
-  return d;
-}
-fs::path write(const std::string& name, const std::string& text) {
-  const fs::path p = temp_dir() / name;
-  std::ofstream(p) << text;
-  return p;
-}
-// Runs f, expects an InputError, returns its message.
-template <class F>
-std::string error_of(F f) {
-  try {
-    f();
-  } catch (const InputError& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "no InputError thrown";
-  return {};
-}
+fs::path write(const std::string& name, const std::string& text) { return cimsim::testing::write_file("scen", name, text); }
+using cimsim::testing::error_of;
 }  // namespace
 
 TEST(Scenarios, BuiltinsLoadAndPassChecks) {
