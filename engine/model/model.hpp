@@ -211,6 +211,9 @@ class Model {
 // `event_width` wide (the largest counts of the scenarios written to one file).
 RecordSchema make_schema(int pillar_width, int event_width = 0);
 
+// The probes behind the series of make_schema(), in its order (one monthly record reads each once).
+const std::vector<Probe<Model>>& probes();
+
 // Runs one scenario to its horizon and returns the recorded series and summaries.
 RunResult run(const Scenario& scenario, const RecordSchema& schema, const RunContext& ctx);
 

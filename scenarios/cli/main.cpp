@@ -6,6 +6,9 @@
 #include "engine/model/model.hpp"
 #include "engine/rng.hpp"
 #include "scenarios/scenario_loader.hpp"
+#ifdef CIMSIM_HAVE_MPI
+#include "engine/distributed.hpp"
+#endif
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -18,7 +21,10 @@
 #include <csignal>
 #include <cstdio>
 #include <ctime>
+#include <exception>
+#include <functional>
 #include <iostream>
+#include <memory>
 #include <thread>
 
 namespace {
@@ -92,78 +98,133 @@ class Progress {
   double last_ = -1.0;
 };
 
+// The processes of this invocation: one, or those started by mpirun/srun when built with MPI.
+class Processes {
+ public:
+#ifdef CIMSIM_HAVE_MPI
+  Processes() : session_(nullptr, nullptr) {}
+  int rank() const noexcept { return session_.rank(); }
+  int size() const noexcept { return session_.size(); }
+  bool all(bool ok) const { return session_.all(ok); }
+  EnsembleReport run(const EnsembleOptions& eo, const RunFunction& fn, Sink* sink,
+                     const std::function<void(std::size_t, std::size_t)>& progress) const {
+    if (size() > 1) return mpi::run_ensemble(session_, eo, fn, sink, &g_stop, progress);
+    return run_ensemble(eo, fn, *sink, &g_stop, progress);
+  }
+
+ private:
+  mpi::Session session_;
+#else
+  int rank() const noexcept { return 0; }
+  int size() const noexcept { return 1; }
+  bool all(bool ok) const { return ok; }
+  EnsembleReport run(const EnsembleOptions& eo, const RunFunction& fn, Sink* sink,
+                     const std::function<void(std::size_t, std::size_t)>& progress) const {
+    return run_ensemble(eo, fn, *sink, &g_stop, progress);
+  }
+#endif
+};
+
 int cmd_run(RunOptions o, const std::string& command_line) {
-  if (o.replicates <= 0)
-    throw InputError("--replicates", "", "must be a positive integer, got " + std::to_string(o.replicates));
+  const Processes procs;
+  const bool root = procs.rank() == 0;
   const int threads = o.threads > 0 ? static_cast<int>(o.threads)
                                     : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  if (o.scenarios.empty()) o.scenarios.push_back(sc::kDefaultScenario);
-  const auto scenarios = load_all(o.scenarios, o.sets);
-  const bool default_out = o.out.empty();
-  if (default_out) o.out = "cimsim-" + scenarios.front().name + "-" + iso_time_utc(true) + ".h5";
-
-  int pillars = 1, years = 1, events = 0;
-  for (const auto& s : scenarios) {
-    pillars = std::max(pillars, s.params.pillars);
-    years = std::max(years, s.params.horizon_years);
-    events = std::max(events, static_cast<int>(model::scheduled_events(s).size()));
+  // Set-up. Under MPI every process loads the scenarios; rank 0 alone opens the output. If any
+  // process fails, all stop before running anything (rank 0 removes its temporary file).
+  std::vector<model::Scenario> scenarios;
+  RecordSchema schema;
+  std::unique_ptr<Hdf5Sink> file;
+  std::exception_ptr setup_error;
+  try {
+    if (o.replicates <= 0)
+      throw InputError("--replicates", "", "must be a positive integer, got " + std::to_string(o.replicates));
+    if (o.scenarios.empty()) o.scenarios.push_back(sc::kDefaultScenario);
+    scenarios = load_all(o.scenarios, o.sets);
+    if (o.out.empty()) o.out = "cimsim-" + scenarios.front().name + "-" + iso_time_utc(true) + ".h5";
+    int pillars = 1, years = 1, events = 0;
+    for (const auto& s : scenarios) {
+      pillars = std::max(pillars, s.params.pillars);
+      years = std::max(years, s.params.horizon_years);
+      events = std::max(events, static_cast<int>(model::scheduled_events(s).size()));
+    }
+    schema = model::make_schema(pillars, events);
+    if (root) {
+      OutputLayout layout;
+      for (const auto& s : scenarios) {
+        layout.scenarios.push_back(s.name);
+        layout.event_labels.emplace_back();
+        for (const auto* e : model::scheduled_events(s)) layout.event_labels.back().push_back(e->label);
+      }
+      layout.replicates = static_cast<std::size_t>(o.replicates);
+      layout.time = model::record_months(years);
+      std::string config;
+      for (const auto& s : scenarios) config += sc::to_toml(s) + "\n";
+      layout.attributes = {
+          {"title", "cimsim collective impact ensemble"},
+          {"source", std::string("cimsim ") + CIMSIM_VERSION},
+          {"cimsim_version", CIMSIM_VERSION},
+          {"git_revision", CIMSIM_GIT_REV},
+          {"build_type", CIMSIM_BUILD_TYPE},
+          {"command_line", command_line},
+          {"configuration", config},
+          {"master_seed", std::to_string(o.seed)},
+          {"rng_scheme", rng_scheme_description()},
+          {"threads", std::to_string(threads)},
+          {"processes", std::to_string(procs.size())},
+          {"created", iso_time_utc(false)},
+          {"history", iso_time_utc(false) + ": " + command_line},
+      };
+      // Validates the path; writes a temporary file.
+      file = std::make_unique<Hdf5Sink>(o.out, schema, layout, o.force);
+    }
+  } catch (...) {
+    setup_error = std::current_exception();
   }
-  const RecordSchema schema = model::make_schema(pillars, events);
-  OutputLayout layout;
-  for (const auto& s : scenarios) {
-    layout.scenarios.push_back(s.name);
-    layout.event_labels.emplace_back();
-    for (const auto* e : model::scheduled_events(s)) layout.event_labels.back().push_back(e->label);
+  const bool all_ok = procs.all(!setup_error);
+  if (setup_error) std::rethrow_exception(setup_error);  // main() prints it; exit status 2
+  if (!all_ok) {
+    if (root) std::fprintf(stderr, "cimsim: error: another MPI process could not set up the run (see its message); nothing written\n");
+    return 2;
   }
-  layout.replicates = static_cast<std::size_t>(o.replicates);
-  layout.time = model::record_months(years);
-  std::string config;
-  for (const auto& s : scenarios) config += sc::to_toml(s) + "\n";
-  layout.attributes = {
-      {"title", "cimsim collective impact ensemble"},
-      {"source", std::string("cimsim ") + CIMSIM_VERSION},
-      {"cimsim_version", CIMSIM_VERSION},
-      {"git_revision", CIMSIM_GIT_REV},
-      {"build_type", CIMSIM_BUILD_TYPE},
-      {"command_line", command_line},
-      {"configuration", config},
-      {"master_seed", std::to_string(o.seed)},
-      {"rng_scheme", rng_scheme_description()},
-      {"threads", std::to_string(threads)},
-      {"created", iso_time_utc(false)},
-      {"history", iso_time_utc(false) + ": " + command_line},
-  };
 
-  Hdf5Sink file(o.out, schema, layout, o.force);  // validates the path; writes a temporary file
-  SummarySink summary(schema, scenarios.size(), static_cast<std::size_t>(o.replicates));
-  TeeSink tee({&file, &summary});
-
+  std::unique_ptr<SummarySink> summary;
+  std::unique_ptr<TeeSink> tee;
+  if (root) {
+    summary = std::make_unique<SummarySink>(schema, scenarios.size(), static_cast<std::size_t>(o.replicates));
+    tee = std::make_unique<TeeSink>(std::vector<Sink*>{file.get(), summary.get()});
+  }
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);
   const bool tty = isatty(STDERR_FILENO) != 0;
-  if (!o.quiet)
+  const bool talk = root && !o.quiet;
+  if (talk && procs.size() > 1)
+    std::fprintf(stderr, "cimsim: %zu scenario(s) x %lld replicates on %d processes x %d thread(s), master seed %llu\n",
+                 scenarios.size(), o.replicates, procs.size(), threads, static_cast<unsigned long long>(o.seed));
+  else if (talk)
     std::fprintf(stderr, "cimsim: %zu scenario(s) x %lld replicates on %d thread(s), master seed %llu\n",
                  scenarios.size(), o.replicates, threads, static_cast<unsigned long long>(o.seed));
-  Progress progress(!o.quiet && (tty || o.progress), !tty);
+  Progress progress(talk && (tty || o.progress), !tty);
   EnsembleOptions eo;
   eo.scenarios = scenarios.size();
   eo.replicates = static_cast<std::size_t>(o.replicates);
   eo.master_seed = o.seed;
   eo.threads = threads;
-  const EnsembleReport rep = run_ensemble(
-      eo, [&](const RunContext& ctx) { return model::run(scenarios[ctx.key.scenario], schema, ctx); }, tee, &g_stop,
+  const EnsembleReport rep = procs.run(
+      eo, [&](const RunContext& ctx) { return model::run(scenarios[ctx.key.scenario], schema, ctx); }, tee.get(),
       [&](std::size_t d, std::size_t t) { progress(d, t); });
-  file.finish(!rep.interrupted);
   std::signal(SIGINT, SIG_DFL);
   std::signal(SIGTERM, SIG_DFL);
+  if (!root) return rep.interrupted ? 128 + (g_signal != 0 ? static_cast<int>(g_signal) : SIGINT) : 0;
+  file->finish(!rep.interrupted);
 
   std::vector<std::string> names;
   for (const auto& s : scenarios) names.push_back(s.name);
   if (!o.quiet) {
-    std::cout << "\n" << summary.table(names) << "\n";
+    std::cout << "\n" << summary->table(names) << "\n";
     // Paired differences from the baseline (or, without one, from the first scenario).
     const auto base = std::find(names.begin(), names.end(), std::string("baseline"));
-    const std::string diff = summary.difference_table(names, base != names.end() ? static_cast<std::size_t>(base - names.begin()) : 0);
+    const std::string diff = summary->difference_table(names, base != names.end() ? static_cast<std::size_t>(base - names.begin()) : 0);
     if (!diff.empty()) std::cout << diff << "\n";
   }
   if (rep.interrupted) {

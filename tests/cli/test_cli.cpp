@@ -60,12 +60,10 @@ std::size_t count(const std::string& hay, const std::string& needle) {
   return n;
 }
 
-// Starts CIMSIM_BINARY with args in cwd; stdout and stderr go to the given files, stdin is
-// /dev/null. Returns the child's pid.
-pid_t spawn(const std::vector<std::string>& args, const fs::path& cwd, const fs::path& out, const fs::path& err) {
+// Starts `all` (program path, then its arguments) in cwd; stdout and stderr go to the given
+// files, stdin is /dev/null. Returns the child's pid.
+pid_t spawn(std::vector<std::string> all, const fs::path& cwd, const fs::path& out, const fs::path& err) {
   // Everything the child needs is prepared before fork(): after it only async-signal-safe calls.
-  std::vector<std::string> all = {CIMSIM_BINARY};
-  all.insert(all.end(), args.begin(), args.end());
   std::vector<char*> argv;
   for (auto& a : all) argv.push_back(a.data());
   argv.push_back(nullptr);
@@ -145,6 +143,10 @@ class CliTest : public ::testing::Test {
   }
 
   Result cimsim(const std::vector<std::string>& args, std::chrono::milliseconds limit = 120s) {
+    return command(concat({CIMSIM_BINARY}, args), limit);
+  }
+  // Any program (path first), run like cimsim().
+  Result command(const std::vector<std::string>& args, std::chrono::milliseconds limit = 120s) {
     const int n = calls_++;
     const fs::path out = base_ / ("call" + std::to_string(n) + ".out");
     const fs::path err = base_ / ("call" + std::to_string(n) + ".err");
@@ -345,7 +347,7 @@ TEST_P(CliInterruptTest, LeavesReadablePartialFile) {
   const std::vector<std::string> args = {"run",   "baseline", "-r",    "2000", "-t", "1", "-o", "out.h5", "--set",
                                          "population.citizens=2000", "--set", "run.horizon_years=2", "--progress"};
   const fs::path out = base_ / "long.out", err = base_ / "long.err";
-  const pid_t pid = spawn(args, work_, out, err);
+  const pid_t pid = spawn(concat({CIMSIM_BINARY}, args), work_, out, err);
   const fs::path tmp = work_ / ("out.h5.tmp-" + std::to_string(pid));
 
   // Wait (at most 120 s, for slow sanitizer builds) until the temporary file exists and the
@@ -506,16 +508,10 @@ TEST_F(CliTest, TwoScenariosInOneFileShareSeeds) {
                      {"'baseline' is named twice"}, {"two.h5"});
 }
 
-TEST_F(CliTest, ThreadCountDoesNotChangeData) {
-  std::vector<std::string> files;
-  for (const char* t : {"1", "2", "4"}) {
-    const std::string name = std::string("t") + t + ".h5";
-    const Result r = cimsim(concat(kTwoScenarios, {"-r", "3", "-t", t, "-o", name}));
-    ASSERT_EQ(r.status, 0) << r;
-    files.push_back(work(name));
-  }
-  EXPECT_EQ(cimsim::h5::read_string_attribute(files[0], "/", "threads"), "1");
-  EXPECT_EQ(cimsim::h5::read_string_attribute(files[2], "/", "threads"), "4");
+// Every dataset of every file equals the first file's, bit for bit (numeric) or as strings.
+// Root attributes are not compared: created, history, command_line, threads and processes
+// describe the invocation, not the data.
+void expect_same_data(const std::vector<std::string>& files) {
   const auto names = cimsim::h5::dataset_names(files[0]);
   ASSERT_FALSE(names.empty());
   EXPECT_NE(std::find(names.begin(), names.end(), "status"), names.end());
@@ -541,6 +537,63 @@ TEST_F(CliTest, ThreadCountDoesNotChangeData) {
     }
   }
   EXPECT_GE(numeric, 4u);
+}
+
+TEST_F(CliTest, ThreadCountDoesNotChangeData) {
+  std::vector<std::string> files;
+  for (const char* t : {"1", "2", "4"}) {
+    const std::string name = std::string("t") + t + ".h5";
+    const Result r = cimsim(concat(kTwoScenarios, {"-r", "3", "-t", t, "-o", name}));
+    ASSERT_EQ(r.status, 0) << r;
+    files.push_back(work(name));
+  }
+  EXPECT_EQ(cimsim::h5::read_string_attribute(files[0], "/", "threads"), "1");
+  EXPECT_EQ(cimsim::h5::read_string_attribute(files[2], "/", "threads"), "4");
+  expect_same_data(files);
+}
+
+// ---- MPI ----------------------------------------------------------------------------------
+
+// mpirun with the flags a CI container needs: root allowed, more processes than cores allowed.
+std::vector<std::string> mpirun(int processes) {
+  return {CIMSIM_MPIEXEC, "--oversubscribe", "-n", std::to_string(processes)};
+}
+
+class MpiTest : public CliTest {
+ protected:
+  void SetUp() override {
+    if (std::string(CIMSIM_MPIEXEC).empty()) GTEST_SKIP() << "cimsim was built without MPI";
+    ::setenv("OMPI_ALLOW_RUN_AS_ROOT", "1", 1);
+    ::setenv("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1", 1);
+    ::setenv("OMPI_MCA_rmaps_base_oversubscribe", "1", 1);
+    CliTest::SetUp();
+  }
+};
+
+TEST_F(MpiTest, TwoProcessesWriteTheDataOfOneProcess) {
+  const std::vector<std::string> run = concat(kTwoScenarios, {"-r", "5", "-t", "2"});
+  const Result one = cimsim(concat(run, {"-o", "one.h5"}));
+  ASSERT_EQ(one.status, 0) << one;
+  const Result two = command(concat(concat(mpirun(2), {CIMSIM_BINARY}), concat(run, {"-o", "two.h5"})), 300s);
+  ASSERT_EQ(two.status, 0) << two;
+  EXPECT_EQ(work_files(), (std::vector<std::string>{"one.h5", "two.h5"})) << "one output file, written by rank 0";
+  EXPECT_EQ(count(two.out, "wrote two.h5"), 1u) << "only rank 0 reports";
+  EXPECT_EQ(cimsim::h5::read_string_attribute(work("two.h5"), "/", "processes"), "2");
+  EXPECT_EQ(cimsim::h5::read_string_attribute(work("two.h5"), "/", "complete"), "true");
+  EXPECT_EQ(cimsim::h5::read_string_attribute(work("one.h5"), "/", "configuration"),
+            cimsim::h5::read_string_attribute(work("two.h5"), "/", "configuration"));
+  expect_same_data({work("one.h5"), work("two.h5")});
+}
+
+TEST_F(MpiTest, BadInputStopsEveryProcess) {
+  const Result first = cimsim(concat(kTwoScenarios, {"-r", "2", "-o", "taken.h5"}));
+  ASSERT_EQ(first.status, 0) << first;
+  // The output exists (rank 0 refuses it); every process must stop, none waits for work.
+  const Result r = command(concat(concat(mpirun(2), {CIMSIM_BINARY}), concat(kTwoScenarios, {"-r", "2", "-o", "taken.h5"})), 120s);
+  EXPECT_NE(r.status, 0) << r;
+  EXPECT_NE(r.status, -1) << "the job hung";
+  EXPECT_TRUE(contains(r.err, "cimsim: error:")) << r;
+  EXPECT_EQ(work_files(), (std::vector<std::string>{"taken.h5"})) << "no temporary file left";
 }
 
 }  // namespace
