@@ -8,7 +8,7 @@ PACKAGES=(
   libboost-graph-dev libtbb-dev libhdf5-dev hdf5-tools
   librandom123-dev libtomlplusplus-dev libcli11-dev nlohmann-json3-dev libfmt-dev
   libgtest-dev libgmock-dev googletest libbenchmark-dev
-  openmpi-bin libopenmpi-dev
+  openmpi-bin libopenmpi-dev time
   python3 python3-xarray python3-netcdf4 python3-h5py python3-numpy
 )
 

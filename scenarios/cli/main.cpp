@@ -319,8 +319,13 @@ int main(int argc, char** argv) {
   for (int i = 0; i < argc; ++i) command_line += (i ? " " : "") + std::string(argv[i]);
 
   CLI::App app{"cimsim: agent-based simulation of collective impact initiatives"};
+#ifdef CIMSIM_HAVE_MPI
+  const char* mpi = ", MPI";
+#else
+  const char* mpi = "";
+#endif
   app.set_version_flag("--version", std::string("cimsim ") + CIMSIM_VERSION + " (" + CIMSIM_GIT_REV + ", " +
-                                        CIMSIM_BUILD_TYPE + ")");
+                                        CIMSIM_BUILD_TYPE + mpi + ")");
   app.require_subcommand(1);
 
   RunOptions ro;
