@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <mutex>
 #include <stdexcept>
@@ -175,11 +176,17 @@ bool Session::all(bool ok) const {
 EnsembleReport run_ensemble(const Session& session, const EnsembleOptions& opt, const RunFunction& run, Sink* sink,
                             const std::atomic<bool>* stop,
                             const std::function<void(std::size_t, std::size_t)>& progress) {
-  if (session.rank() == 0) {
-    if (sink == nullptr) throw std::invalid_argument("rank 0 needs a sink");
-    return run_rank0(session, opt, run, *sink, stop, progress);
+  if (session.rank() == 0 && sink == nullptr) throw std::invalid_argument("rank 0 needs a sink");
+  try {
+    return session.rank() == 0 ? run_rank0(session, opt, run, *sink, stop, progress) : run_worker(opt, run, stop);
+  } catch (const std::exception& e) {
+    // A broken job (say, the output disk is full) cannot finish collectively: the other ranks
+    // would wait for this one forever. Say why and end every process.
+    std::fprintf(stderr, "cimsim (MPI rank %d): internal error: %s; aborting the job\n", session.rank(), e.what());
+    std::fflush(stderr);
+    MPI_Abort(MPI_COMM_WORLD, 3);
+    throw;
   }
-  return run_worker(opt, run, stop);
 }
 
 }  // namespace cimsim::mpi

@@ -41,7 +41,8 @@ class Session {
 // report covers the whole job; on other ranks `sink` is not used and the report covers the
 // runs of that rank. `progress(done, total)` is called on rank 0 only. When the stop flag is
 // set on a rank, that rank takes no more items and drops its runs in progress; rank 0 stops
-// handing out items once its own flag is set. Collective: every rank must call it.
+// handing out items once its own flag is set. Collective: every rank must call it. An error
+// that breaks the job (e.g. writing the output fails) aborts every process (MPI_Abort, status 3).
 EnsembleReport run_ensemble(const Session& session, const EnsembleOptions& opt, const RunFunction& run, Sink* sink,
                             const std::atomic<bool>* stop,
                             const std::function<void(std::size_t, std::size_t)>& progress = {});
