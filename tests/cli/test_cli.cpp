@@ -15,6 +15,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstddef>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <initializer_list>
@@ -594,6 +595,44 @@ TEST_F(MpiTest, BadInputStopsEveryProcess) {
   EXPECT_NE(r.status, -1) << "the job hung";
   EXPECT_TRUE(contains(r.err, "cimsim: error:")) << r;
   EXPECT_EQ(work_files(), (std::vector<std::string>{"taken.h5"})) << "no temporary file left";
+}
+
+TEST_F(MpiTest, InterruptWritesThePartialFile) {
+  // Ctrl-C on mpirun: it passes the signal on, every rank stops between ticks, and rank 0
+  // renames the file with the runs finished so far and complete = "false".
+  const std::vector<std::string> args =
+      concat(concat(mpirun(2), {CIMSIM_BINARY}),
+             {"run", "baseline", "-r", "2000", "-t", "1", "-o", "out.h5", "--set", "population.citizens=2000", "--set",
+              "run.horizon_years=2", "--progress"});
+  const fs::path out = base_ / "mpi.out", err = base_ / "mpi.err";
+  const pid_t pid = spawn(args, work_, out, err);
+  const auto deadline = std::chrono::steady_clock::now() + 120s;
+  auto started = [&] {  // at least two runs reported (progress lines are at most 0.1 s apart)
+    const std::string text = read_text(err);
+    const auto at = text.rfind("runs ");
+    return at != std::string::npos && std::atoi(text.c_str() + at + 5) >= 2;
+  };
+  while (!started() && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(10ms);
+  const bool was_started = started();
+  ::kill(pid, SIGINT);
+  const std::optional<int> status = wait_for(pid, 60s);
+  Result r;
+  r.status = status.value_or(-1);
+  r.out = read_text(out);
+  r.err = read_text(err);
+  ASSERT_TRUE(was_started) << r;
+  ASSERT_TRUE(status.has_value()) << "mpirun did not end within 60 s of the signal\n" << r;
+  EXPECT_NE(r.status, 0) << r;
+  EXPECT_EQ(work_files(), std::vector<std::string>{"out.h5"}) << "the file is in place and no temporary is left\n" << r;
+  const std::string file = work("out.h5");
+  ASSERT_TRUE(fs::exists(file)) << r;
+  EXPECT_EQ(cimsim::h5::read_string_attribute(file, "/", "complete"), "false");
+  const auto st = cimsim::h5::read_numeric(file, "status");
+  const auto ok = std::count(st.values.begin(), st.values.end(), 1.0);
+  const auto not_run = std::count(st.values.begin(), st.values.end(), 0.0);
+  EXPECT_GE(ok, 2);
+  EXPECT_GE(not_run, 1);
+  EXPECT_EQ(ok + not_run, static_cast<std::ptrdiff_t>(st.values.size())) << "no failed runs";
 }
 
 }  // namespace
