@@ -17,6 +17,7 @@
 #include <cstddef>
 #include <cstdlib>
 #include <filesystem>
+#include <functional>
 #include <fstream>
 #include <initializer_list>
 #include <iterator>
@@ -120,6 +121,21 @@ struct Result {
 
 std::ostream& operator<<(std::ostream& o, const Result& r) {
   return o << "exit status " << r.status << "\n--- stdout ---\n" << r.out << "--- stderr ---\n" << r.err;
+}
+
+// Waits (at most 120 s, for slow sanitizer builds) until ready(), sends `sig` to the child and
+// collects it within 60 s (status -1 if it did not end). ready_seen: ready() held in time.
+Result signal_when(pid_t pid, int sig, const fs::path& out, const fs::path& err, const std::function<bool()>& ready,
+                   bool& ready_seen) {
+  const auto deadline = std::chrono::steady_clock::now() + 120s;
+  while (!ready() && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(10ms);
+  ready_seen = ready();
+  ::kill(pid, sig);
+  Result r;
+  r.status = wait_for(pid, 60s).value_or(-1);
+  r.out = read_text(out);
+  r.err = read_text(err);
+  return r;
 }
 
 // Each test gets a fresh directory: base_/work is the child's working directory and holds
@@ -351,21 +367,14 @@ TEST_P(CliInterruptTest, LeavesReadablePartialFile) {
   const pid_t pid = spawn(concat({CIMSIM_BINARY}, args), work_, out, err);
   const fs::path tmp = work_ / ("out.h5.tmp-" + std::to_string(pid));
 
-  // Wait (at most 120 s, for slow sanitizer builds) until the temporary file exists and the
-  // first run has been reported (--progress prints a line per completed run), then signal.
-  const auto deadline = std::chrono::steady_clock::now() + 120s;
-  auto first_run_done = [&] { return read_text(err).find("runs 1/2000") != std::string::npos; };
-  while (!(fs::exists(tmp) && first_run_done()) && std::chrono::steady_clock::now() < deadline)
-    std::this_thread::sleep_for(10ms);
-  const bool started = fs::exists(tmp) && first_run_done();
-  ::kill(pid, sig);
-  const std::optional<int> status = wait_for(pid, 60s);
-  Result r;
-  r.status = status.value_or(-1);
-  r.out = read_text(out);
-  r.err = read_text(err);
+  // Signal once the temporary file exists and the first run has been reported (--progress
+  // prints a line per completed run).
+  bool started = false;
+  const Result r = signal_when(pid, sig, out, err, [&] {
+    return fs::exists(tmp) && read_text(err).find("runs 1/2000") != std::string::npos;
+  }, started);
   ASSERT_TRUE(started) << "temporary file " << tmp << " or the first completed run never appeared\n" << r;
-  ASSERT_TRUE(status.has_value()) << "cimsim did not end within 60 s of the signal\n" << r;
+  ASSERT_NE(r.status, -1) << "cimsim did not end within 60 s of the signal\n" << r;
 
   EXPECT_EQ(r.status, 128 + sig) << r;
   EXPECT_TRUE(contains(r.err, "interrupted")) << r;
@@ -620,22 +629,14 @@ TEST_F(MpiTest, InterruptWritesThePartialFile) {
               "run.horizon_years=2", "--progress"});
   const fs::path out = base_ / "mpi.out", err = base_ / "mpi.err";
   const pid_t pid = spawn(args, work_, out, err);
-  const auto deadline = std::chrono::steady_clock::now() + 120s;
-  auto started = [&] {  // at least two runs reported (progress lines are at most 0.1 s apart)
+  bool started = false;
+  const Result r = signal_when(pid, SIGINT, out, err, [&] {  // two runs reported (lines are >= 0.1 s apart)
     const std::string text = read_text(err);
     const auto at = text.rfind("runs ");
     return at != std::string::npos && std::atoi(text.c_str() + at + 5) >= 2;
-  };
-  while (!started() && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(10ms);
-  const bool was_started = started();
-  ::kill(pid, SIGINT);
-  const std::optional<int> status = wait_for(pid, 60s);
-  Result r;
-  r.status = status.value_or(-1);
-  r.out = read_text(out);
-  r.err = read_text(err);
-  ASSERT_TRUE(was_started) << r;
-  ASSERT_TRUE(status.has_value()) << "mpirun did not end within 60 s of the signal\n" << r;
+  }, started);
+  ASSERT_TRUE(started) << r;
+  ASSERT_NE(r.status, -1) << "mpirun did not end within 60 s of the signal\n" << r;
   EXPECT_NE(r.status, 0) << r;
   EXPECT_EQ(work_files(), std::vector<std::string>{"out.h5"}) << "the file is in place and no temporary is left\n" << r;
   const std::string file = work("out.h5");
