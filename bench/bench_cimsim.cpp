@@ -1,9 +1,17 @@
 // cimsim benchmark suite (Google Benchmark). bench/README.md describes each benchmark and
-// records measured numbers; `bash bench/run.sh` reproduces them.
+// records measured numbers; `bash bench/run.sh` reproduces them and prints the target ratios.
 //
 // Every benchmark builds what it needs (scenario, schema, model, network) before its timed
 // loop. Thread counts are enforced the same way the ensemble runner does it: a
 // tbb::global_control capping parallelism plus a tbb::task_arena of exactly that size.
+//
+// Families (registered in main(), in this order, so that the floor kernel and the ticks of
+// one population size run back to back on the same cached model):
+//   micro:  BM_Rng*, BM_NeighbourGather, BM_Commit, BM_Observe
+//   floor:  BM_Floor/citizens:N/threads:T
+//   macro:  BM_Build, BM_Tick/citizens:N/threads:T, BM_Run/threads:T, BM_Sink/hdf5:B
+//   scale:  BM_Memory (heap bytes per agent and per tie), BM_CityScale (one run, peak RSS)
+#include "analysis/hdf5_sink.hpp"
 #include "engine/ensemble.hpp"
 #include "engine/executor.hpp"
 #include "engine/model/model.hpp"
@@ -13,14 +21,19 @@
 #include "scenarios/scenario_loader.hpp"
 
 #include <benchmark/benchmark.h>
+#include <malloc.h>
+#include <sys/resource.h>
 #include <tbb/blocked_range.h>
 #include <tbb/global_control.h>
 #include <tbb/parallel_reduce.h>
 #include <tbb/task_arena.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <cstdint>
+#include <filesystem>
 #include <memory>
-#include <stdexcept>
+#include <span>
 #include <string>
 #include <thread>
 #include <vector>
@@ -30,22 +43,19 @@ namespace sc = cimsim::scenarios;
 
 namespace {
 
-// Citizen counts for the two population sizes. The baseline has 74 organisations and 5
-// backbone staff, so 30 citizens give 109 agents ("~100") and 100,000 give 100,079.
-constexpr int kSmallCitizens = 30;
-constexpr int kLargeCitizens = 100000;
-// Horizon of whole runs at the large population (the baseline's own is 10 years).
-constexpr int kLargeHorizonYears = 1;
 constexpr std::size_t kGrain = 4096;
 constexpr std::uint64_t kSeed = 2024;
+const std::vector<int> kCitizens = {1000, 10000, 100000, 1000000};
 
-model::Scenario baseline(int citizens, int horizon_years = 0) {
-  auto s = sc::load("baseline");
-  sc::apply_set(s, "population.citizens=" + std::to_string(citizens), "bench");
-  if (horizon_years > 0) sc::apply_set(s, "run.horizon_years=" + std::to_string(horizon_years), "bench");
+int all_threads() { return static_cast<int>(std::max(1u, std::thread::hardware_concurrency())); }
+
+model::Scenario scenario(const std::string& name, const std::vector<std::string>& sets = {}) {
+  auto s = sc::load(name);
+  for (const auto& a : sets) sc::apply_set(s, a, "bench");
   sc::check(s);
   return s;
 }
+model::Scenario baseline_with(int citizens) { return scenario("baseline", {"population.citizens=" + std::to_string(citizens)}); }
 
 // Runs fn inside an arena of exactly `threads` threads (as run_ensemble does).
 class Threads {
@@ -62,7 +72,47 @@ class Threads {
   tbb::task_arena arena_;
 };
 
-// --- RNG: uniform doubles from one Philox stream.
+// One model per population size, kept between benchmark invocations (a 10^6-citizen build
+// takes seconds; Google Benchmark calls a function several times while calibrating). Only the
+// size in use is kept. The model refers to `exec`, which a benchmark re-assigns to set the
+// thread count; results do not depend on it (the determinism tests check that).
+struct Cached {
+  int citizens = -1;
+  model::Scenario s;
+  Executor exec{false, kGrain};
+  std::unique_ptr<model::Model> m;
+  int rebuilds = 0;
+  void build() { m = std::make_unique<model::Model>(s, replicate_seed(kSeed, 0), exec); }
+};
+Cached& cached(int citizens) {
+  static Cached c;
+  if (c.citizens != citizens) {
+    c.m.reset();
+    c.citizens = citizens;
+    c.s = baseline_with(citizens);
+    c.rebuilds = 0;
+    c.build();
+  }
+  return c;
+}
+
+double peak_rss_mib() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return static_cast<double>(u.ru_maxrss) / 1024.0;  // ru_maxrss is in KiB on Linux
+}
+double heap_in_use() {
+  const struct mallinfo2 mi = mallinfo2();
+  return static_cast<double>(mi.uordblks + mi.hblkhd);
+}
+
+void network_counters(benchmark::State& state, const NetworkView& v) {
+  state.counters["agents"] = static_cast<double>(v.agents());
+  state.counters["ties"] = static_cast<double>(v.ties());
+}
+
+// ---------------------------------------------------------------- micro
+// Uniform doubles from one Philox stream (batches of 1,024): the generator's raw rate.
 void BM_Rng(benchmark::State& state) {
   Rng r(kSeed, 1, 42, purpose::kModelPurposeBase);
   constexpr int kBatch = 1024;
@@ -73,137 +123,328 @@ void BM_Rng(benchmark::State& state) {
   }
   state.SetItemsProcessed(state.iterations() * kBatch);
 }
-BENCHMARK(BM_Rng);
 
-// --- One tick (Model::step). The model is built before the timed loop and its state advances
-// across iterations; when it reaches the scenario's horizon (520 weeks) it is rebuilt with the
-// timer paused, so every timed tick is one a real run of the baseline would take.
-// Args: citizens, threads.
-void BM_Tick(benchmark::State& state) {
-  const int citizens = static_cast<int>(state.range(0));
+// The model's pattern: a fresh stream keyed by (seed, tick, agent, purpose[, other end]) and
+// one draw from it: arg 0 = one uniform (contact of a tie), 1 = one normal (engagement noise).
+void BM_RngKeyed(benchmark::State& state) {
+  const bool normal = state.range(0) != 0;
+  constexpr std::uint32_t kBatch = 1024;
+  std::uint32_t tick = 1;
+  for (auto _ : state) {
+    double acc = 0.0;
+    for (std::uint32_t a = 0; a < kBatch; ++a) {
+      Rng r(kSeed, tick, a, purpose::kModelPurposeBase, a + 1);
+      acc += normal ? r.normal() : r.uniform();
+    }
+    ++tick;
+    benchmark::DoNotOptimize(acc);
+  }
+  state.SetItemsProcessed(state.iterations() * kBatch);
+  state.SetLabel(normal ? "normal" : "uniform");
+}
+
+// The engagement phase's read of the network: for every agent, the trust-weighted mean of its
+// neighbours' engagement (neighbour ids, tie ids, trust per tie, value per neighbour).
+void BM_NeighbourGather(benchmark::State& state) {
+  Cached& c = cached(static_cast<int>(state.range(0)));
+  const NetworkView& v = c.m->network();
+  const std::vector<double>& value = c.m->engagement();
+  const std::size_t n = v.agents();
+  std::vector<double> out(n, 0.0);
+  for (auto _ : state) {
+    for (std::size_t a = 0; a < n; ++a) {
+      double tw = 0.0, te = 0.0;
+      for (std::uint32_t j = v.offsets[a]; j < v.offsets[a + 1]; ++j) {
+        const double w = v.trust[v.tie_of[j]];
+        tw += w;
+        te += w * value[v.neighbour[j]];
+      }
+      out[a] = tw > 0.0 ? te / tw : 0.0;
+    }
+    benchmark::DoNotOptimize(out.data());
+    benchmark::ClobberMemory();
+  }
+  state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(v.neighbour.size()));
+  network_counters(state, v);
+}
+
+// The intent commit: removing 1% of the ties and adding as many new ones (citizen pairs),
+// applied to the Boost graph in order, then the CSR view rebuilt (Network::apply + refresh),
+// which is what phase_ties does when any tie changed. Restoring the network is not timed.
+void BM_Commit(benchmark::State& state) {
+  Cached& c = cached(static_cast<int>(state.range(0)));
+  const NetworkView& v = c.m->network();
+  Network base(v.agents());
+  for (TieId e = 0; e < v.ties(); ++e) base.add_tie(v.tie_a[e], v.tie_b[e], v.trust[e], 0);
+  base.refresh();
+  std::vector<TieIntent> intents;
+  Rng r(kSeed, 7, 0, purpose::kModelPurposeBase);
+  const auto n = static_cast<std::uint32_t>(v.agents());
+  for (TieId e = 0; e < v.ties(); e += 100) {
+    intents.push_back({TieIntent::Kind::remove, v.tie_a[e], v.tie_b[e], 0.0f});
+    const std::uint32_t a = r.below(n), b = r.below(n);
+    intents.push_back({TieIntent::Kind::add, std::min(a, b), std::max(a, b), 0.3f});
+  }
+  std::sort(intents.begin(), intents.end(), [](const TieIntent& x, const TieIntent& y) { return x.a < y.a; });
+  std::size_t changed = 0;
+  for (auto _ : state) {
+    state.PauseTiming();
+    auto net = std::make_unique<Network>(base);
+    state.ResumeTiming();
+    changed = net->apply(intents, 1);
+    net->refresh();
+    state.PauseTiming();
+    net.reset();
+    state.ResumeTiming();
+  }
+  state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(intents.size()));
+  state.counters["intents"] = static_cast<double>(intents.size());
+  state.counters["changed"] = static_cast<double>(changed);
+  network_counters(state, v);
+}
+
+// The observers: one monthly record, every probe of the schema read once (serial).
+void BM_Observe(benchmark::State& state) {
+  Cached& c = cached(static_cast<int>(state.range(0)));
+  const RecordSchema schema = model::make_schema(model::kMaxPillars);
+  const auto& probes = model::probes();
+  std::vector<double> out(64, 0.0);
+  for (auto _ : state) {
+    for (const auto& p : probes) p.read(*c.m, std::span<double>(out.data(), schema.width(p.spec.axis)));
+    benchmark::DoNotOptimize(out.data());
+  }
+  network_counters(state, c.m->network());
+}
+
+// ---------------------------------------------------------------- floor
+// The memory-bound floor for one pass over the network: every half-edge of the CSR arrays
+// read once, in order, summing the neighbour's engagement (8 bytes, random access). No
+// writes, no branches, no RNG. 2 threads: tbb::parallel_reduce over kGrain-agent blocks.
+void BM_Floor(benchmark::State& state) {
+  Cached& c = cached(static_cast<int>(state.range(0)));
   const int threads = static_cast<int>(state.range(1));
-  const model::Scenario s = baseline(citizens);
+  const NetworkView& v = c.m->network();
+  const std::vector<double>& value = c.m->engagement();
+  const std::size_t n = v.agents();
+  auto pass = [&](std::size_t b, std::size_t e) {
+    double acc = 0.0;
+    for (std::uint32_t j = v.offsets[b]; j < v.offsets[e]; ++j) acc += value[v.neighbour[j]];
+    return acc;
+  };
   Threads pool(threads);
-  const Executor exec(threads > 1, kGrain);
-  std::unique_ptr<model::Model> m;
-  int rebuilds = 0;
-  auto build = [&] { m = std::make_unique<model::Model>(s, replicate_seed(kSeed, 0), exec); };
-  pool.run(build);
-  const std::size_t ties_start = m->network().ties();
   pool.run([&] {
     for (auto _ : state) {
-      if (m->tick() >= m->ticks_total()) {
-        state.PauseTiming();
-        m.reset();
-        build();
-        ++rebuilds;
-        state.ResumeTiming();
-      }
-      m->step();
+      const double total =
+          threads == 1 ? pass(0, n)
+                       : tbb::parallel_reduce(
+                             tbb::blocked_range<std::size_t>(0, n, kGrain), 0.0,
+                             [&](const tbb::blocked_range<std::size_t>& r, double acc) { return acc + pass(r.begin(), r.end()); },
+                             [](double x, double y) { return x + y; });
+      benchmark::DoNotOptimize(total);
     }
   });
-  state.SetItemsProcessed(state.iterations());
-  state.counters["agents"] = static_cast<double>(m->agents());
-  state.counters["ties_start"] = static_cast<double>(ties_start);
-  state.counters["rebuilds"] = rebuilds;
+  const auto half_edges = static_cast<std::int64_t>(v.neighbour.size());
+  state.SetItemsProcessed(state.iterations() * half_edges);
+  // Bytes the pass must read: offsets (4/agent), neighbour ids (4/half-edge), value (8/half-edge).
+  state.SetBytesProcessed(state.iterations() * (static_cast<std::int64_t>(n) * 4 + half_edges * 12));
+  network_counters(state, v);
 }
-BENCHMARK(BM_Tick)
-    ->ArgNames({"citizens", "threads"})
-    ->ArgsProduct({{kSmallCitizens, kLargeCitizens}, {1, 2}})
-    ->UseRealTime()
-    ->Unit(benchmark::kMicrosecond);
 
-// --- Whole runs of the baseline scenario through run_ensemble (build, every tick, recording).
-// Args: citizens, threads. Small: the baseline's 10-year horizon and 2*threads replicates per
-// iteration. Large: a 1-year horizon (52 ticks), one replicate per iteration, so its threads
-// work inside the run (nested parallelism through the Executor).
-void BM_Run(benchmark::State& state) {
-  const int citizens = static_cast<int>(state.range(0));
+// ---------------------------------------------------------------- macro
+// Building a model (population and network; serial).
+void BM_Build(benchmark::State& state) {
+  const model::Scenario s = baseline_with(static_cast<int>(state.range(0)));
+  const Executor exec(false, kGrain);
+  std::size_t ties = 0, agents = 0;
+  for (auto _ : state) {
+    model::Model m(s, replicate_seed(kSeed, 0), exec);
+    ties = m.network().ties();
+    agents = m.agents();
+    state.PauseTiming();  // freeing is not part of the build
+    { [[maybe_unused]] auto gone = std::move(m); }
+    state.ResumeTiming();
+  }
+  state.counters["agents"] = static_cast<double>(agents);
+  state.counters["ties"] = static_cast<double>(ties);
+}
+
+// One tick (Model::step) of the cached model; its state advances across iterations and, at
+// the scenario's horizon (520 weeks), it is rebuilt with the timer paused.
+void BM_Tick(benchmark::State& state) {
+  Cached& c = cached(static_cast<int>(state.range(0)));
   const int threads = static_cast<int>(state.range(1));
-  const bool large = citizens >= 10000;
-  const model::Scenario s = baseline(citizens, large ? kLargeHorizonYears : 0);
-  const RecordSchema schema = model::make_schema(model::kMaxPillars);
+  Threads pool(threads);
+  c.exec = Executor(threads > 1, kGrain);
+  const int first_tick = c.m->tick() + 1;
+  pool.run([&] {
+    for (auto _ : state) {
+      if (c.m->tick() >= c.m->ticks_total()) {
+        state.PauseTiming();
+        c.m.reset();
+        c.build();
+        ++c.rebuilds;
+        state.ResumeTiming();
+      }
+      c.m->step();
+    }
+  });
+  c.exec = Executor(false, kGrain);
+  state.SetItemsProcessed(state.iterations());
+  network_counters(state, c.m->network());
+  state.counters["first_tick"] = first_tick;
+  state.counters["rebuilds"] = c.rebuilds;
+}
+
+EnsembleOptions ensemble(std::size_t replicates, int threads) {
   EnsembleOptions o;
   o.scenarios = 1;
-  o.replicates = large ? 1 : static_cast<std::size_t>(2 * threads);
+  o.replicates = replicates;
   o.master_seed = kSeed;
   o.threads = threads;
   o.grain = kGrain;
+  return o;
+}
+
+// Whole runs of the unmodified baseline scenario (2,000 citizens, 10 years) through
+// run_ensemble with a MemorySink: 4 x threads replicates per iteration, parallel across runs.
+void BM_Run(benchmark::State& state) {
+  const int threads = static_cast<int>(state.range(0));
+  const model::Scenario s = scenario("baseline");
+  const RecordSchema schema = model::make_schema(model::kMaxPillars);
+  const EnsembleOptions o = ensemble(static_cast<std::size_t>(4 * threads), threads);
   const RunFunction fn = [&](const RunContext& c) { return model::run(s, schema, c); };
   std::size_t failed = 0;
   for (auto _ : state) {
     auto sink = std::make_unique<MemorySink>();
-    const EnsembleReport rep = run_ensemble(o, fn, *sink);
-    failed += rep.failed;
+    failed += run_ensemble(o, fn, *sink).failed;
     state.PauseTiming();  // freeing the recorded runs is not part of a run
     sink.reset();
     state.ResumeTiming();
   }
   if (failed > 0) state.SkipWithError("some runs failed");
   state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(o.replicates));
-  state.counters["agents"] = static_cast<double>(model::Model(s, kSeed, Executor(false, kGrain)).agents());
-  state.counters["horizon_years"] = s.params.horizon_years;
   state.counters["runs_per_iter"] = static_cast<double>(o.replicates);
 }
-BENCHMARK(BM_Run)
-    ->ArgNames({"citizens", "threads"})
-    ->ArgsProduct({{kSmallCitizens, kLargeCitizens}, {1, 2}})
-    ->UseRealTime()
-    ->Unit(benchmark::kMillisecond);
 
-// --- One pass over the network view: for every agent, the sum of its neighbours'
-// engagement, written to an output array. CSR gather (offsets + neighbour ids + random reads
-// of an 8-byte value): the memory-bound floor of any phase that looks at neighbours.
-// Args: threads (chunks of kGrain agents, as the Executor cuts them).
-void BM_NeighbourGather(benchmark::State& state) {
-  const int threads = static_cast<int>(state.range(0));
-  const model::Scenario s = baseline(kLargeCitizens);
-  const Executor exec(false, kGrain);
-  const model::Model m(s, replicate_seed(kSeed, 0), exec);
-  const NetworkView& v = m.network();
-  const std::vector<double>& value = m.engagement();
-  const std::size_t n = v.agents();
-  std::vector<double> out(n, 0.0);
-  auto gather = [&](std::size_t b, std::size_t e) {
-    double total = 0.0;
-    for (std::size_t a = b; a < e; ++a) {
-      double acc = 0.0;
-      for (std::uint32_t j = v.offsets[a]; j < v.offsets[a + 1]; ++j) acc += value[v.neighbour[j]];
-      out[a] = acc;
-      total += acc;
+// The default `cimsim run` (baseline, 20 replicates, all threads) into a MemorySink (arg 0)
+// or into an HDF5 file (arg 1: Hdf5Sink created, every run written and flushed, renamed).
+void BM_Sink(benchmark::State& state) {
+  const bool hdf5 = state.range(0) != 0;
+  const int threads = all_threads();
+  const model::Scenario s = scenario("baseline");
+  const RecordSchema schema = model::make_schema(s.params.pillars);
+  const EnsembleOptions o = ensemble(20, threads);
+  const RunFunction fn = [&](const RunContext& c) { return model::run(s, schema, c); };
+  OutputLayout layout;
+  layout.scenarios = {s.name};
+  layout.event_labels.emplace_back();
+  layout.replicates = o.replicates;
+  layout.time = model::record_months(s.params.horizon_years);
+  layout.attributes = {{"title", "cimsim benchmark"}};
+  const std::string path =
+      (std::filesystem::temp_directory_path() / ("cimsim-bench-" + std::to_string(getpid()) + ".h5")).string();
+  std::size_t failed = 0;
+  for (auto _ : state) {
+    if (hdf5) {
+      Hdf5Sink file(path, schema, layout, true);
+      failed += run_ensemble(o, fn, file).failed;
+      file.finish(true);
+    } else {
+      auto sink = std::make_unique<MemorySink>();
+      failed += run_ensemble(o, fn, *sink).failed;
+      state.PauseTiming();
+      sink.reset();
+      state.ResumeTiming();
     }
-    return total;
-  };
-  Threads pool(threads);
-  pool.run([&] {
-    for (auto _ : state) {
-      double total;
-      if (threads == 1) {
-        total = gather(0, n);
-      } else {
-        total = tbb::parallel_reduce(
-            tbb::blocked_range<std::size_t>(0, n, kGrain), 0.0,
-            [&](const tbb::blocked_range<std::size_t>& r, double acc) { return acc + gather(r.begin(), r.end()); },
-            [](double x, double y) { return x + y; });
-      }
-      benchmark::DoNotOptimize(total);
-      benchmark::ClobberMemory();
-    }
-  });
-  const auto half_edges = static_cast<std::int64_t>(v.neighbour.size());
-  state.SetItemsProcessed(state.iterations() * half_edges);
-  // Bytes the pass must touch: offsets (4/agent), neighbour ids (4/half-edge), the gathered
-  // value (8/half-edge, random), the output (8/agent).
-  state.SetBytesProcessed(state.iterations() *
-                          (static_cast<std::int64_t>(n) * 12 + half_edges * 12));
-  state.counters["agents"] = static_cast<double>(n);
-  state.counters["half_edges"] = static_cast<double>(half_edges);
+  }
+  std::filesystem::remove(path);
+  if (failed > 0) state.SkipWithError("some runs failed");
+  state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(o.replicates));
+  state.SetLabel(hdf5 ? "hdf5" : "memory");
+  state.counters["threads"] = threads;
 }
-BENCHMARK(BM_NeighbourGather)->ArgName("threads")->Arg(1)->Arg(2)->UseRealTime()->Unit(benchmark::kMicrosecond);
+
+// ---------------------------------------------------------------- scale
+// Heap bytes per agent and per tie: the heap in use (glibc mallinfo2) after building a model
+// of 10^5 citizens at mean degree 10 and at 20; two equations give both unknowns. Includes
+// everything the model holds (agent arrays, Boost graph, CSR view, scratch).
+void BM_Memory(benchmark::State& state) {
+  double per_agent = 0.0, per_tie = 0.0, agents = 0.0;
+  for (auto _ : state) {
+    double heap[2], ties[2];
+    for (int k = 0; k < 2; ++k) {
+      const model::Scenario s =
+          scenario("baseline", {"population.citizens=100000", "network.citizen_degree=" + std::to_string(10 * (k + 1))});
+      const Executor exec(false, kGrain);
+      malloc_trim(0);
+      const double before = heap_in_use();
+      model::Model m(s, replicate_seed(kSeed, 0), exec);
+      heap[k] = heap_in_use() - before;
+      ties[k] = static_cast<double>(m.network().ties());
+      agents = static_cast<double>(m.agents());
+    }
+    per_tie = (heap[1] - heap[0]) / (ties[1] - ties[0]);
+    per_agent = (heap[0] - per_tie * ties[0]) / agents;
+  }
+  state.counters["bytes_per_agent"] = per_agent;
+  state.counters["bytes_per_tie"] = per_tie;
+  state.counters["agents"] = agents;
+}
+
+// One whole run of the city-scale scenario (10^6 citizens, 300 organisations, 10 years) at all
+// threads into a MemorySink, and the process's peak resident set size. Run it in a process of
+// its own (run.sh does) so that the peak is this run's.
+void BM_CityScale(benchmark::State& state) {
+  const int threads = all_threads();
+  const model::Scenario s = scenario("city-scale");
+  const RecordSchema schema = model::make_schema(s.params.pillars);
+  const EnsembleOptions o = ensemble(1, threads);
+  const RunFunction fn = [&](const RunContext& c) { return model::run(s, schema, c); };
+  std::size_t failed = 0;
+  for (auto _ : state) {
+    MemorySink sink;
+    failed += run_ensemble(o, fn, sink).failed;
+  }
+  if (failed > 0) state.SkipWithError("the run failed");
+  state.counters["peak_rss_MiB"] = peak_rss_mib();
+  state.counters["threads"] = threads;
+  state.counters["citizens"] = s.params.n_citizens;
+}
+
+void register_all() {
+  using benchmark::RegisterBenchmark;
+  RegisterBenchmark("BM_Rng", BM_Rng);
+  RegisterBenchmark("BM_RngKeyed", BM_RngKeyed)->ArgName("normal")->Arg(0)->Arg(1);
+  RegisterBenchmark("BM_NeighbourGather", BM_NeighbourGather)->ArgName("citizens")->Arg(100000)->Unit(benchmark::kMicrosecond);
+  RegisterBenchmark("BM_Commit", BM_Commit)->ArgName("citizens")->Arg(100000)->Unit(benchmark::kMicrosecond);
+  RegisterBenchmark("BM_Observe", BM_Observe)->ArgName("citizens")->Arg(100000)->Unit(benchmark::kMicrosecond);
+  for (int n : kCitizens) {
+    RegisterBenchmark("BM_Build", BM_Build)->ArgName("citizens")->Arg(n)->Unit(benchmark::kMillisecond);
+    RegisterBenchmark("BM_Floor", BM_Floor)
+        ->ArgNames({"citizens", "threads"})
+        ->ArgsProduct({{n}, {1, 2}})
+        ->UseRealTime()
+        ->Unit(benchmark::kMicrosecond);
+    RegisterBenchmark("BM_Tick", BM_Tick)
+        ->ArgNames({"citizens", "threads"})
+        ->ArgsProduct({{n}, {1, 2}})
+        ->UseRealTime()
+        ->Unit(benchmark::kMicrosecond);
+    if (n == 1000000) {
+      RegisterBenchmark("BM_Observe", BM_Observe)->ArgName("citizens")->Arg(n)->Unit(benchmark::kMicrosecond);
+      RegisterBenchmark("BM_Commit", BM_Commit)->ArgName("citizens")->Arg(n)->Unit(benchmark::kMicrosecond);
+    }
+  }
+  RegisterBenchmark("BM_Run", BM_Run)->ArgName("threads")->Arg(1)->Arg(2)->UseRealTime()->Unit(benchmark::kMillisecond);
+  RegisterBenchmark("BM_Sink", BM_Sink)->ArgName("hdf5")->Arg(0)->Arg(1)->UseRealTime()->Unit(benchmark::kMillisecond);
+  RegisterBenchmark("BM_Memory", BM_Memory)->Iterations(1)->Unit(benchmark::kMillisecond);
+  RegisterBenchmark("BM_CityScale", BM_CityScale)->Iterations(1)->UseRealTime()->Unit(benchmark::kSecond);
+}
 
 }  // namespace
 
 int main(int argc, char** argv) {
+  register_all();
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
   benchmark::AddCustomContext("cimsim_git_rev", CIMSIM_BENCH_GIT_REV);

@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # Builds cimsim_bench (if missing or stale) and runs the whole suite, writing Google
-# Benchmark JSON to bench/results/<machine>/<date>.json. Run from anywhere:
-#   bash bench/run.sh                       # everything, about 2 minutes on 2 cores
+# Benchmark JSON to bench/results/<machine>/<date>.json (and <date>-city-scale.json for the
+# one city-scale run, in a process of its own so that its peak memory is its own), then prints
+# the target ratios (bench/ratios.py). Run from anywhere:
+#   bash bench/run.sh                       # everything, about 10 minutes on 2 cores
 #   bash bench/run.sh --benchmark_filter=BM_Tick   # extra arguments go to the binary
 # Environment:
 #   CIMSIM_MACHINE    results folder name (default: short hostname)
 #   CIMSIM_BUILD_DIR  build directory (default: build), must be a Release build
+#   CIMSIM_SKIP_CITY=1  skip the city-scale run (minutes)
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -54,10 +57,34 @@ fi
 # --- run
 OUTDIR="bench/results/$MACHINE"
 mkdir -p "$OUTDIR"
-OUT="$OUTDIR/$(date +%Y-%m-%d).json"
-[ -e "$OUT" ] && OUT="$OUTDIR/$(date +%Y-%m-%d-%H%M%S).json"
+STEM="$OUTDIR/$(date +%Y-%m-%d)"
+[ -e "$STEM.json" ] && STEM="$OUTDIR/$(date +%Y-%m-%d-%H%M%S)"
+OUT="$STEM.json"
+CITY="$STEM-city-scale.json"
 echo "output: $OUT"
-# Five repetitions of at least 0.5 s each; the console shows mean/median/stddev/cv, the JSON
+# Three repetitions of at least 0.5 s each; the console shows mean/median/stddev/cv, the JSON
 # keeps every repetition too. Later arguments override these.
-"$BIN" --benchmark_min_time=0.5 --benchmark_repetitions=5 --benchmark_display_aggregates_only=true \
+"$BIN" --benchmark_min_time=0.5 --benchmark_repetitions=3 --benchmark_display_aggregates_only=true \
+  --benchmark_filter='^BM_(Rng|NeighbourGather|Commit|Observe|Build|Floor|Tick|Run|Sink|Memory)' \
   --benchmark_out="$OUT" --benchmark_out_format=json "$@"
+files=("$OUT")
+if [ "${CIMSIM_SKIP_CITY:-0}" != "1" ] && [ $# -eq 0 ]; then
+  echo "output: $CITY (one city-scale run: 10^6 citizens, 10 years; minutes)"
+  "$BIN" --benchmark_filter='^BM_CityScale' --benchmark_repetitions=1 \
+    --benchmark_out="$CITY" --benchmark_out_format=json
+  files+=("$CITY")
+fi
+
+# --- the default `cimsim run` of the README, as a user runs it (wall time, 3 times)
+CLI="$BUILD/bin/cimsim"
+if [ -x "$CLI" ] && [ $# -eq 0 ]; then
+  tmp=$(mktemp -d)
+  for i in 1 2 3; do
+    /usr/bin/env time -f "default cimsim run (baseline x 20, all cores): %e s wall, %M KiB peak RSS" \
+      "$CLI" run -q -o "$tmp/default.h5" -f >/dev/null
+  done
+  rm -rf "$tmp"
+fi
+
+echo
+python3 bench/ratios.py "${files[@]}"

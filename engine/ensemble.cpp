@@ -24,47 +24,74 @@ bool all_series_finite(const RunResult& r) noexcept {
   return true;
 }
 
+RunKey item_key(const EnsembleOptions& opt, std::size_t index) noexcept {
+  RunKey key;
+  key.replicate = index / opt.scenarios;
+  key.scenario = index % opt.scenarios;
+  key.seed = replicate_seed(opt.master_seed, key.replicate);
+  return key;
+}
+
+bool run_item(const EnsembleOptions& opt, const RunFunction& run, const Executor& exec, std::size_t index,
+              const std::atomic<bool>* stop, RunResult& out) {
+  const RunKey key = item_key(opt, index);
+  try {
+    out = run(RunContext{key, exec, stop});
+    out.key = key;
+    if (!all_series_finite(out)) throw ModelErrorProxy();  // models report their own NaN
+    out.ok = true;
+  } catch (const RunCancelled&) {
+    return false;
+  } catch (const ModelErrorProxy&) {
+    out = RunResult{};
+    out.key = key;
+    out.error = "infinite value in recorded output";
+  } catch (const std::exception& e) {
+    out = RunResult{};
+    out.key = key;
+    out.error = e.what();
+  } catch (...) {
+    out = RunResult{};
+    out.key = key;
+    out.error = "unknown exception";
+  }
+  return true;
+}
+
 EnsembleReport run_ensemble(const EnsembleOptions& opt, const RunFunction& run, Sink& sink,
                             const std::atomic<bool>* stop,
                             const std::function<void(std::size_t, std::size_t)>& progress) {
+  std::atomic<std::size_t> next{0};
+  return run_ensemble_claiming(
+      opt, run, sink, [&] { return next.fetch_add(1); }, stop, progress);
+}
+
+EnsembleReport run_ensemble_claiming(const EnsembleOptions& opt, const RunFunction& run, Sink& sink,
+                                     const std::function<std::size_t()>& next_item, const std::atomic<bool>* stop,
+                                     const std::function<void(std::size_t, std::size_t)>& progress) {
   EnsembleReport report;
   report.total = opt.scenarios * opt.replicates;
   std::atomic<std::size_t> completed{0}, failed{0};
-  std::atomic<bool> cut{false};
+  std::atomic<bool> cut{false}, exhausted{false};
   std::mutex progress_mutex;
   const Executor exec(opt.threads > 1, opt.grain);
 
-  auto one = [&](std::size_t index) {
+  // One task per item; each claims the next item not yet taken (by any thread or process).
+  auto one = [&](std::size_t) {
     if (stop != nullptr && stop->load()) {
       cut = true;
       return;
     }
-    // Replicate-major order: replicate k of every scenario shares seed k (common random numbers).
-    RunKey key;
-    key.replicate = index / opt.scenarios;
-    key.scenario = index % opt.scenarios;
-    key.seed = replicate_seed(opt.master_seed, key.replicate);
+    if (exhausted.load()) return;
+    const std::size_t index = next_item();
+    if (index >= report.total) {
+      exhausted = true;
+      return;
+    }
     RunResult result;
-    try {
-      result = run(RunContext{key, exec, stop});
-      result.key = key;
-      if (!all_series_finite(result)) throw ModelErrorProxy();  // models report their own NaN
-      result.ok = true;
-    } catch (const RunCancelled&) {
+    if (!run_item(opt, run, exec, index, stop, result)) {
       cut = true;
       return;
-    } catch (const ModelErrorProxy&) {
-      result = RunResult{};
-      result.key = key;
-      result.error = "infinite value in recorded output";
-    } catch (const std::exception& e) {
-      result = RunResult{};
-      result.key = key;
-      result.error = e.what();
-    } catch (...) {
-      result = RunResult{};
-      result.key = key;
-      result.error = "unknown exception";
     }
     if (!result.ok) ++failed;
     sink.write(result);

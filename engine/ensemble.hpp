@@ -46,6 +46,25 @@ EnsembleReport run_ensemble(const EnsembleOptions& opt, const RunFunction& run, 
                             const std::atomic<bool>* stop = nullptr,
                             const std::function<void(std::size_t, std::size_t)>& progress = {});
 
+// As run_ensemble, but each task claims its item through next_item(), which returns an index
+// below scenarios x replicates, or any larger value when none is left; so items can come from
+// a queue shared with other processes (the MPI runner). Results do not depend on which
+// thread or process runs an item.
+EnsembleReport run_ensemble_claiming(const EnsembleOptions& opt, const RunFunction& run, Sink& sink,
+                                     const std::function<std::size_t()>& next_item,
+                                     const std::atomic<bool>* stop = nullptr,
+                                     const std::function<void(std::size_t, std::size_t)>& progress = {});
+
+// The key of item `index` of an ensemble: replicate-major order (replicate k of every
+// scenario shares seed k: common random numbers).
+RunKey item_key(const EnsembleOptions& opt, std::size_t index) noexcept;
+
+// Runs item `index` into `out`: ok, or failed with its message (exceptions and infinite values
+// are caught). Returns false, leaving `out` unspecified, when the run saw the stop flag and was
+// cancelled. run_ensemble and the MPI runner both run their items through this.
+bool run_item(const EnsembleOptions& opt, const RunFunction& run, const Executor& exec, std::size_t index,
+              const std::atomic<bool>* stop, RunResult& out);
+
 // False when a series value of the run is infinite (NaN is "missing" and allowed).
 bool all_series_finite(const RunResult& r) noexcept;
 

@@ -73,19 +73,34 @@ void Network::write_back() {
   view_valid_ = false;
 }
 
+namespace {
+// Sizes a view array whose contents refresh() overwrites entirely. When it must grow, the old
+// buffer is freed before the new one is allocated (vector::resize would hold both while it
+// copies: at 10^6 agents the half-edge arrays are 40 MB each, so that set the peak memory of a
+// run), with 1/64 headroom so that a few new ties do not reallocate every tick.
+template <class T>
+void size_for_overwrite(std::vector<T>& x, std::size_t size) {
+  if (size > x.capacity()) {
+    std::vector<T>().swap(x);
+    x.reserve(size + size / 64);
+  }
+  x.resize(size);
+}
+}  // namespace
+
 void Network::refresh() {
   if (!stale_ && view_valid_) return;
   const auto n = static_cast<AgentId>(boost::num_vertices(g_));
   const std::size_t m = boost::num_edges(g_);
   NetworkView& v = view_;
   v.offsets.assign(n + 1, 0);
-  v.tie_a.resize(m);
-  v.tie_b.resize(m);
-  v.trust.resize(m);
-  v.last_contact.resize(m);
-  v.formed.resize(m);
-  v.neighbour.resize(2 * m);
-  v.tie_of.resize(2 * m);
+  size_for_overwrite(v.tie_a, m);
+  size_for_overwrite(v.tie_b, m);
+  size_for_overwrite(v.trust, m);
+  size_for_overwrite(v.last_contact, m);
+  size_for_overwrite(v.formed, m);
+  size_for_overwrite(v.neighbour, 2 * m);
+  size_for_overwrite(v.tie_of, 2 * m);
   TieId t = 0;
   for (AgentId a = 0; a < n; ++a) {
     v.offsets[a + 1] = v.offsets[a] + static_cast<std::uint32_t>(boost::out_degree(a, g_));

@@ -64,6 +64,12 @@ struct RunResult {
   std::vector<std::vector<double>> summaries;  // per summary variable: [width]
 };
 
+// Flat byte encoding of a run result (native byte order and double format; for sending runs
+// between processes of one job, not for storage). decode() throws std::runtime_error when the
+// bytes are not a whole encoding.
+std::vector<unsigned char> encode(const RunResult& run);
+RunResult decode(const unsigned char* data, std::size_t size);
+
 // A probe writes width(axis) values for its variable into out.
 template <class Model>
 struct Probe {

@@ -8,6 +8,7 @@ PACKAGES=(
   libboost-graph-dev libtbb-dev libhdf5-dev hdf5-tools
   librandom123-dev libtomlplusplus-dev libcsv-dev libcli11-dev nlohmann-json3-dev libfmt-dev
   libgtest-dev libgmock-dev googletest libbenchmark-dev
+  openmpi-bin libopenmpi-dev time
   python3 python3-xarray python3-netcdf4 python3-h5py python3-numpy
   nodejs chromium python3-matplotlib r-base-core r-cran-hdf5r
 )

@@ -634,16 +634,28 @@ void Model::phase_agenda() {
     for_each_org([&](std::size_t i) { ownership_[i] *= 1.0 - p.ownership_rate; });  // only organisations own
     return;
   }
+  // Active agents and those with lived experience, counted per chunk in parallel (whole
+  // numbers, so the total is exact in any order); organisations' voice serially in id order.
+  const std::size_t stride = kSectors * K + 2;
+  exec_.for_chunks(agents(), [&](std::size_t chunk, std::size_t b0, std::size_t b1) {
+    double all = 0.0, lived = 0.0;
+    for (std::size_t i = b0; i < b1; ++i)
+      if (active_[i] && !is_staff(i)) all += 1.0, lived += lived_[i];
+    partial_[chunk * stride] = all;
+    partial_[chunk * stride + 1] = lived;
+  });
+  double all_active = 0.0, lived_active = 0.0;
+  for (std::size_t c = 0; c < exec_.chunk_count(agents()); ++c) {
+    all_active += partial_[c * stride];
+    lived_active += partial_[c * stride + 1];
+  }
   std::array<double, kMaxPillars> voice{};
-  double wsum = 0.0, lived_active = 0.0, all_active = 0.0;
-  for (std::size_t i = 0; i < agents(); ++i) {
-    if (!active_[i] || is_staff(i)) continue;
-    all_active += 1.0;
-    lived_active += lived_[i];
-    if (!is_org(i)) continue;
+  double wsum = 0.0;
+  for_each_org([&](std::size_t i) {
+    if (!active_[i]) return;
     wsum += influence_[i];
     for (std::size_t k = 0; k < K; ++k) voice[k] += influence_[i] * concern_[i * K + k];
-  }
+  });
   if (wsum > 0.0) {
     // Lived experience (heard through forums, 000:L307, L1111) and learning from measurement
     // (000:L835) pull the agenda towards the true needs.
@@ -851,12 +863,14 @@ void Model::phase_engagement() {
     joined_invited_ += partial_[c * stride + kSectors * K];
     joined_voluntary_ += partial_[c * stride + kSectors * K + 1];
   }
-  for (std::size_t i = 0; i < n; ++i) {
-    if (is_staff(i)) continue;
-    engagement_[i] = engagement_next_[i];
-    active_[i] = active_next_[i];
-    fatigue_[i] = fatigue_next_[i];
-  }
+  exec_.for_chunks(n, [&](std::size_t, std::size_t b0, std::size_t b1) {
+    for (std::size_t i = b0; i < b1; ++i) {
+      if (is_staff(i)) continue;
+      engagement_[i] = engagement_next_[i];
+      active_[i] = active_next_[i];
+      fatigue_[i] = fatigue_next_[i];
+    }
+  });
 }
 
 // --- 9. backbone operations (few staff: serial, in slot order)

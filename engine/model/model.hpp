@@ -223,6 +223,9 @@ class Model {
 // `event_width` wide (the largest counts of the scenarios written to one file).
 RecordSchema make_schema(int pillar_width, int event_width = 0);
 
+// The probes behind the series of make_schema(), in its order (one monthly record reads each once).
+const std::vector<Probe<Model>>& probes();
+
 // One run in progress: the model, its recorder and the state of the per-run summaries.
 // Copyable between ticks: a copy is a snapshot from which runs continue (fork at an
 // intervention). With counter-based random streams the state holds no generator state

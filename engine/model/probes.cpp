@@ -23,6 +23,40 @@ void per_sector_mean(const Model& m, Out out, bool active_share) {
   for (int s = 0; s < kSectors; ++s) out[static_cast<std::size_t>(s)] = count[s] > 0 ? sum[s] / count[s] : kMissing;
 }
 
+const std::vector<VariableSpec>& summary_specs() {
+  static const std::vector<VariableSpec> list = {
+      {"final_outcome", "outcome at the end of the run", "1", Axis::none},
+      {"launched", "1 if the share of active organisations ever reached the launch share (active mass), else 0", "1",
+       Axis::none},
+      {"time_to_goal", "months until outcome first reached the goal (missing if never)", "month", Axis::none},
+      {"months_collapsed",
+       "recorded months after launch with the active share of organisations below the collapse share", "month",
+       Axis::none},
+      {"event_trough",
+       "lowest 3-month outcome growth within 36 months after a scheduled event, minus the growth at the event", "1",
+       Axis::event},
+      {"event_recovery", "months from a scheduled event until 3-month outcome growth is back at its level at the event",
+       "month", Axis::event},
+  };
+  return list;
+}
+
+// Throws ModelError naming the variable if the last record holds NaN outside the padding of
+// the pillar axis (pillars beyond the scenario's own count are missing by design).
+void check_finite(const RunResult& r, const RecordSchema& schema, int pillars, double month) {
+  for (std::size_t v = 0; v < schema.series.size(); ++v) {
+    const std::size_t w = schema.width(schema.series[v].axis);
+    const std::size_t used = schema.series[v].axis == Axis::pillar ? static_cast<std::size_t>(pillars) : w;
+    const double* last = r.series[v].data() + r.series[v].size() - w;
+    for (std::size_t j = 0; j < used; ++j)
+      if (!std::isfinite(last[j]) && !(schema.series[v].axis == Axis::sector && std::isnan(last[j])))
+        throw ModelError("non-finite value of " + schema.series[v].name + " at month " +
+                         std::to_string(static_cast<int>(month)));
+  }
+}
+
+}  // namespace
+
 const std::vector<Probe<Model>>& probes() {
   static const std::vector<Probe<Model>> list = {
       {{"outcome", "overall progress on the problem, need-weighted over pillars", "1", Axis::none},
@@ -110,40 +144,6 @@ const std::vector<Probe<Model>>& probes() {
   };
   return list;
 }
-
-const std::vector<VariableSpec>& summary_specs() {
-  static const std::vector<VariableSpec> list = {
-      {"final_outcome", "outcome at the end of the run", "1", Axis::none},
-      {"launched", "1 if the share of active organisations ever reached the launch share (active mass), else 0", "1",
-       Axis::none},
-      {"time_to_goal", "months until outcome first reached the goal (missing if never)", "month", Axis::none},
-      {"months_collapsed",
-       "recorded months after launch with the active share of organisations below the collapse share", "month",
-       Axis::none},
-      {"event_trough",
-       "lowest 3-month outcome growth within 36 months after a scheduled event, minus the growth at the event", "1",
-       Axis::event},
-      {"event_recovery", "months from a scheduled event until 3-month outcome growth is back at its level at the event",
-       "month", Axis::event},
-  };
-  return list;
-}
-
-// Throws ModelError naming the variable if the last record holds NaN outside the padding of
-// the pillar axis (pillars beyond the scenario's own count are missing by design).
-void check_finite(const RunResult& r, const RecordSchema& schema, int pillars, double month) {
-  for (std::size_t v = 0; v < schema.series.size(); ++v) {
-    const std::size_t w = schema.width(schema.series[v].axis);
-    const std::size_t used = schema.series[v].axis == Axis::pillar ? static_cast<std::size_t>(pillars) : w;
-    const double* last = r.series[v].data() + r.series[v].size() - w;
-    for (std::size_t j = 0; j < used; ++j)
-      if (!std::isfinite(last[j]) && !(schema.series[v].axis == Axis::sector && std::isnan(last[j])))
-        throw ModelError("non-finite value of " + schema.series[v].name + " at month " +
-                         std::to_string(static_cast<int>(month)));
-  }
-}
-
-}  // namespace
 
 RecordSchema make_schema(int pillar_width, int event_width) {
   RecordSchema s;

@@ -12,6 +12,9 @@
 #include "engine/rng.hpp"
 #include "scenarios/experiment.hpp"
 #include "scenarios/scenario_loader.hpp"
+#ifdef CIMSIM_HAVE_MPI
+#include "engine/distributed.hpp"
+#endif
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -25,7 +28,10 @@
 #include <csignal>
 #include <cstdio>
 #include <ctime>
+#include <exception>
+#include <functional>
 #include <iostream>
+#include <memory>
 #include <optional>
 #include <stdexcept>
 #include <thread>
@@ -162,106 +168,160 @@ class Progress {
   double last_ = -1.0;
 };
 
+// The processes of this invocation: one, or those started by mpirun/srun when built with MPI.
+class Processes {
+ public:
+#ifdef CIMSIM_HAVE_MPI
+  Processes() : session_(nullptr, nullptr) {}
+  int rank() const noexcept { return session_.rank(); }
+  int size() const noexcept { return session_.size(); }
+  bool all(bool ok) const { return session_.all(ok); }
+  EnsembleReport run(const EnsembleOptions& eo, const RunFunction& fn, Sink* sink,
+                     const std::function<void(std::size_t, std::size_t)>& progress) const {
+    if (size() > 1) return mpi::run_ensemble(session_, eo, fn, sink, &g_stop, progress);
+    return run_ensemble(eo, fn, *sink, &g_stop, progress);
+  }
+
+ private:
+  mpi::Session session_;
+#else
+  int rank() const noexcept { return 0; }
+  int size() const noexcept { return 1; }
+  bool all(bool ok) const { return ok; }
+  EnsembleReport run(const EnsembleOptions& eo, const RunFunction& fn, Sink* sink,
+                     const std::function<void(std::size_t, std::size_t)>& progress) const {
+    return run_ensemble(eo, fn, *sink, &g_stop, progress);
+  }
+#endif
+};
+
 int cmd_run(RunOptions o, const std::string& command_line) {
-  if (o.replicates <= 0)
-    throw InputError("--replicates", "", "must be a positive integer, got " + std::to_string(o.replicates));
+  const Processes procs;
+  const bool root = procs.rank() == 0;
   const int threads = o.threads > 0 ? static_cast<int>(o.threads)
                                     : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  const sc::ExperimentSpec spec = experiment_from(o);
-  const sc::Plan plan = sc::make_plan(spec, o.sets);
+  // Set-up. Under MPI every process loads the experiment (and, resuming, the stored runs); rank 0
+  // alone opens the output. If any process fails, all stop before running anything (rank 0
+  // removes its temporary file).
+  sc::ExperimentSpec spec;
+  sc::Plan plan;
   std::vector<model::Scenario> scenarios;
-  for (const auto& it : plan.items) scenarios.push_back(it.scenario);
-  if (!o.resume.empty()) {
-    if (!o.out.empty() && o.out != o.resume)
-      throw InputError("--out", "", "with --resume the file is completed in place: leave out --out or give the same path");
-    o.out = o.resume;
-  }
-  const bool default_out = o.out.empty();
-  if (default_out) o.out = "cimsim-" + scenarios.front().name + "-" + iso_time_utc(true) + ".h5";
-
-  int pillars = 1, years = 1, events = 0;
-  for (const auto& s : scenarios) {
-    pillars = std::max(pillars, s.params.pillars);
-    years = std::max(years, s.params.horizon_years);
-    events = std::max(events, static_cast<int>(model::scheduled_events(s).size()));
-  }
-  const RecordSchema schema = model::make_schema(pillars, events);
-  OutputLayout layout;
-  for (const auto& s : scenarios) {
-    layout.scenarios.push_back(s.name);
-    layout.event_labels.emplace_back();
-    for (const auto* e : model::scheduled_events(s)) layout.event_labels.back().push_back(e->label);
-  }
-  layout.parameters = plan.parameters;
-  layout.scenario_parameter = plan.values;
-  layout.replicates = static_cast<std::size_t>(o.replicates);
-  layout.time = model::record_months(years);
-  std::string config;
-  for (const auto& s : scenarios) config += sc::to_toml(s) + "\n";
-  layout.attributes = {
-      {"title", "cimsim collective impact ensemble"},
-      {"source", std::string("cimsim ") + CIMSIM_VERSION},
-      {"cimsim_version", CIMSIM_VERSION},
-      {"git_revision", CIMSIM_GIT_REV},
-      {"build_type", CIMSIM_BUILD_TYPE},
-      {"command_line", command_line},
-      {"configuration", config},
-      {"master_seed", std::to_string(o.seed)},
-      {"rng_scheme", rng_scheme_description()},
-      {"threads", std::to_string(threads)},
-      {"created", iso_time_utc(false)},
-      {"history", iso_time_utc(false) + ": " + command_line},
-      {"design", plan.design},
-  };
-  if (plan.design == "saltelli") layout.attributes["saltelli_n"] = std::to_string(plan.saltelli_n);
-  if (!spec.title.empty()) layout.attributes["title"] = spec.title;
-  if (!plan.baseline.empty()) layout.attributes["baseline"] = plan.baseline;
-  for (const auto& f : plan.forks) {
-    std::string members;
-    for (const auto& it : plan.items)
-      if (it.fork == static_cast<int>(&f - plan.forks.data()) && &it != &plan.items[f.base_item])
-        members += (members.empty() ? "" : ", ") + it.scenario.name;
-    layout.attributes["fork"] += (layout.attributes["fork"].empty() ? "" : "; ") +
-                                 fmt::format("{} runs to the end of week {}; {} continue from that state",
-                                             plan.items[f.base_item].scenario.name, f.week - 1, members);
-  }
-
-  // --resume: the runs already in the file are taken from it; only the missing ones run.
-  std::optional<StoredRuns> stored;
-  if (!o.resume.empty()) {
-    std::vector<std::size_t> records;
-    for (const auto& sc : scenarios) records.push_back(model::record_months(sc.params.horizon_years).size());
-    stored.emplace(o.resume, schema, layout, records);
-    const std::size_t total = scenarios.size() * static_cast<std::size_t>(o.replicates);
-    if (stored->count() == total) {
-      std::cout << o.resume << " already holds all " << total << " runs; nothing to do\n";
-      return 0;
+  RecordSchema schema;
+  std::optional<StoredRuns> stored;  // --resume: runs already in the file are taken from it
+  std::unique_ptr<Hdf5Sink> file;
+  bool nothing_to_do = false;
+  std::exception_ptr setup_error;
+  try {
+    if (o.replicates <= 0)
+      throw InputError("--replicates", "", "must be a positive integer, got " + std::to_string(o.replicates));
+    spec = experiment_from(o);
+    plan = sc::make_plan(spec, o.sets);
+    for (const auto& it : plan.items) scenarios.push_back(it.scenario);
+    if (!o.resume.empty()) {
+      if (!o.out.empty() && o.out != o.resume)
+        throw InputError("--out", "", "with --resume the file is completed in place: leave out --out or give the same path");
+      o.out = o.resume;
     }
-    layout.attributes["created"] = stored->created();
-    layout.attributes["history"] = stored->history() + "\n" + iso_time_utc(false) + ": " + command_line;
-    if (!o.quiet)
-      std::fprintf(stderr, "cimsim: resuming %s: %zu of %zu runs are in the file, %zu to run\n", o.resume.c_str(),
-                   stored->count(), total, total - stored->count());
+    if (o.out.empty()) o.out = "cimsim-" + scenarios.front().name + "-" + iso_time_utc(true) + ".h5";
+    int pillars = 1, years = 1, events = 0;
+    for (const auto& s : scenarios) {
+      pillars = std::max(pillars, s.params.pillars);
+      years = std::max(years, s.params.horizon_years);
+      events = std::max(events, static_cast<int>(model::scheduled_events(s).size()));
+    }
+    schema = model::make_schema(pillars, events);
+    OutputLayout layout;
+    for (const auto& s : scenarios) {
+      layout.scenarios.push_back(s.name);
+      layout.event_labels.emplace_back();
+      for (const auto* e : model::scheduled_events(s)) layout.event_labels.back().push_back(e->label);
+    }
+    layout.parameters = plan.parameters;
+    layout.scenario_parameter = plan.values;
+    layout.replicates = static_cast<std::size_t>(o.replicates);
+    layout.time = model::record_months(years);
+    std::string config;
+    for (const auto& s : scenarios) config += sc::to_toml(s) + "\n";
+    layout.attributes = {
+        {"title", spec.title.empty() ? "cimsim collective impact ensemble" : spec.title},
+        {"source", std::string("cimsim ") + CIMSIM_VERSION},
+        {"cimsim_version", CIMSIM_VERSION},
+        {"git_revision", CIMSIM_GIT_REV},
+        {"build_type", CIMSIM_BUILD_TYPE},
+        {"command_line", command_line},
+        {"configuration", config},
+        {"master_seed", std::to_string(o.seed)},
+        {"rng_scheme", rng_scheme_description()},
+        {"threads", std::to_string(threads)},
+        {"processes", std::to_string(procs.size())},
+        {"created", iso_time_utc(false)},
+        {"history", iso_time_utc(false) + ": " + command_line},
+        {"design", plan.design},
+    };
+    if (plan.design == "saltelli") layout.attributes["saltelli_n"] = std::to_string(plan.saltelli_n);
+    if (!plan.baseline.empty()) layout.attributes["baseline"] = plan.baseline;
+    for (std::size_t g = 0; g < plan.forks.size(); ++g) {
+      const sc::Plan::Fork& f = plan.forks[g];
+      std::string members;
+      for (std::size_t i = 0; i < plan.items.size(); ++i)
+        if (plan.items[i].fork == static_cast<int>(g) && i != f.base_item)
+          members += (members.empty() ? "" : ", ") + plan.items[i].scenario.name;
+      layout.attributes["fork"] += (layout.attributes["fork"].empty() ? "" : "; ") +
+                                   fmt::format("{} runs to the end of week {}; {} continue from that state",
+                                               plan.items[f.base_item].scenario.name, f.week - 1, members);
+    }
+    if (!o.resume.empty()) {
+      std::vector<std::size_t> records;
+      for (const auto& s : scenarios) records.push_back(model::record_months(s.params.horizon_years).size());
+      stored.emplace(o.resume, schema, layout, records);
+      nothing_to_do = stored->count() == scenarios.size() * static_cast<std::size_t>(o.replicates);
+      layout.attributes["created"] = stored->created();
+      layout.attributes["history"] = stored->history() + "\n" + iso_time_utc(false) + ": " + command_line;
+    }
+    // Validates the path; writes a temporary file.
+    if (root && !nothing_to_do) file = std::make_unique<Hdf5Sink>(o.out, schema, layout, o.force || stored.has_value());
+  } catch (...) {
+    setup_error = std::current_exception();
+  }
+  const bool all_ok = procs.all(!setup_error);
+  if (setup_error) std::rethrow_exception(setup_error);  // main() prints it; exit status 2
+  if (!all_ok) {
+    if (root) std::fprintf(stderr, "cimsim: error: another MPI process could not set up the run (see its message); nothing written\n");
+    return 2;
+  }
+  const std::size_t total = scenarios.size() * static_cast<std::size_t>(o.replicates);
+  if (nothing_to_do) {
+    if (root) std::cout << o.resume << " already holds all " << total << " runs; nothing to do\n";
+    return 0;
   }
 
-  Hdf5Sink file(o.out, schema, layout, o.force || stored.has_value());  // validates the path; writes a temporary file
-  SummarySink summary(schema, scenarios.size(), static_cast<std::size_t>(o.replicates));
-  TeeSink tee({&file, &summary});
-
+  std::unique_ptr<SummarySink> summary;
+  std::unique_ptr<TeeSink> tee;
+  if (root) {
+    summary = std::make_unique<SummarySink>(schema, scenarios.size(), static_cast<std::size_t>(o.replicates));
+    tee = std::make_unique<TeeSink>(std::vector<Sink*>{file.get(), summary.get()});
+  }
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);
   const bool tty = isatty(STDERR_FILENO) != 0;
-  if (!o.quiet)
+  const bool talk = root && !o.quiet;
+  if (talk && procs.size() > 1)
+    std::fprintf(stderr, "cimsim: %zu scenario(s) x %lld replicates on %d processes x %d thread(s), master seed %llu\n",
+                 scenarios.size(), o.replicates, procs.size(), threads, static_cast<unsigned long long>(o.seed));
+  else if (talk)
     std::fprintf(stderr, "cimsim: %zu scenario(s) x %lld replicates on %d thread(s), master seed %llu\n",
                  scenarios.size(), o.replicates, threads, static_cast<unsigned long long>(o.seed));
-  Progress progress(!o.quiet && (tty || o.progress), !tty);
+  if (talk && stored)
+    std::fprintf(stderr, "cimsim: resuming %s: %zu of %zu runs are in the file, %zu to run\n", o.resume.c_str(),
+                 stored->count(), total, total - stored->count());
+  Progress progress(talk && (tty || o.progress), !tty);
   EnsembleOptions eo;
   eo.scenarios = scenarios.size();
   eo.replicates = static_cast<std::size_t>(o.replicates);
   eo.master_seed = o.seed;
   eo.threads = threads;
   sc::PlanRunner runner(plan, schema);
-  const EnsembleReport rep = run_ensemble(
+  const EnsembleReport rep = procs.run(
       eo,
       [&](const RunContext& ctx) {
         if (stored && stored->has(ctx.key.scenario, ctx.key.replicate)) {
@@ -272,11 +332,11 @@ int cmd_run(RunOptions o, const std::string& command_line) {
         }
         return runner(ctx);
       },
-      tee, &g_stop,
-      [&](std::size_t d, std::size_t t) { progress(d, t); });
-  file.finish(!rep.interrupted);
+      tee.get(), [&](std::size_t d, std::size_t t) { progress(d, t); });
   std::signal(SIGINT, SIG_DFL);
   std::signal(SIGTERM, SIG_DFL);
+  if (!root) return rep.interrupted ? 128 + (g_signal != 0 ? static_cast<int>(g_signal) : SIGINT) : 0;
+  file->finish(!rep.interrupted);
 
   std::vector<std::string> names;
   for (const auto& s : scenarios) names.push_back(s.name);
@@ -285,10 +345,10 @@ int cmd_run(RunOptions o, const std::string& command_line) {
               << " swept parameter(s), design " << plan.design
               << "): too many for a table here; cimsim compare and cimsim sensitivity read the file.\n";
   } else if (!o.quiet) {
-    std::cout << "\n" << summary.table(names) << "\n";
+    std::cout << "\n" << summary->table(names) << "\n";
     // Paired differences from the baseline (or, without one, from the first scenario).
     const auto base = std::find(names.begin(), names.end(), plan.baseline.empty() ? std::string("baseline") : plan.baseline);
-    const std::string diff = summary.difference_table(names, base != names.end() ? static_cast<std::size_t>(base - names.begin()) : 0);
+    const std::string diff = summary->difference_table(names, base != names.end() ? static_cast<std::size_t>(base - names.begin()) : 0);
     if (!diff.empty()) std::cout << diff << "\n";
   }
   if (rep.interrupted) {
@@ -432,8 +492,13 @@ int main(int argc, char** argv) {
   for (int i = 0; i < argc; ++i) command_line += (i ? " " : "") + std::string(argv[i]);
 
   CLI::App app{"cimsim: agent-based simulation of collective impact initiatives"};
+#ifdef CIMSIM_HAVE_MPI
+  const char* mpi = ", MPI";
+#else
+  const char* mpi = "";
+#endif
   app.set_version_flag("--version", std::string("cimsim ") + CIMSIM_VERSION + " (" + CIMSIM_GIT_REV + ", " +
-                                        CIMSIM_BUILD_TYPE + ")");
+                                        CIMSIM_BUILD_TYPE + mpi + ")");
   app.require_subcommand(1);
 
   RunOptions ro;

@@ -20,7 +20,9 @@
 #include <cmath>
 #include <chrono>
 #include <cstddef>
+#include <cstdlib>
 #include <filesystem>
+#include <functional>
 #include <fstream>
 #include <initializer_list>
 #include <iterator>
@@ -65,12 +67,10 @@ std::size_t count(const std::string& hay, const std::string& needle) {
   return n;
 }
 
-// Starts CIMSIM_BINARY with args in cwd; stdout and stderr go to the given files, stdin is
-// /dev/null. Returns the child's pid.
-pid_t spawn(const std::vector<std::string>& args, const fs::path& cwd, const fs::path& out, const fs::path& err) {
+// Starts `all` (program path, then its arguments) in cwd; stdout and stderr go to the given
+// files, stdin is /dev/null. Returns the child's pid.
+pid_t spawn(std::vector<std::string> all, const fs::path& cwd, const fs::path& out, const fs::path& err) {
   // Everything the child needs is prepared before fork(): after it only async-signal-safe calls.
-  std::vector<std::string> all = {CIMSIM_BINARY};
-  all.insert(all.end(), args.begin(), args.end());
   std::vector<char*> argv;
   for (auto& a : all) argv.push_back(a.data());
   argv.push_back(nullptr);
@@ -128,6 +128,21 @@ std::ostream& operator<<(std::ostream& o, const Result& r) {
   return o << "exit status " << r.status << "\n--- stdout ---\n" << r.out << "--- stderr ---\n" << r.err;
 }
 
+// Waits (at most 120 s, for slow sanitizer builds) until ready(), sends `sig` to the child and
+// collects it within 60 s (status -1 if it did not end). ready_seen: ready() held in time.
+Result signal_when(pid_t pid, int sig, const fs::path& out, const fs::path& err, const std::function<bool()>& ready,
+                   bool& ready_seen) {
+  const auto deadline = std::chrono::steady_clock::now() + 120s;
+  while (!ready() && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(10ms);
+  ready_seen = ready();
+  ::kill(pid, sig);
+  Result r;
+  r.status = wait_for(pid, 60s).value_or(-1);
+  r.out = read_text(out);
+  r.err = read_text(err);
+  return r;
+}
+
 // Each test gets a fresh directory: base_/work is the child's working directory and holds
 // outputs only (so that its contents can be checked), base_/in holds scenario files, and the
 // captured stdout/stderr live in base_ itself.
@@ -150,6 +165,10 @@ class CliTest : public ::testing::Test {
   }
 
   Result cimsim(const std::vector<std::string>& args, std::chrono::milliseconds limit = 120s) {
+    return command(concat({CIMSIM_BINARY}, args), limit);
+  }
+  // Any program (path first), run like cimsim().
+  Result command(const std::vector<std::string>& args, std::chrono::milliseconds limit = 120s) {
     const int n = calls_++;
     const fs::path out = base_ / ("call" + std::to_string(n) + ".out");
     const fs::path err = base_ / ("call" + std::to_string(n) + ".err");
@@ -350,24 +369,17 @@ TEST_P(CliInterruptTest, LeavesReadablePartialFile) {
   const std::vector<std::string> args = {"run",   "baseline", "-r",    "2000", "-t", "1", "-o", "out.h5", "--set",
                                          "population.citizens=2000", "--set", "run.horizon_years=2", "--progress"};
   const fs::path out = base_ / "long.out", err = base_ / "long.err";
-  const pid_t pid = spawn(args, work_, out, err);
+  const pid_t pid = spawn(concat({CIMSIM_BINARY}, args), work_, out, err);
   const fs::path tmp = work_ / ("out.h5.tmp-" + std::to_string(pid));
 
-  // Wait (at most 120 s, for slow sanitizer builds) until the temporary file exists and the
-  // first run has been reported (--progress prints a line per completed run), then signal.
-  const auto deadline = std::chrono::steady_clock::now() + 120s;
-  auto first_run_done = [&] { return read_text(err).find("runs 1/2000") != std::string::npos; };
-  while (!(fs::exists(tmp) && first_run_done()) && std::chrono::steady_clock::now() < deadline)
-    std::this_thread::sleep_for(10ms);
-  const bool started = fs::exists(tmp) && first_run_done();
-  ::kill(pid, sig);
-  const std::optional<int> status = wait_for(pid, 60s);
-  Result r;
-  r.status = status.value_or(-1);
-  r.out = read_text(out);
-  r.err = read_text(err);
+  // Signal once the temporary file exists and the first run has been reported (--progress
+  // prints a line per completed run).
+  bool started = false;
+  const Result r = signal_when(pid, sig, out, err, [&] {
+    return fs::exists(tmp) && read_text(err).find("runs 1/2000") != std::string::npos;
+  }, started);
   ASSERT_TRUE(started) << "temporary file " << tmp << " or the first completed run never appeared\n" << r;
-  ASSERT_TRUE(status.has_value()) << "cimsim did not end within 60 s of the signal\n" << r;
+  ASSERT_NE(r.status, -1) << "cimsim did not end within 60 s of the signal\n" << r;
 
   EXPECT_EQ(r.status, 128 + sig) << r;
   EXPECT_TRUE(contains(r.err, "interrupted")) << r;
@@ -442,7 +454,7 @@ TEST_F(CliTest, ResumeCompletesAnInterruptedFileIdenticallyInData) {
     return a;
   };
   const fs::path out = base_ / "long.out", err = base_ / "long.err";
-  const pid_t pid = spawn(with({"part.h5"}), work_, out, err);
+  const pid_t pid = spawn(concat({CIMSIM_BINARY}, with({"part.h5"})), work_, out, err);
   const auto deadline = std::chrono::steady_clock::now() + 120s;
   // Progress lines come at most every 0.1 s: wait for the second one (several runs done).
   auto some_done = [&] {
@@ -611,16 +623,10 @@ TEST_F(CliTest, TwoScenariosInOneFileShareSeeds) {
                      {"'baseline' is named twice"}, {"two.h5"});
 }
 
-TEST_F(CliTest, ThreadCountDoesNotChangeData) {
-  std::vector<std::string> files;
-  for (const char* t : {"1", "2", "4"}) {
-    const std::string name = std::string("t") + t + ".h5";
-    const Result r = cimsim(concat(kTwoScenarios, {"-r", "3", "-t", t, "-o", name}));
-    ASSERT_EQ(r.status, 0) << r;
-    files.push_back(work(name));
-  }
-  EXPECT_EQ(cimsim::h5::read_string_attribute(files[0], "/", "threads"), "1");
-  EXPECT_EQ(cimsim::h5::read_string_attribute(files[2], "/", "threads"), "4");
+// Every dataset of every file equals the first file's, bit for bit (numeric) or as strings.
+// Root attributes are not compared: created, history, command_line, threads and processes
+// describe the invocation, not the data.
+void expect_same_data(const std::vector<std::string>& files) {
   const auto names = cimsim::h5::dataset_names(files[0]);
   ASSERT_FALSE(names.empty());
   EXPECT_NE(std::find(names.begin(), names.end(), "status"), names.end());
@@ -646,6 +652,107 @@ TEST_F(CliTest, ThreadCountDoesNotChangeData) {
     }
   }
   EXPECT_GE(numeric, 4u);
+}
+
+TEST_F(CliTest, ThreadCountDoesNotChangeData) {
+  std::vector<std::string> files;
+  for (const char* t : {"1", "2", "4"}) {
+    const std::string name = std::string("t") + t + ".h5";
+    const Result r = cimsim(concat(kTwoScenarios, {"-r", "3", "-t", t, "-o", name}));
+    ASSERT_EQ(r.status, 0) << r;
+    files.push_back(work(name));
+  }
+  EXPECT_EQ(cimsim::h5::read_string_attribute(files[0], "/", "threads"), "1");
+  EXPECT_EQ(cimsim::h5::read_string_attribute(files[2], "/", "threads"), "4");
+  expect_same_data(files);
+}
+
+// ---- MPI ----------------------------------------------------------------------------------
+
+// mpirun with the flags a CI container needs: root allowed, more processes than cores allowed.
+std::vector<std::string> mpirun(int processes) {
+  return {CIMSIM_MPIEXEC, "--oversubscribe", "-n", std::to_string(processes)};
+}
+
+class MpiTest : public CliTest {
+ protected:
+  void SetUp() override {
+    if (std::string(CIMSIM_MPIEXEC).empty()) GTEST_SKIP() << "cimsim was built without MPI";
+    ::setenv("OMPI_ALLOW_RUN_AS_ROOT", "1", 1);
+    ::setenv("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1", 1);
+    ::setenv("OMPI_MCA_rmaps_base_oversubscribe", "1", 1);
+    // Open MPI keeps some allocations until the process ends, which LeakSanitizer reports in
+    // the sanitizer build: leak checking is off for the processes these tests start (ASan's
+    // other checks and UBSan stay on; the single-process tests check cimsim's own leaks).
+    const char* asan = std::getenv("ASAN_OPTIONS");
+    saved_asan_ = asan != nullptr ? std::optional<std::string>(asan) : std::nullopt;
+    ::setenv("ASAN_OPTIONS", (saved_asan_.value_or("") + ":detect_leaks=0").c_str(), 1);
+    changed_asan_ = true;
+    CliTest::SetUp();
+  }
+  void TearDown() override {
+    if (changed_asan_ && saved_asan_) ::setenv("ASAN_OPTIONS", saved_asan_->c_str(), 1);
+    else if (changed_asan_) ::unsetenv("ASAN_OPTIONS");
+    CliTest::TearDown();
+  }
+  std::optional<std::string> saved_asan_;
+  bool changed_asan_ = false;
+};
+
+TEST_F(MpiTest, TwoProcessesWriteTheDataOfOneProcess) {
+  const std::vector<std::string> run = concat(kTwoScenarios, {"-r", "5", "-t", "2"});
+  const Result one = cimsim(concat(run, {"-o", "one.h5"}));
+  ASSERT_EQ(one.status, 0) << one;
+  const Result two = command(concat(concat(mpirun(2), {CIMSIM_BINARY}), concat(run, {"-o", "two.h5"})), 300s);
+  ASSERT_EQ(two.status, 0) << two;
+  EXPECT_EQ(work_files(), (std::vector<std::string>{"one.h5", "two.h5"})) << "one output file, written by rank 0";
+  EXPECT_EQ(count(two.out, "wrote two.h5"), 1u) << "only rank 0 reports";
+  EXPECT_EQ(cimsim::h5::read_string_attribute(work("two.h5"), "/", "processes"), "2");
+  EXPECT_EQ(cimsim::h5::read_string_attribute(work("two.h5"), "/", "complete"), "true");
+  EXPECT_EQ(cimsim::h5::read_string_attribute(work("one.h5"), "/", "configuration"),
+            cimsim::h5::read_string_attribute(work("two.h5"), "/", "configuration"));
+  expect_same_data({work("one.h5"), work("two.h5")});
+}
+
+TEST_F(MpiTest, BadInputStopsEveryProcess) {
+  const Result first = cimsim(concat(kTwoScenarios, {"-r", "2", "-o", "taken.h5"}));
+  ASSERT_EQ(first.status, 0) << first;
+  // The output exists (rank 0 refuses it); every process must stop, none waits for work.
+  const Result r = command(concat(concat(mpirun(2), {CIMSIM_BINARY}), concat(kTwoScenarios, {"-r", "2", "-o", "taken.h5"})), 120s);
+  EXPECT_NE(r.status, 0) << r;
+  EXPECT_NE(r.status, -1) << "the job hung";
+  EXPECT_TRUE(contains(r.err, "cimsim: error:")) << r;
+  EXPECT_EQ(work_files(), (std::vector<std::string>{"taken.h5"})) << "no temporary file left";
+}
+
+TEST_F(MpiTest, InterruptWritesThePartialFile) {
+  // Ctrl-C on mpirun: it passes the signal on, every rank stops between ticks, and rank 0
+  // renames the file with the runs finished so far and complete = "false".
+  const std::vector<std::string> args =
+      concat(concat(mpirun(2), {CIMSIM_BINARY}),
+             {"run", "baseline", "-r", "2000", "-t", "1", "-o", "out.h5", "--set", "population.citizens=2000", "--set",
+              "run.horizon_years=2", "--progress"});
+  const fs::path out = base_ / "mpi.out", err = base_ / "mpi.err";
+  const pid_t pid = spawn(args, work_, out, err);
+  bool started = false;
+  const Result r = signal_when(pid, SIGINT, out, err, [&] {  // two runs reported (lines are >= 0.1 s apart)
+    const std::string text = read_text(err);
+    const auto at = text.rfind("runs ");
+    return at != std::string::npos && std::atoi(text.c_str() + at + 5) >= 2;
+  }, started);
+  ASSERT_TRUE(started) << r;
+  ASSERT_NE(r.status, -1) << "mpirun did not end within 60 s of the signal\n" << r;
+  EXPECT_NE(r.status, 0) << r;
+  EXPECT_EQ(work_files(), std::vector<std::string>{"out.h5"}) << "the file is in place and no temporary is left\n" << r;
+  const std::string file = work("out.h5");
+  ASSERT_TRUE(fs::exists(file)) << r;
+  EXPECT_EQ(cimsim::h5::read_string_attribute(file, "/", "complete"), "false");
+  const auto st = cimsim::h5::read_numeric(file, "status");
+  const auto ok = std::count(st.values.begin(), st.values.end(), 1.0);
+  const auto not_run = std::count(st.values.begin(), st.values.end(), 0.0);
+  EXPECT_GE(ok, 2);
+  EXPECT_GE(not_run, 1);
+  EXPECT_EQ(ok + not_run, static_cast<std::ptrdiff_t>(st.values.size())) << "no failed runs";
 }
 
 }  // namespace
