@@ -538,7 +538,7 @@ int main(int argc, char** argv) {
   bool describe_markdown = false;
   describe->add_flag("--markdown", describe_markdown, "Print only the parameter table, as Markdown");
   std::vector<std::string> validate_files;
-  auto* validate = app.add_subcommand("validate", "Check scenario files without running them");
+  auto* validate = app.add_subcommand("validate", "Check scenario files (or an experiment file, --experiment) without running them");
   std::string validate_experiment;
   validate->add_option("files", validate_files, "Scenario files or names");
   validate->add_option("-e,--experiment", validate_experiment, "Check an experiment file (and its scenarios and table)");
