@@ -2,6 +2,7 @@
 
 #include "engine/error.hpp"
 #include "scenario_loader.hpp"
+#include "toml_reader.hpp"
 
 #include <csv.h>
 #include <fmt/format.h>
@@ -22,75 +23,13 @@ using model::Scenario;
 
 namespace {
 
-std::string at_line(const std::string& label, const toml::source_region& src) {
-  return src.begin.line > 0 ? label + ":" + std::to_string(src.begin.line) : label;
-}
+using detail::at_line;
 
 // A reference to a scenario: built-in names stay; relative paths are taken from `dir`.
 std::string scenario_ref(const std::string& ref, const std::string& dir) {
-  const bool path = ref.find('/') != std::string::npos || (ref.size() > 5 && ref.ends_with(".toml"));
-  if (!path || dir.empty() || fs::path(ref).is_absolute()) return ref;
+  if (!detail::looks_like_path(ref) || dir.empty() || fs::path(ref).is_absolute()) return ref;
   return (fs::path(dir) / ref).string();
 }
-
-// Typed readers over one TOML table, each naming file:line and key on error.
-class Table {
- public:
-  Table(const toml::table& t, std::string label, std::string prefix, std::vector<std::string> allowed)
-      : t_(t), label_(std::move(label)), prefix_(std::move(prefix)) {
-    for (const auto& [k, v] : t_) {
-      const std::string key(k.str());
-      if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
-        const std::string near = nearest(key, allowed);
-        throw InputError(at_line(label_, v.source()), prefix_ + key,
-                         "unknown key" + (near.empty() ? "" : "; did you mean '" + near + "'?") +
-                             " (expected one of: " + join(allowed) + ")");
-      }
-    }
-  }
-  const toml::node* get(const std::string& key) const { return t_.get(key); }
-  std::string where(const std::string& key) const {
-    const toml::node* n = t_.get(key);
-    return n ? at_line(label_, n->source()) : label_;
-  }
-  std::string string(const std::string& key, const std::string& fallback, bool required = false) const {
-    const toml::node* n = t_.get(key);
-    if (n == nullptr) {
-      if (required) throw InputError(label_, prefix_ + key, "missing: expected a string");
-      return fallback;
-    }
-    if (!n->is_string()) throw InputError(where(key), prefix_ + key, "expected a string");
-    return n->as_string()->get();
-  }
-  long long integer(const std::string& key, long long lo, long long hi, long long fallback) const {
-    const toml::node* n = t_.get(key);
-    if (n == nullptr) return fallback;
-    if (!n->is_integer() || n->as_integer()->get() < lo || n->as_integer()->get() > hi)
-      throw InputError(where(key), prefix_ + key, fmt::format("expected an integer in [{}, {}]", lo, hi));
-    return n->as_integer()->get();
-  }
-  std::vector<std::string> strings(const std::string& key) const {
-    std::vector<std::string> out;
-    const toml::node* n = t_.get(key);
-    if (n == nullptr) return out;
-    const toml::array* a = n->as_array();
-    if (a == nullptr) throw InputError(where(key), prefix_ + key, "expected an array of strings");
-    for (const auto& x : *a) {
-      if (!x.is_string()) throw InputError(at_line(label_, x.source()), prefix_ + key, "expected an array of strings");
-      out.push_back(x.as_string()->get());
-    }
-    return out;
-  }
-  static std::string join(const std::vector<std::string>& v) {
-    std::string s;
-    for (const auto& x : v) s += (s.empty() ? "" : ", ") + x;
-    return s;
-  }
-
- private:
-  const toml::table& t_;
-  std::string label_, prefix_;
-};
 
 // A parameter that can be swept: it exists, is numeric and is not the run length.
 const model::ParamSpec& sweep_key(const std::string& key, const std::string& where) {
@@ -98,8 +37,7 @@ const model::ParamSpec& sweep_key(const std::string& key, const std::string& whe
   if (spec == nullptr) {
     std::vector<std::string> keys;
     for (const auto& s : model::param_table()) keys.push_back(s.key);
-    const std::string near = nearest(key, keys);
-    throw InputError(where, key, "unknown parameter" + (near.empty() ? "" : "; did you mean '" + near + "'?"));
+    throw InputError(where, key, "unknown parameter" + detail::suggestion(key, keys));
   }
   if (std::holds_alternative<bool model::Params::*>(spec->field))
     throw InputError(where, key, "a true/false parameter cannot be swept: run the two settings as scenarios");
@@ -208,32 +146,30 @@ ExperimentSpec load_experiment(const std::string& path) {
     throw InputError(at_line(path, e.source()), "", "malformed TOML: " + std::string(e.description()));
   }
   const std::string dir = fs::path(path).parent_path().string();
-  const Table top(doc, path, "", {"title", "description", "baseline", "scenarios", "replicates", "seed", "sweep", "fork"});
+  const detail::TableReader top{doc, path, ""};
+  top.only({"title", "description", "baseline", "scenarios", "replicates", "seed", "sweep", "fork"});
   ExperimentSpec x;
   x.source = path;
-  x.title = top.string("title", "");
-  x.baseline = top.string("baseline", "");
+  x.title = top.string("title", "", false);
+  x.baseline = top.string("baseline", "", false);
   if (!x.baseline.empty()) x.baseline = scenario_ref(x.baseline, dir);
   for (const auto& s : top.strings("scenarios")) x.scenarios.push_back(scenario_ref(s, dir));
-  x.replicates = top.integer("replicates", 1, 10'000'000, 0);
+  x.replicates = top.integer<long long>("replicates", 1, 10'000'000, 0, false);
   if (top.get("seed") != nullptr)
-    x.seed = static_cast<std::uint64_t>(top.integer("seed", 0, std::numeric_limits<long long>::max(), 0));
-  if (top.get("description") != nullptr) top.string("description", "");
+    x.seed = static_cast<std::uint64_t>(top.integer<long long>("seed", 0, std::numeric_limits<long long>::max(), 0, false));
+  top.string("description", "", false);  // for people; checked to be a string
 
   if (const toml::node* n = top.get("sweep")) {
     if (!n->is_table()) throw InputError(top.where("sweep"), "sweep", "expected a [sweep] table");
-    const Table t(*n->as_table(), path, "sweep.", {"scenario", "design", "parameters", "levels", "points", "seed", "file"});
+    const detail::TableReader t{*n->as_table(), path, "sweep."};
+    t.only({"scenario", "design", "parameters", "levels", "points", "seed", "file"});
     SweepSpec w;
     w.where = top.where("sweep");
-    w.base = scenario_ref(t.string("scenario", "baseline"), dir);
-    w.design = t.string("design", "", true);
-    const std::vector<std::string> designs = {"grid", "lhs", "saltelli", "csv"};
-    if (std::find(designs.begin(), designs.end(), w.design) == designs.end())
-      throw InputError(t.where("design"), "sweep.design",
-                       "unknown design '" + w.design + "': expected grid, lhs, saltelli or csv");
-    w.levels = static_cast<std::size_t>(t.integer("levels", 1, 1000, 3));
-    w.points = static_cast<std::size_t>(t.integer("points", 1, 10'000'000, 0));
-    w.seed = static_cast<std::uint64_t>(t.integer("seed", 0, std::numeric_limits<long long>::max(), 1));
+    w.base = scenario_ref(t.string("scenario", "baseline", false), dir);
+    w.design = t.choice("design", {"grid", "lhs", "saltelli", "csv"}, true);
+    w.levels = static_cast<std::size_t>(t.integer<long long>("levels", 1, 1000, 3, false));
+    w.points = static_cast<std::size_t>(t.integer<long long>("points", 1, 10'000'000, 0, false));
+    w.seed = static_cast<std::uint64_t>(t.integer<long long>("seed", 0, std::numeric_limits<long long>::max(), 1, false));
     if (w.design == "csv") {
       w.csv = t.string("file", "", true);
       if (!w.csv.empty() && fs::path(w.csv).is_relative() && !dir.empty()) w.csv = (fs::path(dir) / w.csv).string();
@@ -263,7 +199,8 @@ ExperimentSpec load_experiment(const std::string& path) {
   }
   if (const toml::node* n = top.get("fork")) {
     if (!n->is_table()) throw InputError(top.where("fork"), "fork", "expected a [fork] table");
-    const Table t(*n->as_table(), path, "fork.", {"scenario", "at", "variants"});
+    const detail::TableReader t{*n->as_table(), path, "fork."};
+    t.only({"scenario", "at", "variants"});
     ForkSpec f;
     f.where = top.where("fork");
     f.base = scenario_ref(t.string("scenario", "", true), dir);
@@ -352,7 +289,10 @@ Plan make_plan(const ExperimentSpec& spec, const std::vector<std::string>& sets)
   std::vector<std::string> plain = spec.scenarios;
   if (!spec.baseline.empty() && std::find(plain.begin(), plain.end(), spec.baseline) == plain.end())
     plain.insert(plain.begin(), spec.baseline);
-  for (const auto& ref : plain) plan.items.push_back({load_one(ref), -1});
+  for (const auto& ref : plain) {
+    plan.items.push_back({load_one(ref), -1});
+    if (ref == spec.baseline) plan.baseline = plan.items.back().scenario.name;
+  }
 
   if (spec.fork) {
     const ForkSpec& f = *spec.fork;
@@ -384,7 +324,7 @@ Plan make_plan(const ExperimentSpec& spec, const std::vector<std::string>& sets)
   plan.values.assign(plan.items.size() * P, std::numeric_limits<double>::quiet_NaN());
   for (std::size_t i = 0; i < rows.size(); ++i)
     for (std::size_t j = 0; j < P; ++j) plan.values[i * P + j] = rows[i][j];
-  plan.baseline = spec.baseline.empty() ? (names.count("baseline") ? "baseline" : "") : load(spec.baseline).name;
+  if (spec.baseline.empty() && names.count("baseline")) plan.baseline = "baseline";
   return plan;
 }
 

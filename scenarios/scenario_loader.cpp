@@ -1,6 +1,7 @@
 #include "scenario_loader.hpp"
 
 #include "engine/error.hpp"
+#include "toml_reader.hpp"
 
 #include <fmt/format.h>
 #include <toml++/toml.h>
@@ -21,9 +22,10 @@ using model::Scenario;
 namespace {
 
 const std::vector<std::string> kTopLevelKeys = {"description", "extends", "events"};
-std::string at_line(const std::string& label, const toml::source_region& src) {
-  return src.begin.line > 0 ? label + ":" + std::to_string(src.begin.line) : label;
-}
+using detail::at_line;
+using detail::join;
+using detail::looks_like_path;
+using detail::suggestion;
 
 std::string describe_expected(const ParamSpec& spec) {
   std::ostringstream o;
@@ -47,11 +49,6 @@ std::vector<std::string> groups() {
     if (std::find(g.begin(), g.end(), grp) == g.end()) g.push_back(grp);
   }
   return g;
-}
-
-std::string suggestion(const std::string& word, const std::vector<std::string>& candidates) {
-  const std::string n = nearest(word, candidates);
-  return n.empty() ? "" : "; did you mean '" + n + "'?";
 }
 
 void set_param(Scenario& sc, const ParamSpec& spec, const toml::node& v, const std::string& where) {
@@ -142,63 +139,6 @@ std::vector<std::string> event_type_names() {
   return names;
 }
 
-std::string join(const std::vector<std::string>& v) {
-  std::string s;
-  for (const auto& x : v) s += (s.empty() ? "" : ", ") + x;
-  return s;
-}
-
-// Typed field readers for event tables; each names the line and what is expected.
-struct EventReader {
-  const toml::table& t;
-  const std::string& label;
-  std::string where(const toml::node& n) const { return at_line(label, n.source()); }
-  double number(const std::string& key, double lo, double hi, double fallback, bool required) const {
-    const toml::node* n = t.get(key);
-    const std::string expect = "a number in [" + fmt::format("{}", lo) + ", " + fmt::format("{}", hi) + "]";
-    if (n == nullptr) {
-      if (required) throw InputError(at_line(label, t.source()), "events." + key, "missing: expected " + expect);
-      return fallback;
-    }
-    if (!n->is_number()) throw InputError(where(*n), "events." + key, "not a number: expected " + expect);
-    const double x = n->is_integer() ? static_cast<double>(n->as_integer()->get()) : n->as_floating_point()->get();
-    if (!(x >= lo && x <= hi)) throw InputError(where(*n), "events." + key, "out of range: expected " + expect);
-    return x;
-  }
-  int integer(const std::string& key, int lo, int hi, int fallback, bool required) const {
-    const toml::node* n = t.get(key);
-    const std::string expect = "an integer in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]";
-    if (n == nullptr) {
-      if (required) throw InputError(at_line(label, t.source()), "events." + key, "missing: expected " + expect);
-      return fallback;
-    }
-    if (!n->is_integer()) throw InputError(where(*n), "events." + key, "not an integer: expected " + expect);
-    const auto x = n->as_integer()->get();
-    if (x < lo || x > hi) throw InputError(where(*n), "events." + key, "out of range: expected " + expect);
-    return static_cast<int>(x);
-  }
-  bool boolean(const std::string& key, bool fallback) const {
-    const toml::node* n = t.get(key);
-    if (n == nullptr) return fallback;
-    if (!n->is_boolean()) throw InputError(where(*n), "events." + key, "expected true or false");
-    return n->as_boolean()->get();
-  }
-  std::string choice(const std::string& key, const std::vector<std::string>& allowed, bool required) const {
-    const toml::node* n = t.get(key);
-    if (n == nullptr) {
-      if (required)
-        throw InputError(at_line(label, t.source()), "events." + key, "missing: expected one of " + join(allowed));
-      return {};
-    }
-    if (!n->is_string()) throw InputError(where(*n), "events." + key, "expected one of " + join(allowed));
-    const std::string v = n->as_string()->get();
-    if (std::find(allowed.begin(), allowed.end(), v) == allowed.end())
-      throw InputError(where(*n), "events." + key,
-                       "unknown value '" + v + "'" + suggestion(v, allowed) + " (expected one of " + join(allowed) + ")");
-    return v;
-  }
-};
-
 Event parse_event(const toml::table& t, const std::string& label) {
   Event e;
   const std::string where = at_line(label, t.source());
@@ -233,12 +173,12 @@ Event parse_event(const toml::table& t, const std::string& label) {
     e.origin = at_line(label, at->source());
     e.label = ty + " at week " + std::to_string(e.week);
   } else {
-    EventReader r{t, label};
+    detail::TableReader r{t, label, "events."};
     e.rate_per_year = r.number("rate_per_year", 0.0, 52.0, 0.0, true);
     e.origin = at_line(label, hz->source());
     e.label = ty + " at rate " + fmt::format("{}", e.rate_per_year) + " per year";
   }
-  const EventReader r{t, label};
+  const detail::TableReader r{t, label, "events."};
   switch (e.type) {
     case Event::Type::staff_turnover: {
       const std::string role = r.choice("role", {"lead_coordinator"}, false);
@@ -313,10 +253,6 @@ struct Source {
   std::string dir;    // base for relative `extends`
   std::string text;
 };
-
-bool looks_like_path(const std::string& ref) {
-  return ref.find('/') != std::string::npos || (ref.size() > 5 && ref.ends_with(".toml"));
-}
 
 Source resolve(const std::string& ref, const std::string& base_dir, const std::string& where) {
   if (looks_like_path(ref)) {
