@@ -48,10 +48,12 @@ std::vector<double> default_years(const EnsembleFile& f) {
 // event (mean over runs with a bootstrap interval) and months until the scenario is level with
 // the baseline again (g >= 0 after the lowest point; Kaplan-Meier median, runs that never catch
 // up censored at the end of the run).
-json gap_to_baseline(const EnsembleFile& f, std::size_t s, std::size_t base, double month,
-                     const std::vector<std::size_t>& pair, double level) {
+using PerRun = std::vector<std::vector<std::vector<double>>>;  // [scenario][realization][k]
+
+// `out`: f.per_run_vectors("outcome"), read once by the caller.
+json gap_to_baseline(const EnsembleFile& f, const PerRun& out, std::size_t s,
+                     std::size_t base, double month, const std::vector<std::size_t>& pair, double level) {
   if (std::isnan(month) || s == base) return nullptr;
-  const auto out = f.per_run_vectors("outcome");
   const std::size_t R = f.realizations();
   const auto m0 = static_cast<std::size_t>(month);
   std::vector<double> low, t;
@@ -87,8 +89,12 @@ json gap_to_baseline(const EnsembleFile& f, std::size_t s, std::size_t base, dou
           {"level_again_months", {{"median", number(km.median)}, {"recovered", level_again}, {"runs", low.size()}}}};
 }
 
-json scenario_summary(const EnsembleFile& f, std::size_t s, std::size_t base, const std::vector<std::size_t>& pair,
-                      double level) {
+// The per-run arrays of the whole file that every scenario's summary reads, read once.
+struct RunArrays {
+  PerRun outcome, trough, recovery;  // trough and recovery empty without scheduled events
+};
+
+json scenario_summary(const EnsembleFile& f, const RunArrays& arrays, std::size_t s, std::size_t base, const std::vector<std::size_t>& pair, double level) {
   const std::size_t R = f.realizations();
   std::size_t ok = 0, failed = 0, not_run = 0;
   for (std::size_t r = 0; r < R; ++r) {
@@ -118,8 +124,8 @@ json scenario_summary(const EnsembleFile& f, std::size_t s, std::size_t base, co
   json events = json::array();
   if (f.has_dataset("event_label") && f.has_dataset("event_trough")) {
     const auto labels = f.strings("event_label");
-    const auto trough = f.per_run_vectors("event_trough")[s];
-    const auto recovery = f.per_run_vectors("event_recovery")[s];
+    const auto& trough = arrays.trough[s];
+    const auto& recovery = arrays.recovery[s];
     const std::size_t k = R > 0 ? trough[0].size() : 0;
     for (std::size_t e = 0; e < k; ++e) {
       const std::string& label = labels[s * k + e];
@@ -150,7 +156,7 @@ json scenario_summary(const EnsembleFile& f, std::size_t s, std::size_t base, co
                           {"runs", rt.size()},
                           {"dipped", rt_dip.size()},
                           {"median_when_dipped", number(rd.median)}}},
-                        {"gap_to_baseline", gap_to_baseline(f, s, base, month, pair, level)}});
+                        {"gap_to_baseline", gap_to_baseline(f, arrays.outcome, s, base, month, pair, level)}});
     }
   }
   return {{"name", f.scenarios()[s]},
@@ -235,10 +241,16 @@ json compare(const EnsembleFile& f, const CompareOptions& o) {
   }
   out["differences"] = diffs;
   json scen = json::array();
+  RunArrays arrays;
+  arrays.outcome = f.per_run_vectors("outcome");
+  if (f.has_dataset("event_label") && f.has_dataset("event_trough")) {
+    arrays.trough = f.per_run_vectors("event_trough");
+    arrays.recovery = f.per_run_vectors("event_recovery");
+  }
   for (std::size_t s = 0; s < f.scenarios().size(); ++s) {
     std::vector<std::size_t> pair(R);
     for (std::size_t r = 0; r < R; ++r) pair[r] = partner(s, r);
-    scen.push_back(scenario_summary(f, s, base, pair, o.level));
+    scen.push_back(scenario_summary(f, arrays, s, base, pair, o.level));
   }
   out["scenarios"] = scen;
   return out;
