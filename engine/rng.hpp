@@ -6,6 +6,9 @@
 // (common random numbers).
 #pragma once
 
+#include <Random123/philox.h>
+#include <boost/random/normal_distribution.hpp>
+
 #include <array>
 #include <cstdint>
 
@@ -20,35 +23,71 @@ inline constexpr std::uint32_t kModelPurposeBase = 16;
 // The tick value used for draws made while building a run (before the first tick).
 inline constexpr std::uint32_t kBuildTick = 0xFFFFFFFFu;
 
+// One stream. Everything a draw needs is inline: the model constructs a stream per agent and
+// purpose in its hot loops (millions per tick), so a call into another translation unit per
+// word would cost more than the generator itself.
 class Rng {
  public:
-  // block: first counter block of the stream. A draw keyed by a fourth value (e.g. the other
-  // end of a tie) starts at block = that value and must use one block (four 32-bit words).
-  Rng(std::uint64_t seed, std::uint32_t tick, std::uint32_t agent, std::uint32_t purpose,
-      std::uint32_t block = 0) noexcept;
+  // UniformRandomBitGenerator, so that Boost.Random distributions can draw from a stream.
+  using result_type = std::uint32_t;
+  static constexpr result_type min() noexcept { return 0; }
+  static constexpr result_type max() noexcept { return 0xFFFFFFFFu; }
 
-  std::uint32_t next_u32() noexcept;
-  std::uint64_t next_u64() noexcept;
-  // Uniform on [0, 1) with 53 random bits.
-  double uniform() noexcept;
+  // block: first counter block of the stream (streams that need several disjoint ranges of
+  // blocks, e.g. one per drawing loop of a build step, start them far apart).
+  Rng(std::uint64_t seed, std::uint32_t tick, std::uint32_t agent, std::uint32_t purpose,
+      std::uint32_t block = 0) noexcept
+      : key_{{static_cast<std::uint32_t>(seed), static_cast<std::uint32_t>(seed >> 32)}},
+        ctr_{{tick, agent, purpose, block}} {}
+
+  std::uint32_t next_u32() noexcept {
+    if (used_ == 4) refill();
+    return buf_[used_++];
+  }
+  result_type operator()() noexcept { return next_u32(); }
+  std::uint64_t next_u64() noexcept {
+    const std::uint64_t hi = next_u32();
+    return (hi << 32) | next_u32();
+  }
+  // Uniform on [0, 1) with 53 random bits (two words).
+  double uniform() noexcept { return static_cast<double>(next_u64() >> 11) * 0x1.0p-53; }
+  // Uniform on [0, 1) with 32 random bits (one word): k / 2^32, exact in a double. For
+  // comparisons with a probability, where 2^-32 resolution is plenty.
+  double uniform32() noexcept { return static_cast<double>(next_u32()) * 0x1.0p-32; }
   // Uniform on [lo, hi).
   double uniform(double lo, double hi) noexcept { return lo + (hi - lo) * uniform(); }
   // True with probability p (p <= 0 never, p >= 1 always).
   bool bernoulli(double p) noexcept { return uniform() < p; }
   // Uniform integer in [0, n); n > 0. Lemire's unbiased multiply-shift with rejection.
-  std::uint32_t below(std::uint32_t n) noexcept;
-  // Standard normal (Box-Muller, both values used).
-  double normal() noexcept;
+  std::uint32_t below(std::uint32_t n) noexcept {
+    std::uint64_t m = static_cast<std::uint64_t>(next_u32()) * n;
+    auto low = static_cast<std::uint32_t>(m);
+    if (low < n) {
+      const std::uint32_t threshold = static_cast<std::uint32_t>(-n) % n;
+      while (low < threshold) {
+        m = static_cast<std::uint64_t>(next_u32()) * n;
+        low = static_cast<std::uint32_t>(m);
+      }
+    }
+    return static_cast<std::uint32_t>(m >> 32);
+  }
+  // Standard normal: Boost.Random's ziggurat (normal_distribution), two words per draw in
+  // about 99 % of draws.
+  double normal() noexcept { return boost::random::normal_distribution<double>(0.0, 1.0)(*this); }
   double normal(double mean, double sd) noexcept { return mean + sd * normal(); }
 
  private:
-  void refill() noexcept;
-  std::array<std::uint32_t, 2> key_;
-  std::array<std::uint32_t, 4> ctr_;
+  using Philox = r123::Philox4x32_R<10>;
+  void refill() noexcept {
+    const Philox::ctr_type r = Philox()(ctr_, key_);
+    buf_ = {r[0], r[1], r[2], r[3]};
+    ++ctr_[3];  // the fourth counter word numbers the blocks of this stream
+    used_ = 0;
+  }
+  Philox::key_type key_;
+  Philox::ctr_type ctr_;
   std::array<std::uint32_t, 4> buf_{};
   unsigned used_ = 4;
-  bool has_spare_normal_ = false;
-  double spare_normal_ = 0.0;
 };
 
 // Seed of replicate k of an ensemble with the given master seed. It depends on (master, k)

@@ -53,9 +53,10 @@ const Schedule<Model>& Model::schedule() {
     Schedule<Model> s;
     s.add("events", "apply the scenario's events scheduled for this week, and those drawn from hazards",
           [](Model& m) { m.phase_events(); });
-    s.add("contact", "bodies meet at their cadence, citizens meet informally and in forums: trust grows with contact, decays without",
+    s.add("contact", "bodies meet at their cadence, citizens meet informally and in forums: trust grows with contact, decays without; "
+          "in the same pass, weak ties are marked to dissolve and backbone staff broker new ties between partners (intents)",
           [](Model& m) { m.phase_contact(); });
-    s.add("ties", "weak ties dissolve; backbone staff broker new ties between partners (intents, committed in agent order)",
+    s.add("ties", "the intents of the contact phase are committed in agent order",
           [](Model& m) { m.phase_ties(); });
     s.add("agenda", "common agenda from members' voice, lived experience and learning; vision work; ownership",
           [](Model& m) { m.phase_agenda(); });
@@ -287,7 +288,7 @@ void Model::build_network(std::uint64_t seed) {
       tenure_[s] = p.ramp_up_weeks;
     }
   }
-  net_.refresh();
+  net_.refresh(exec_);
 }
 
 // --- staff
@@ -312,7 +313,7 @@ void Model::staff_leave(std::size_t slot, bool successor, int overlap_weeks, int
   // Personal ties leave with the person (000:L668); a successor with a handover keeps some.
   handover_.clear();
   if (successor) {
-    net_.refresh();
+    net_.refresh(exec_);
     const NetworkView& v = net_.view();
     const auto nb = v.neighbours(a);
     const auto ts = v.ties_of(a);
@@ -419,7 +420,7 @@ void Model::phase_events() {
     const auto k = static_cast<long>(std::floor(tick_ / period));
     if (k >= 1 && static_cast<long>(std::floor((tick_ - 1) / period)) < k) election();
   }
-  net_.refresh();
+  net_.refresh(exec_);
 }
 
 void Model::election() {
@@ -537,26 +538,35 @@ void Model::apply_event(const Event& e) {
   }
 }
 
-// --- 2. contact: each tie is updated by its lower endpoint, with a draw keyed by the pair.
+// --- 2. contact: each tie is updated by its lower endpoint, which draws from its own stream
+// (tick, agent, contact) one word per tie whose contact probability is strictly between 0 and
+// 1, in the order of its half-edges. The same pass issues the intents of phase 3: removal of
+// each tie whose trust has fallen below the threshold, then the agent's brokerage if it is
+// staff. (One pass over the ties instead of two; phase 3 commits.)
 void Model::phase_contact() {
   NetworkView& v = net_.mutable_view();
   const float gain = static_cast<float>(params_.trust_gain);
   const float keep = static_cast<float>(1.0 - params_.trust_decay);
+  const auto dissolve = static_cast<float>(params_.tie_dissolve);
   const auto t = static_cast<std::uint32_t>(tick_);
   const bool bb = backbone_active_;
   const double staff_contact = 0.5 + 0.5 * params_.style;  // hub-and-spoke staff keep every tie warm
   const double kappa = partner_convening();
-  exec_.for_chunks(agents(), [&](std::size_t, std::size_t b0, std::size_t b1) {
+  const double broker = params_.brokerage_rate * (1.0 - params_.style);  // convene, then step back (000:L855)
+  tie_intents_.prepare(exec_.chunk_count(agents()));
+  exec_.for_chunks(agents(), [&](std::size_t chunk, std::size_t b0, std::size_t b1) {
     for (auto a = static_cast<AgentId>(b0); a < b1; ++a) {
       const auto nb = v.neighbours(a);
       const auto ts = v.ties_of(a);
+      const bool ca = sector_[a] == Sector::citizen;
+      const bool sa = is_staff(a);
+      Rng r(seed_, t, a, purpose::contact);
       for (std::size_t j = 0; j < nb.size(); ++j) {
         const AgentId b = nb[j];
         if (b < a) continue;
         const TieId e = ts[j];
         const float tr = v.trust[e];
-        const bool ca = sector_[a] == Sector::citizen, cb = sector_[b] == Sector::citizen;
-        const bool sa = is_staff(a), sb = is_staff(b);
+        const bool cb = sector_[b] == Sector::citizen;
         double p = 0.0;
         if (ca && cb) {
           p = kCitizenContact;
@@ -564,7 +574,7 @@ void Model::phase_contact() {
           const bool act = active_[a] || active_[b];
           p = act ? kMixedContact : 0.0;
           if (forums_ && bb) p = std::max(p, params_.inclusiveness * cadence_probability(cadence_forum_, tr));
-        } else if (sa || sb) {
+        } else if (sa || is_staff(b)) {
           if (active_[a] && active_[b]) p = staff_contact * cadence_probability(cadence_wg_, tr);
         } else if (active_[a] && active_[b]) {
           // Bodies both belong to; without a backbone only occasional plenary-like contact (004:L191).
@@ -580,38 +590,22 @@ void Model::phase_contact() {
         }
         bool met = false;
         if (p >= 1.0) met = true;
-        else if (p > 0.0) met = Rng(seed_, t, a, purpose::contact, b).uniform() < p;
+        else if (p > 0.0) met = r.uniform32() < p;
+        float trust = tr;
         if (met) {
-          v.trust[e] += gain * (1.0f - v.trust[e]);
+          trust += gain * (1.0f - trust);
           v.last_contact[e] = tick_;
         } else {
-          v.trust[e] *= keep;
+          trust *= keep;
         }
+        v.trust[e] = trust;
+        if (trust < dissolve) tie_intents_.push(chunk, TieIntent{TieIntent::Kind::remove, a, b, 0.0f});
       }
-    }
-  });
-}
-
-// --- 3. ties: dissolution and brokerage as intents, committed in agent-id order.
-void Model::phase_ties() {
-  const NetworkView& v = net_.view();
-  const auto dissolve = static_cast<float>(params_.tie_dissolve);
-  const std::size_t n = agents();
-  tie_intents_.prepare(exec_.chunk_count(n));
-  const auto t = static_cast<std::uint32_t>(tick_);
-  const double broker = params_.brokerage_rate * (1.0 - params_.style);  // convene, then step back (000:L855)
-  exec_.for_chunks(n, [&](std::size_t chunk, std::size_t b0, std::size_t b1) {
-    for (auto a = static_cast<AgentId>(b0); a < b1; ++a) {
-      const auto nb = v.neighbours(a);
-      const auto ts = v.ties_of(a);
-      for (std::size_t j = 0; j < nb.size(); ++j)
-        if (nb[j] > a && v.trust[ts[j]] < dissolve)
-          tie_intents_.push(chunk, TieIntent{TieIntent::Kind::remove, a, nb[j], 0.0f});
-      if (is_staff(a) && filled_[a - staff_begin_] && nb.size() >= 2) {
-        Rng r(seed_, t, a, purpose::brokerage);
-        if (r.bernoulli(broker * staff_capacity(a - staff_begin_))) {
-          const AgentId x = nb[r.below(static_cast<std::uint32_t>(nb.size()))];
-          const AgentId y = nb[r.below(static_cast<std::uint32_t>(nb.size()))];
+      if (sa && filled_[a - staff_begin_] && nb.size() >= 2) {
+        Rng rb(seed_, t, a, purpose::brokerage);
+        if (rb.bernoulli(broker * staff_capacity(a - staff_begin_))) {
+          const AgentId x = nb[rb.below(static_cast<std::uint32_t>(nb.size()))];
+          const AgentId y = nb[rb.below(static_cast<std::uint32_t>(nb.size()))];
           if (x != y && is_org(x) && is_org(y) && active_[x] && active_[y] && !net_.has_tie(x, y))
             tie_intents_.push(chunk, TieIntent{TieIntent::Kind::add, std::min(x, y), std::max(x, y),
                                                static_cast<float>(params_.trust_initial)});
@@ -619,9 +613,15 @@ void Model::phase_ties() {
       }
     }
   });
+}
+
+// --- 3. ties: the dissolution and brokerage intents issued in phase 2, committed in agent-id
+// order (per agent: its removals in half-edge order, then its brokerage).
+void Model::phase_ties() {
   if (tie_intents_.size() > 0) {
+    net_.prepare_changes(exec_);  // the view's tie state into the graph, in parallel
     tie_intents_.commit([&](const TieIntent& i) { net_.apply_one(i, tick_); });
-    net_.refresh();
+    net_.refresh(exec_);
   }
 }
 
@@ -814,6 +814,11 @@ void Model::phase_engagement() {
   const std::size_t n = agents();
   const auto K = static_cast<std::size_t>(K_);
   const std::size_t stride = kSectors * K + 2;
+  if (signal_.size() != n) signal_.resize(n);
+  exec_.for_chunks(n, [&](std::size_t, std::size_t b0, std::size_t b1) {
+    for (std::size_t i = b0; i < b1; ++i)
+      signal_[i] = Signal{engagement_[i], static_cast<std::uint32_t>(champion_[i] && active_[i])};
+  });
   exec_.for_chunks(n, [&](std::size_t chunk, std::size_t b0, std::size_t b1) {
     double* joins = partial_.data() + chunk * stride + kSectors * K;
     joins[0] = joins[1] = 0.0;
@@ -825,9 +830,11 @@ void Model::phase_engagement() {
       double tw = 0.0, te = 0.0, exposure = 0.0;
       for (std::size_t j = 0; j < nb.size(); ++j) {
         if (!citizen && sector_[nb[j]] == Sector::citizen) continue;  // organisations follow partners
-        tw += v.trust[ts[j]];
-        te += v.trust[ts[j]] * engagement_[nb[j]];
-        if (champion_[nb[j]] && active_[nb[j]]) exposure = std::max(exposure, static_cast<double>(v.trust[ts[j]]));
+        const double tr = v.trust[ts[j]];
+        const Signal& s = signal_[nb[j]];
+        tw += tr;
+        te += tr * s.engagement;
+        if (s.active_champion != 0) exposure = std::max(exposure, tr);
       }
       double social = tw > 0.0 ? te / tw : 0.0;
       // Snowball among citizens works through inclusive local coordination (000:L1059, L1157).
@@ -921,7 +928,7 @@ void Model::phase_backbone() {
       vacancy_left_[s] = 0;
       --in_post;
     }
-  net_.refresh();
+  net_.refresh(exec_);
 }
 
 // --- 10. funding

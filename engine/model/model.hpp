@@ -189,6 +189,13 @@ class Model {
   std::vector<double> ownership_, capacity_;
   std::vector<double> concern_;  // [agent * K + pillar]
   std::vector<std::int32_t> invited_at_;
+  // What an agent's neighbours read of it in the engagement phase, packed so that a neighbour
+  // costs one cache line, not three (engagement, champion, active); filled per tick.
+  struct Signal {
+    double engagement;
+    std::uint32_t active_champion;
+  };
+  std::vector<Signal> signal_;
   // backbone staff slots (index = agent id - staff_begin_)
   std::vector<std::uint8_t> filled_;
   std::vector<int> tenure_, vacancy_left_;
