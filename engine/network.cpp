@@ -55,23 +55,28 @@ bool Network::apply_one(const TieIntent& t, std::int32_t tick) {
 }
 
 // Tie ids follow a fixed walk of the graph: agents in id order, each agent's out-edges in
-// stored order, keeping the half-edge whose target is the larger id. write_back() walks the
-// same order, so it must run before any topology change while the view is valid.
-void Network::write_back() {
+// stored order, keeping the half-edge whose target is the larger id (see NetworkView).
+// write_back() walks the same order, so it must run before any topology change while the view
+// is valid. Agents write disjoint edges' properties, so chunks run in parallel.
+void Network::write_back(const Executor& exec) {
   if (!view_valid_) return;
-  TieId t = 0;
   const auto n = static_cast<AgentId>(boost::num_vertices(g_));
-  for (AgentId a = 0; a < n; ++a) {
-    for (auto [it, end] = boost::out_edges(a, g_); it != end; ++it) {
-      if (boost::target(*it, g_) <= a) continue;
-      TieState& s = g_[*it];
-      s.trust = view_.trust[t];
-      s.last_contact = view_.last_contact[t];
-      ++t;
+  exec.for_chunks(n, [&](std::size_t, std::size_t b0, std::size_t b1) {
+    for (auto a = static_cast<AgentId>(b0); a < b1; ++a) {
+      TieId t = view_.first_tie[a];
+      for (auto [it, end] = boost::out_edges(a, g_); it != end; ++it) {
+        if (boost::target(*it, g_) <= a) continue;
+        TieState& s = g_[*it];
+        s.trust = view_.trust[t];
+        s.last_contact = view_.last_contact[t];
+        ++t;
+      }
     }
-  }
+  });
   view_valid_ = false;
 }
+
+void Network::prepare_changes(const Executor& exec) { write_back(exec); }
 
 namespace {
 // Sizes a view array whose contents refresh() overwrites entirely. When it must grow, the old
@@ -88,12 +93,22 @@ void size_for_overwrite(std::vector<T>& x, std::size_t size) {
 }
 }  // namespace
 
-void Network::refresh() {
+// Three parallel passes over chunks of agents, each writing only its own agents' entries:
+//   1. degree and number of upper neighbours per agent, summed per chunk; then offsets and
+//      first tie ids by a prefix sum (over chunk totals serially, within chunks in parallel);
+//   2. per agent, its upper half-edges and their ties (state from the graph), and its lower
+//      neighbours, sorted by id;
+//   3. per lower half-edge (b, a) with b < a, the tie id, found in b's upper half-edges.
+// The result does not depend on the chunking, so it is the same at any thread count.
+void Network::refresh(const Executor& exec) {
   if (!stale_ && view_valid_) return;
   const auto n = static_cast<AgentId>(boost::num_vertices(g_));
   const std::size_t m = boost::num_edges(g_);
   NetworkView& v = view_;
-  v.offsets.assign(n + 1, 0);
+  v.offsets.resize(n + 1);
+  v.first_tie.resize(n + 1);
+  v.offsets[0] = 0;
+  v.first_tie[0] = 0;
   size_for_overwrite(v.tie_a, m);
   size_for_overwrite(v.tie_b, m);
   size_for_overwrite(v.trust, m);
@@ -101,31 +116,74 @@ void Network::refresh() {
   size_for_overwrite(v.formed, m);
   size_for_overwrite(v.neighbour, 2 * m);
   size_for_overwrite(v.tie_of, 2 * m);
-  TieId t = 0;
-  for (AgentId a = 0; a < n; ++a) {
-    v.offsets[a + 1] = v.offsets[a] + static_cast<std::uint32_t>(boost::out_degree(a, g_));
-    for (auto [it, end] = boost::out_edges(a, g_); it != end; ++it) {
-      const AgentId b = static_cast<AgentId>(boost::target(*it, g_));
-      if (b <= a) continue;
-      const TieState& s = g_[*it];
-      v.tie_a[t] = a;
-      v.tie_b[t] = b;
-      v.trust[t] = s.trust;
-      v.last_contact[t] = s.last_contact;
-      v.formed[t] = s.formed;
-      ++t;
+  const std::size_t chunks = exec.chunk_count(n);
+  chunk_sums_.assign(2 * chunks + 2, 0);
+  // 1. counts; offsets[a+1] and first_tie[a+1] hold agent a's own counts for now.
+  exec.for_chunks(n, [&](std::size_t c, std::size_t b0, std::size_t b1) {
+    std::uint32_t half = 0, ties = 0;
+    for (auto a = static_cast<AgentId>(b0); a < b1; ++a) {
+      std::uint32_t up = 0;
+      for (auto [it, end] = boost::out_edges(a, g_); it != end; ++it) up += boost::target(*it, g_) > a ? 1 : 0;
+      const auto d = static_cast<std::uint32_t>(boost::out_degree(a, g_));
+      v.offsets[a + 1] = d;
+      v.first_tie[a + 1] = up;
+      half += d;
+      ties += up;
     }
+    chunk_sums_[2 * c + 2] = half;
+    chunk_sums_[2 * c + 3] = ties;
+  });
+  for (std::size_t c = 0; c < chunks; ++c) {  // exclusive prefix over chunk totals
+    chunk_sums_[2 * c + 2] += chunk_sums_[2 * c];
+    chunk_sums_[2 * c + 3] += chunk_sums_[2 * c + 1];
   }
-  // Second walk fills half-edges; tie ids of the lower endpoint's half-edges are known from
-  // the first walk order, so look them up through a cursor per agent.
-  std::vector<std::uint32_t> cursor(v.offsets.begin(), v.offsets.end() - 1);
-  for (TieId e = 0; e < m; ++e) {
-    const AgentId a = v.tie_a[e], b = v.tie_b[e];
-    v.neighbour[cursor[a]] = b;
-    v.tie_of[cursor[a]++] = e;
-    v.neighbour[cursor[b]] = a;
-    v.tie_of[cursor[b]++] = e;
-  }
+  exec.for_chunks(n, [&](std::size_t c, std::size_t b0, std::size_t b1) {
+    std::uint32_t half = chunk_sums_[2 * c], ties = chunk_sums_[2 * c + 1];
+    for (auto a = static_cast<AgentId>(b0); a < b1; ++a) {
+      half += v.offsets[a + 1];
+      ties += v.first_tie[a + 1];
+      v.offsets[a + 1] = half;
+      v.first_tie[a + 1] = ties;
+    }
+  });
+  // 2. upper half-edges with their ties, and lower neighbours (sorted).
+  auto lower_count = [&](AgentId a) {
+    return (v.offsets[a + 1] - v.offsets[a]) - (v.first_tie[a + 1] - v.first_tie[a]);
+  };
+  exec.for_chunks(n, [&](std::size_t, std::size_t b0, std::size_t b1) {
+    for (auto a = static_cast<AgentId>(b0); a < b1; ++a) {
+      std::uint32_t low = v.offsets[a], up = v.offsets[a] + lower_count(a);
+      TieId t = v.first_tie[a];
+      for (auto [it, end] = boost::out_edges(a, g_); it != end; ++it) {
+        const auto b = static_cast<AgentId>(boost::target(*it, g_));
+        if (b < a) {
+          v.neighbour[low++] = b;
+          continue;
+        }
+        const TieState& s = g_[*it];
+        v.tie_a[t] = a;
+        v.tie_b[t] = b;
+        v.trust[t] = s.trust;
+        v.last_contact[t] = s.last_contact;
+        v.formed[t] = s.formed;
+        v.neighbour[up] = b;
+        v.tie_of[up++] = t++;
+      }
+      std::sort(v.neighbour.begin() + v.offsets[a], v.neighbour.begin() + low);
+    }
+  });
+  // 3. tie ids of lower half-edges.
+  exec.for_chunks(n, [&](std::size_t, std::size_t b0, std::size_t b1) {
+    for (auto a = static_cast<AgentId>(b0); a < b1; ++a) {
+      const std::uint32_t end = v.offsets[a] + lower_count(a);
+      for (std::uint32_t j = v.offsets[a]; j < end; ++j) {
+        const AgentId b = v.neighbour[j];
+        std::uint32_t k = v.offsets[b] + lower_count(b);
+        while (v.neighbour[k] != a) ++k;  // a is among b's upper neighbours
+        v.tie_of[j] = v.tie_of[k];
+      }
+    }
+  });
   stale_ = false;
   view_valid_ = true;
 }

@@ -8,6 +8,8 @@
 // Tie ids are therefore stable between commits only.
 #pragma once
 
+#include "executor.hpp"
+
 #include <boost/graph/adjacency_list.hpp>
 
 #include <cstdint>
@@ -27,8 +29,13 @@ struct TieState {
 
 // Compact view of the graph. Half-edges of agent a are [offsets[a], offsets[a+1]); each
 // half-edge names its neighbour and the id of its tie. Tie t joins tie_a[t] < tie_b[t].
+// An agent's half-edges list first its lower neighbours (ids below its own) in ascending id
+// order, then its upper neighbours in the Boost graph's out-edge order. Tie ids number the
+// upper half-edges of agent 0, then of agent 1, and so on: agent a's ties to higher ids are
+// first_tie[a] .. first_tie[a+1]-1, in the order of its upper half-edges.
 struct NetworkView {
   std::vector<std::uint32_t> offsets;
+  std::vector<TieId> first_tie;
   std::vector<AgentId> neighbour;
   std::vector<TieId> tie_of;
   std::vector<AgentId> tie_a, tie_b;
@@ -81,17 +88,24 @@ class Network {
   }
   bool apply_one(const TieIntent& t, std::int32_t tick);
 
-  // The compact view; call refresh() after topology changes, before reading it.
+  // The compact view; call refresh() after topology changes, before reading it. With an
+  // executor, the rebuild runs in parallel over chunks of agents (same result at any thread
+  // count).
   const NetworkView& view() const noexcept { return view_; }
   NetworkView& mutable_view() noexcept { return view_; }
-  void refresh();
+  void refresh(const Executor& exec = Executor(false));
+  // Writes the view's tie state back into the graph now, in parallel, so that the first
+  // topology change after a refresh does not do it serially. Optional; call before a batch
+  // of changes.
+  void prepare_changes(const Executor& exec);
   bool stale() const noexcept { return stale_; }
 
   const Graph& graph() const noexcept { return g_; }
 
  private:
-  void write_back();  // view tie state -> graph properties
+  void write_back(const Executor& exec = Executor(false));  // view tie state -> graph properties
   Graph g_;
+  std::vector<std::uint32_t> chunk_sums_;  // refresh scratch: per chunk, half-edges and ties
   NetworkView view_;
   bool stale_ = true;
   bool view_valid_ = false;  // view tie arrays correspond to g_'s current edges
