@@ -1,6 +1,9 @@
 #include "engine/network.hpp"
 
+#include "engine/rng.hpp"
+
 #include <gtest/gtest.h>
+#include <tbb/task_arena.h>
 
 #include <vector>
 
@@ -102,4 +105,53 @@ TEST(Network, LargestComponent) {
   net.refresh();
   std::vector<std::uint32_t> scratch;
   EXPECT_DOUBLE_EQ(cimsim::largest_component_share(net.view(), scratch), 0.4);
+}
+
+// The view's neighbour order (docs/model.md section 2): lower ids ascending, then higher ids
+// in the order the ties were formed; and a rebuild in parallel chunks gives the same arrays.
+TEST(Network, ViewOrderAndParallelRebuild) {
+  auto build = [](const cimsim::Executor& exec) {
+    Network net(40);
+    cimsim::Rng r(7, 0, 0, 99);
+    for (int k = 0; k < 200; ++k) net.add_tie(r.below(40), r.below(40), static_cast<float>(k) / 200.0f, k);
+    net.refresh(exec);
+    for (int k = 0; k < 30; ++k) net.remove_tie(r.below(40), r.below(40));
+    for (int k = 0; k < 30; ++k) net.add_tie(r.below(40), r.below(40), 0.5f, 300 + k);
+    net.isolate(5);
+    net.refresh(exec);
+    return net;
+  };
+  const Network serial = build(cimsim::Executor(false));
+  tbb::task_arena arena(4);
+  Network parallel(0);
+  arena.execute([&] { parallel = build(cimsim::Executor(true, 3)); });  // 14 chunks of 3 agents
+  const auto& a = serial.view();
+  const auto& b = parallel.view();
+  EXPECT_EQ(a.offsets, b.offsets);
+  EXPECT_EQ(a.first_tie, b.first_tie);
+  EXPECT_EQ(a.neighbour, b.neighbour);
+  EXPECT_EQ(a.tie_of, b.tie_of);
+  EXPECT_EQ(a.tie_a, b.tie_a);
+  EXPECT_EQ(a.tie_b, b.tie_b);
+  EXPECT_EQ(a.trust, b.trust);
+  EXPECT_EQ(a.formed, b.formed);
+  EXPECT_EQ(a.degree(5), 0u);
+  for (cimsim::AgentId x = 0; x < 40; ++x) {
+    const auto nb = a.neighbours(x);
+    const auto ts = a.ties_of(x);
+    for (std::size_t j = 1; j < nb.size(); ++j) {
+      if (nb[j] < x) {
+        EXPECT_LT(nb[j - 1], nb[j]);  // lower ones ascending
+      }
+      if (nb[j - 1] > x) {
+        EXPECT_GT(nb[j], x);                                  // upper ones after lower
+        EXPECT_LE(a.formed[ts[j - 1]], a.formed[ts[j]]);  // in formation order
+      }
+    }
+    const std::size_t lower = nb.size() - (a.first_tie[x + 1] - a.first_tie[x]);
+    for (std::size_t j = lower; j < nb.size(); ++j) {
+      EXPECT_GT(nb[j], x);
+      EXPECT_EQ(ts[j], a.first_tie[x] + (j - lower));  // tie ids of upper half-edges
+    }
+  }
 }
