@@ -25,11 +25,13 @@
 #include <sys/resource.h>
 #include <tbb/blocked_range.h>
 #include <tbb/global_control.h>
+#include <tbb/parallel_for.h>
 #include <tbb/parallel_reduce.h>
 #include <tbb/task_arena.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <memory>
@@ -48,6 +50,21 @@ constexpr std::uint64_t kSeed = 2024;
 const std::vector<int> kCitizens = {1000, 10000, 100000, 1000000};
 
 int all_threads() { return static_cast<int>(std::max(1u, std::thread::hardware_concurrency())); }
+
+// Thread counts benchmarked: 1, 2 and all cores (on a 2-core machine just 1 and 2).
+std::vector<std::int64_t> tick_threads() {
+  std::vector<std::int64_t> t = {1, 2};
+  if (all_threads() > 2) t.push_back(all_threads());
+  return t;
+}
+// For whole runs, the doublings up to all cores as well (1, 2, 4, 8, 16 on 16 cores).
+std::vector<std::int64_t> run_threads() {
+  std::vector<std::int64_t> t;
+  for (int k = 1; k < all_threads(); k *= 2) t.push_back(k);
+  t.push_back(all_threads());
+  if (t.size() == 1) t.push_back(2);  // a 1-core machine still measures 2 threads
+  return t;
+}
 
 model::Scenario scenario(const std::string& name, const std::vector<std::string>& sets = {}) {
   auto s = sc::load(name);
@@ -74,15 +91,17 @@ class Threads {
 
 // One model per population size, kept between benchmark invocations (a 10^6-citizen build
 // takes seconds; Google Benchmark calls a function several times while calibrating). Only the
-// size in use is kept. The model refers to `exec`, which a benchmark re-assigns to set the
-// thread count; results do not depend on it (the determinism tests check that).
+// size in use is kept. It is built and then advanced kWarmWeeks weeks (on all threads), so
+// that the initiative is under way; the floor, gather, observer and commit benchmarks read its
+// network, and every BM_Tick run starts from a copy of it, so that each thread count times the
+// same weeks of the same run. The model refers to `exec`, which a benchmark re-assigns to set
+// the thread count; results do not depend on it (the determinism tests check that).
+constexpr int kWarmWeeks = 26;
 struct Cached {
   int citizens = -1;
   model::Scenario s;
   Executor exec{false, kGrain};
   std::unique_ptr<model::Model> m;
-  int rebuilds = 0;
-  void build() { m = std::make_unique<model::Model>(s, replicate_seed(kSeed, 0), exec); }
 };
 Cached& cached(int citizens) {
   static Cached c;
@@ -90,8 +109,15 @@ Cached& cached(int citizens) {
     c.m.reset();
     c.citizens = citizens;
     c.s = baseline_with(citizens);
-    c.rebuilds = 0;
-    c.build();
+    c.m = std::make_unique<model::Model>(c.s, replicate_seed(kSeed, 0), c.exec);
+    const int threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    tbb::global_control limit(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(threads));
+    tbb::task_arena arena(threads);
+    c.exec = Executor(threads > 1, kGrain);
+    arena.execute([&] {
+      for (int w = 0; w < kWarmWeeks; ++w) c.m->step();
+    });
+    c.exec = Executor(false, kGrain);
   }
   return c;
 }
@@ -100,6 +126,13 @@ double peak_rss_mib() {
   rusage u{};
   getrusage(RUSAGE_SELF, &u);
   return static_cast<double>(u.ru_maxrss) / 1024.0;  // ru_maxrss is in KiB on Linux
+}
+// CPU seconds used by the whole process (all threads), user + system.
+double process_cpu_seconds() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+         1e-6 * static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec);
 }
 double heap_in_use() {
   const struct mallinfo2 mi = mallinfo2();
@@ -124,8 +157,8 @@ void BM_Rng(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * kBatch);
 }
 
-// The model's pattern: a fresh stream keyed by (seed, tick, agent, purpose[, other end]) and
-// one draw from it: arg 0 = one uniform (contact of a tie), 1 = one normal (engagement noise).
+// A fresh stream keyed by (seed, tick, agent, purpose, block) and one draw from it: arg 0 =
+// one uniform, 1 = one normal (the engagement noise: one stream and one normal per agent).
 void BM_RngKeyed(benchmark::State& state) {
   const bool normal = state.range(0) != 0;
   constexpr std::uint32_t kBatch = 1024;
@@ -268,31 +301,24 @@ void BM_Build(benchmark::State& state) {
   state.counters["ties"] = static_cast<double>(ties);
 }
 
-// One tick (Model::step) of the cached model; its state advances across iterations and, at
-// the scenario's horizon (520 weeks), it is rebuilt with the timer paused.
+// Ticks (Model::step: a week, all phases) of a copy of the cached model, from week
+// kWarmWeeks + 1 on; a fixed number of iterations per size (tick_iterations), so that every
+// thread count times the same weeks. The copy is made before the timed loop.
+std::int64_t tick_iterations(int citizens) { return citizens >= 1000000 ? 13 : citizens >= 100000 ? 52 : 260; }
 void BM_Tick(benchmark::State& state) {
   Cached& c = cached(static_cast<int>(state.range(0)));
   const int threads = static_cast<int>(state.range(1));
   Threads pool(threads);
   c.exec = Executor(threads > 1, kGrain);
-  const int first_tick = c.m->tick() + 1;
+  model::Model work(*c.m);
+  const int first_tick = work.tick() + 1;
   pool.run([&] {
-    for (auto _ : state) {
-      if (c.m->tick() >= c.m->ticks_total()) {
-        state.PauseTiming();
-        c.m.reset();
-        c.build();
-        ++c.rebuilds;
-        state.ResumeTiming();
-      }
-      c.m->step();
-    }
+    for (auto _ : state) work.step();
   });
   c.exec = Executor(false, kGrain);
   state.SetItemsProcessed(state.iterations());
-  network_counters(state, c.m->network());
+  network_counters(state, work.network());
   state.counters["first_tick"] = first_tick;
-  state.counters["rebuilds"] = c.rebuilds;
 }
 
 EnsembleOptions ensemble(std::size_t replicates, int threads) {
@@ -306,17 +332,27 @@ EnsembleOptions ensemble(std::size_t replicates, int threads) {
 }
 
 // Whole runs of the unmodified baseline scenario (2,000 citizens, 10 years) through
-// run_ensemble with a MemorySink: 4 x threads replicates per iteration, parallel across runs.
+// run_ensemble with a MemorySink, parallel across runs: runs/s. An iteration is an ensemble of
+// 16 x threads replicates, so that every thread does about 16 runs and the wait for the last
+// run (runs differ in length by seed) is a small part of it; with 4 x threads, 16 threads lost
+// a quarter of their time waiting for the slowest run (bench/README.md). The counter
+// cpu_utilisation is the process's CPU time over (wall time x threads): 1 when every thread
+// was busy throughout.
 void BM_Run(benchmark::State& state) {
   const int threads = static_cast<int>(state.range(0));
   const model::Scenario s = scenario("baseline");
   const RecordSchema schema = model::make_schema(model::kMaxPillars);
-  const EnsembleOptions o = ensemble(static_cast<std::size_t>(4 * threads), threads);
+  const EnsembleOptions o = ensemble(static_cast<std::size_t>(16 * threads), threads);
   const RunFunction fn = [&](const RunContext& c) { return model::run(s, schema, c); };
   std::size_t failed = 0;
+  double cpu = 0.0, wall = 0.0;
   for (auto _ : state) {
     auto sink = std::make_unique<MemorySink>();
+    const double c0 = process_cpu_seconds();
+    const auto w0 = std::chrono::steady_clock::now();
     failed += run_ensemble(o, fn, *sink).failed;
+    wall += std::chrono::duration<double>(std::chrono::steady_clock::now() - w0).count();
+    cpu += process_cpu_seconds() - c0;
     state.PauseTiming();  // freeing the recorded runs is not part of a run
     sink.reset();
     state.ResumeTiming();
@@ -324,6 +360,7 @@ void BM_Run(benchmark::State& state) {
   if (failed > 0) state.SkipWithError("some runs failed");
   state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(o.replicates));
   state.counters["runs_per_iter"] = static_cast<double>(o.replicates);
+  state.counters["cpu_utilisation"] = wall > 0.0 ? cpu / (wall * threads) : 0.0;
 }
 
 // The default `cimsim run` (baseline, 20 replicates, all threads) into a MemorySink (arg 0)
@@ -362,6 +399,27 @@ void BM_Sink(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(o.replicates));
   state.SetLabel(hdf5 ? "hdf5" : "memory");
   state.counters["threads"] = threads;
+}
+
+// The machine's own scaling for work that shares nothing: T threads each draw 2^22 uniforms
+// from their own stream (no memory traffic, no synchronisation until the end). Runs/s of an
+// ensemble cannot scale better than this; on a machine whose cores slow down when all are
+// busy (turbo, shared power budget) it is below T.
+void BM_ComputeScaling(benchmark::State& state) {
+  const int threads = static_cast<int>(state.range(0));
+  constexpr int kDraws = 1 << 22;
+  Threads pool(threads);
+  pool.run([&] {
+    for (auto _ : state) {
+      tbb::parallel_for(0, threads, [&](int k) {
+        Rng r(kSeed, 7, static_cast<std::uint32_t>(k), purpose::kModelPurposeBase);
+        double acc = 0.0;
+        for (int i = 0; i < kDraws; ++i) acc += r.uniform();
+        benchmark::DoNotOptimize(acc);
+      });
+    }
+  });
+  state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(threads) * kDraws);
 }
 
 // ---------------------------------------------------------------- scale
@@ -422,12 +480,13 @@ void register_all() {
     RegisterBenchmark("BM_Build", BM_Build)->ArgName("citizens")->Arg(n)->Unit(benchmark::kMillisecond);
     RegisterBenchmark("BM_Floor", BM_Floor)
         ->ArgNames({"citizens", "threads"})
-        ->ArgsProduct({{n}, {1, 2}})
+        ->ArgsProduct({{n}, tick_threads()})
         ->UseRealTime()
         ->Unit(benchmark::kMicrosecond);
     RegisterBenchmark("BM_Tick", BM_Tick)
         ->ArgNames({"citizens", "threads"})
-        ->ArgsProduct({{n}, {1, 2}})
+        ->ArgsProduct({{n}, tick_threads()})
+        ->Iterations(tick_iterations(n))
         ->UseRealTime()
         ->Unit(benchmark::kMicrosecond);
     if (n == 1000000) {
@@ -435,7 +494,10 @@ void register_all() {
       RegisterBenchmark("BM_Commit", BM_Commit)->ArgName("citizens")->Arg(n)->Unit(benchmark::kMicrosecond);
     }
   }
-  RegisterBenchmark("BM_Run", BM_Run)->ArgName("threads")->Arg(1)->Arg(2)->UseRealTime()->Unit(benchmark::kMillisecond);
+  auto* run = RegisterBenchmark("BM_Run", BM_Run)->ArgName("threads")->UseRealTime()->Unit(benchmark::kMillisecond);
+  for (std::int64_t t : run_threads()) run->Arg(t);
+  auto* ceiling = RegisterBenchmark("BM_ComputeScaling", BM_ComputeScaling)->ArgName("threads")->UseRealTime()->Unit(benchmark::kMillisecond);
+  for (std::int64_t t : run_threads()) ceiling->Arg(t);
   RegisterBenchmark("BM_Sink", BM_Sink)->ArgName("hdf5")->Arg(0)->Arg(1)->UseRealTime()->Unit(benchmark::kMillisecond);
   RegisterBenchmark("BM_Memory", BM_Memory)->Iterations(1)->Unit(benchmark::kMillisecond);
   RegisterBenchmark("BM_CityScale", BM_CityScale)->Iterations(1)->UseRealTime()->Unit(benchmark::kSecond);

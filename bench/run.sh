@@ -9,6 +9,8 @@
 #   CIMSIM_MACHINE    results folder name (default: short hostname)
 #   CIMSIM_BUILD_DIR  build directory (default: build), must be a Release build
 #   CIMSIM_SKIP_CITY=1  skip the city-scale run (minutes)
+#   CIMSIM_NO_BUILD=1   use $CIMSIM_BUILD_DIR/bin as it is (a machine without the toolchain,
+#                       given binaries built elsewhere)
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -18,7 +20,9 @@ MACHINE="${CIMSIM_MACHINE:-$(hostname -s 2>/dev/null || hostname)}"
 
 # --- build if needed: missing binary, or any source / CMake file newer than it.
 stale=0
-if [ ! -x "$BIN" ]; then
+if [ "${CIMSIM_NO_BUILD:-0}" = "1" ]; then
+  [ -x "$BIN" ] || { echo "run.sh: CIMSIM_NO_BUILD=1 but $BIN is missing" >&2; exit 1; }
+elif [ ! -x "$BIN" ]; then
   stale=1
 elif [ -n "$(find engine analysis scenarios bench cmake CMakeLists.txt -newer "$BIN" \
              \( -name '*.cpp' -o -name '*.hpp' -o -name '*.toml' -o -name 'CMakeLists.txt' -o -name '*.cmake' \) \
@@ -65,7 +69,7 @@ echo "output: $OUT"
 # Three repetitions of at least 0.5 s each; the console shows mean/median/stddev/cv, the JSON
 # keeps every repetition too. Later arguments override these.
 "$BIN" --benchmark_min_time=0.5 --benchmark_repetitions=3 --benchmark_display_aggregates_only=true \
-  --benchmark_filter='^BM_(Rng|NeighbourGather|Commit|Observe|Build|Floor|Tick|Run|Sink|Memory)' \
+  --benchmark_filter='^BM_(Rng|NeighbourGather|Commit|Observe|Build|Floor|Tick|Run|ComputeScaling|Sink|Memory)' \
   --benchmark_out="$OUT" --benchmark_out_format=json "$@"
 files=("$OUT")
 if [ "${CIMSIM_SKIP_CITY:-0}" != "1" ] && [ $# -eq 0 ]; then
@@ -80,8 +84,13 @@ CLI="$BUILD/bin/cimsim"
 if [ -x "$CLI" ] && [ $# -eq 0 ]; then
   tmp=$(mktemp -d)
   for i in 1 2 3; do
-    /usr/bin/env time -f "default cimsim run (baseline x 20, all cores): %e s wall, %M KiB peak RSS" \
-      "$CLI" run -q -o "$tmp/default.h5" -f >/dev/null
+    if [ -x /usr/bin/time ]; then
+      /usr/bin/time -f "default cimsim run (baseline x 20, all cores): %e s wall, %M KiB peak RSS" \
+        "$CLI" run -q -o "$tmp/default.h5" -f >/dev/null
+    else  # no GNU time: wall time only
+      TIMEFORMAT="default cimsim run (baseline x 20, all cores): %R s wall"
+      time "$CLI" run -q -o "$tmp/default.h5" -f >/dev/null
+    fi
   done
   rm -rf "$tmp"
 fi
