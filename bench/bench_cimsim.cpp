@@ -321,6 +321,51 @@ void BM_Tick(benchmark::State& state) {
   state.counters["first_tick"] = first_tick;
 }
 
+// Where a tick's time goes: the ticks of BM_Tick (same copy, same weeks), each phase timed
+// (Model::step_timed); counter <phase>_ms is that phase's mean wall time per tick, and
+// <phase>_floors the same in floor passes (BM_Floor at this size and thread count, timed
+// here before the ticks).
+void BM_TickPhases(benchmark::State& state) {
+  Cached& c = cached(static_cast<int>(state.range(0)));
+  const int threads = static_cast<int>(state.range(1));
+  Threads pool(threads);
+  c.exec = Executor(threads > 1, kGrain);
+  model::Model work(*c.m);
+  const auto& phases = model::Model::phase_info();
+  std::vector<double> seconds(phases.size(), 0.0);
+  const NetworkView& v = c.m->network();
+  const std::vector<double>& value = c.m->engagement();
+  const std::size_t n = v.agents();
+  auto pass = [&](std::size_t b, std::size_t e) {
+    double acc = 0.0;
+    for (std::uint32_t j = v.offsets[b]; j < v.offsets[e]; ++j) acc += value[v.neighbour[j]];
+    return acc;
+  };
+  double floor_s = 0.0;
+  pool.run([&] {
+    constexpr int kFloorPasses = 10;
+    const auto f0 = std::chrono::steady_clock::now();
+    for (int k = 0; k < kFloorPasses; ++k) {
+      const double total =
+          threads == 1 ? pass(0, n)
+                       : tbb::parallel_reduce(
+                             tbb::blocked_range<std::size_t>(0, n, kGrain), 0.0,
+                             [&](const tbb::blocked_range<std::size_t>& r, double acc) { return acc + pass(r.begin(), r.end()); },
+                             [](double x, double y) { return x + y; });
+      benchmark::DoNotOptimize(total);
+    }
+    floor_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - f0).count() / kFloorPasses;
+    for (auto _ : state) work.step_timed([&](std::size_t k, double s) { seconds[k] += s; });
+  });
+  c.exec = Executor(false, kGrain);
+  const auto ticks = static_cast<double>(state.iterations());
+  for (std::size_t k = 0; k < phases.size(); ++k) {
+    state.counters[phases[k].name + "_ms"] = 1e3 * seconds[k] / ticks;
+    state.counters[phases[k].name + "_floors"] = seconds[k] / ticks / floor_s;
+  }
+  state.counters["floor_ms"] = 1e3 * floor_s;
+}
+
 EnsembleOptions ensemble(std::size_t replicates, int threads) {
   EnsembleOptions o;
   o.scenarios = 1;
@@ -490,6 +535,12 @@ void register_all() {
         ->UseRealTime()
         ->Unit(benchmark::kMicrosecond);
     if (n == 1000000) {
+      RegisterBenchmark("BM_TickPhases", BM_TickPhases)
+          ->ArgNames({"citizens", "threads"})
+          ->ArgsProduct({{n}, tick_threads()})
+          ->Iterations(tick_iterations(n))
+          ->UseRealTime()
+          ->Unit(benchmark::kMillisecond);
       RegisterBenchmark("BM_Observe", BM_Observe)->ArgName("citizens")->Arg(n)->Unit(benchmark::kMicrosecond);
       RegisterBenchmark("BM_Commit", BM_Commit)->ArgName("citizens")->Arg(n)->Unit(benchmark::kMicrosecond);
     }

@@ -1,6 +1,7 @@
 #include "network.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <numeric>
 
 namespace cimsim {
@@ -93,13 +94,14 @@ void size_for_overwrite(std::vector<T>& x, std::size_t size) {
 }
 }  // namespace
 
-// Three parallel passes over chunks of agents, each writing only its own agents' entries:
+// Parallel passes over chunks of agents:
 //   1. degree and number of upper neighbours per agent, summed per chunk; then offsets and
 //      first tie ids by a prefix sum (over chunk totals serially, within chunks in parallel);
-//   2. per agent, its upper half-edges and their ties (state from the graph), and its lower
-//      neighbours, sorted by id;
-//   3. per lower half-edge (b, a) with b < a, the tie id, found in b's upper half-edges.
-// The result does not depend on the chunking, so it is the same at any thread count.
+//   2. per agent, its upper half-edges and their ties (state from the graph);
+//   3. per upper half-edge (a, b), the half-edge (b, a) placed in b's lower part at the next
+//      free slot (an atomic cursor per agent: the slot order depends on scheduling) ...
+//   4. ... and each agent's lower part sorted by neighbour id, which fixes the order.
+// So the result does not depend on the chunking or the thread count.
 void Network::refresh(const Executor& exec) {
   if (!stale_ && view_valid_) return;
   const auto n = static_cast<AgentId>(boost::num_vertices(g_));
@@ -116,6 +118,7 @@ void Network::refresh(const Executor& exec) {
   size_for_overwrite(v.formed, m);
   size_for_overwrite(v.neighbour, 2 * m);
   size_for_overwrite(v.tie_of, 2 * m);
+  cursor_.resize(n);
   const std::size_t chunks = exec.chunk_count(n);
   chunk_sums_.assign(2 * chunks + 2, 0);
   // 1. counts; offsets[a+1] and first_tie[a+1] hold agent a's own counts for now.
@@ -140,26 +143,21 @@ void Network::refresh(const Executor& exec) {
   exec.for_chunks(n, [&](std::size_t c, std::size_t b0, std::size_t b1) {
     std::uint32_t half = chunk_sums_[2 * c], ties = chunk_sums_[2 * c + 1];
     for (auto a = static_cast<AgentId>(b0); a < b1; ++a) {
+      cursor_[a] = half;  // the first slot of a's lower part
       half += v.offsets[a + 1];
       ties += v.first_tie[a + 1];
       v.offsets[a + 1] = half;
       v.first_tie[a + 1] = ties;
     }
   });
-  // 2. upper half-edges with their ties, and lower neighbours (sorted).
-  auto lower_count = [&](AgentId a) {
-    return (v.offsets[a + 1] - v.offsets[a]) - (v.first_tie[a + 1] - v.first_tie[a]);
-  };
+  // 2. upper half-edges with their ties, after the lower part.
   exec.for_chunks(n, [&](std::size_t, std::size_t b0, std::size_t b1) {
     for (auto a = static_cast<AgentId>(b0); a < b1; ++a) {
-      std::uint32_t low = v.offsets[a], up = v.offsets[a] + lower_count(a);
       TieId t = v.first_tie[a];
+      std::uint32_t up = v.offsets[a + 1] - (v.first_tie[a + 1] - t);
       for (auto [it, end] = boost::out_edges(a, g_); it != end; ++it) {
         const auto b = static_cast<AgentId>(boost::target(*it, g_));
-        if (b < a) {
-          v.neighbour[low++] = b;
-          continue;
-        }
+        if (b < a) continue;
         const TieState& s = g_[*it];
         v.tie_a[t] = a;
         v.tie_b[t] = b;
@@ -169,18 +167,33 @@ void Network::refresh(const Executor& exec) {
         v.neighbour[up] = b;
         v.tie_of[up++] = t++;
       }
-      std::sort(v.neighbour.begin() + v.offsets[a], v.neighbour.begin() + low);
     }
   });
-  // 3. tie ids of lower half-edges.
+  // 3. the mirror half-edges, into the upper endpoint's lower part.
   exec.for_chunks(n, [&](std::size_t, std::size_t b0, std::size_t b1) {
     for (auto a = static_cast<AgentId>(b0); a < b1; ++a) {
-      const std::uint32_t end = v.offsets[a] + lower_count(a);
-      for (std::uint32_t j = v.offsets[a]; j < end; ++j) {
-        const AgentId b = v.neighbour[j];
-        std::uint32_t k = v.offsets[b] + lower_count(b);
-        while (v.neighbour[k] != a) ++k;  // a is among b's upper neighbours
-        v.tie_of[j] = v.tie_of[k];
+      for (TieId t = v.first_tie[a]; t < v.first_tie[a + 1]; ++t) {
+        const AgentId b = v.tie_b[t];
+        const std::uint32_t slot = std::atomic_ref<std::uint32_t>(cursor_[b]).fetch_add(1, std::memory_order_relaxed);
+        v.neighbour[slot] = a;
+        v.tie_of[slot] = t;
+      }
+    }
+  });
+  // 4. each lower part in ascending neighbour id (insertion sort: a few entries).
+  exec.for_chunks(n, [&](std::size_t, std::size_t b0, std::size_t b1) {
+    for (auto a = static_cast<AgentId>(b0); a < b1; ++a) {
+      const std::uint32_t lo = v.offsets[a], hi = v.offsets[a + 1] - (v.first_tie[a + 1] - v.first_tie[a]);
+      for (std::uint32_t j = lo + 1; j < hi; ++j) {
+        const AgentId x = v.neighbour[j];
+        const TieId tx = v.tie_of[j];
+        std::uint32_t k = j;
+        for (; k > lo && v.neighbour[k - 1] > x; --k) {
+          v.neighbour[k] = v.neighbour[k - 1];
+          v.tie_of[k] = v.tie_of[k - 1];
+        }
+        v.neighbour[k] = x;
+        v.tie_of[k] = tx;
       }
     }
   });

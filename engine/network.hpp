@@ -50,6 +50,8 @@ struct NetworkView {
     return {neighbour.data() + offsets[a], degree(a)};
   }
   std::span<const TieId> ties_of(AgentId a) const noexcept { return {tie_of.data() + offsets[a], degree(a)}; }
+  // Index of a's first upper half-edge (neighbour id above a); its tie is first_tie[a].
+  std::uint32_t upper_begin(AgentId a) const noexcept { return offsets[a + 1] - (first_tie[a + 1] - first_tie[a]); }
 };
 
 struct TieIntent {
@@ -106,6 +108,7 @@ class Network {
   void write_back(const Executor& exec = Executor(false));  // view tie state -> graph properties
   Graph g_;
   std::vector<std::uint32_t> chunk_sums_;  // refresh scratch: per chunk, half-edges and ties
+  std::vector<std::uint32_t> cursor_;      // refresh scratch: next free lower slot per agent
   NetworkView view_;
   bool stale_ = true;
   bool view_valid_ = false;  // view tie arrays correspond to g_'s current edges

@@ -5,6 +5,8 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
+#include <chrono>
 #include <cmath>
 #include <numeric>
 
@@ -16,6 +18,7 @@ constexpr double kCitizenContact = 0.3;    // weekly informal contact between li
 constexpr double kMixedContact = 0.25;     // weekly citizen-organisation contact when one is active
 constexpr double kVisibleScale = 0.1;      // observed outcome gain per year that counts as fully visible
 constexpr int kInvitedWindow = 8;          // weeks after an invitation during which joining counts as invited
+constexpr std::size_t kPrefetchAhead = 4;   // engagement phase: agents ahead whose neighbours are prefetched
 constexpr int kReinviteWeeks = 26;         // an organisation is not invited again within this time
 constexpr double kInheritTrust = 0.7;      // share of trust a successor keeps on an inherited tie
 constexpr double kHandoverHalf = 8.0;      // overlap weeks at which a successor inherits half the ties
@@ -403,6 +406,16 @@ void Model::step() {
   schedule().run_tick(*this);
 }
 
+void Model::step_timed(const std::function<void(std::size_t, double)>& after) {
+  ++tick_;
+  const auto& phases = schedule().phases();
+  for (std::size_t k = 0; k < phases.size(); ++k) {
+    const auto t0 = std::chrono::steady_clock::now();
+    phases[k].run(*this);
+    after(k, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+  }
+}
+
 // --- 1. events
 void Model::phase_events() {
   const auto t = static_cast<std::uint32_t>(tick_);
@@ -557,14 +570,13 @@ void Model::phase_contact() {
   exec_.for_chunks(agents(), [&](std::size_t chunk, std::size_t b0, std::size_t b1) {
     for (auto a = static_cast<AgentId>(b0); a < b1; ++a) {
       const auto nb = v.neighbours(a);
-      const auto ts = v.ties_of(a);
       const bool ca = sector_[a] == Sector::citizen;
       const bool sa = is_staff(a);
       Rng r(seed_, t, a, purpose::contact);
-      for (std::size_t j = 0; j < nb.size(); ++j) {
-        const AgentId b = nb[j];
-        if (b < a) continue;
-        const TieId e = ts[j];
+      // a's ties to higher ids: the last half-edges of its row, tie ids first_tie[a] on.
+      TieId e = v.first_tie[a];
+      for (std::uint32_t j = v.upper_begin(a); j < v.offsets[a + 1]; ++j, ++e) {
+        const AgentId b = v.neighbour[j];
         const float tr = v.trust[e];
         const bool cb = sector_[b] == Sector::citizen;
         double p = 0.0;
@@ -591,13 +603,13 @@ void Model::phase_contact() {
         bool met = false;
         if (p >= 1.0) met = true;
         else if (p > 0.0) met = r.uniform32() < p;
-        float trust = tr;
-        if (met) {
-          trust += gain * (1.0f - trust);
-          v.last_contact[e] = tick_;
-        } else {
-          trust *= keep;
-        }
+        // Whether a tie met is a coin flip the CPU cannot predict: select by mask, not branch.
+        const std::uint32_t mask = 0u - static_cast<std::uint32_t>(met);
+        const float grown = tr + gain * (1.0f - tr), decayed = tr * keep;
+        const float trust = std::bit_cast<float>((std::bit_cast<std::uint32_t>(grown) & mask) |
+                                                 (std::bit_cast<std::uint32_t>(decayed) & ~mask));
+        v.last_contact[e] = static_cast<std::int32_t>((static_cast<std::uint32_t>(tick_) & mask) |
+                                                      (static_cast<std::uint32_t>(v.last_contact[e]) & ~mask));
         v.trust[e] = trust;
         if (trust < dissolve) tie_intents_.push(chunk, TieIntent{TieIntent::Kind::remove, a, b, 0.0f});
       }
@@ -827,6 +839,13 @@ void Model::phase_engagement() {
       const bool citizen = sector_[i] == Sector::citizen;
       const auto nb = v.neighbours(static_cast<AgentId>(i));
       const auto ts = v.ties_of(static_cast<AgentId>(i));
+      if (i + kPrefetchAhead < b1) {  // the neighbours' state a few agents ahead (rewired ties are far away)
+        const auto a = static_cast<AgentId>(i + kPrefetchAhead);
+        for (std::uint32_t j = v.offsets[a]; j < v.offsets[a + 1]; ++j) {
+          __builtin_prefetch(&signal_[v.neighbour[j]]);
+          __builtin_prefetch(&v.trust[v.tie_of[j]]);
+        }
+      }
       double tw = 0.0, te = 0.0, exposure = 0.0;
       for (std::size_t j = 0; j < nb.size(); ++j) {
         if (!citizen && sector_[nb[j]] == Sector::citizen) continue;  // organisations follow partners

@@ -15,6 +15,7 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -94,6 +95,9 @@ class Model {
   Model(const Scenario& scenario, std::uint64_t seed, const Executor& exec);
 
   void step();  // one tick (one week)
+  // The same tick, calling after(phase index, seconds) after each phase (wall time; for
+  // profiling: bench/ reports where a tick's time goes).
+  void step_timed(const std::function<void(std::size_t, double)>& after);
   int tick() const noexcept { return tick_; }
   int ticks_total() const noexcept { return params_.horizon_years * kWeeksPerYear; }
   const Params& params() const noexcept { return params_; }
