@@ -6,12 +6,33 @@
 
 namespace cimsim {
 
+namespace {
+template <class T>
+void copy_with_headroom(std::vector<T>& to, const std::vector<T>& from) {
+  to.clear();
+  to.reserve(from.size() + from.size() / 64);
+  to.assign(from.begin(), from.end());
+}
+}  // namespace
+
+void NetworkView::copy_from(const NetworkView& other) {
+  copy_with_headroom(offsets, other.offsets);
+  copy_with_headroom(first_tie, other.first_tie);
+  copy_with_headroom(neighbour, other.neighbour);
+  copy_with_headroom(tie_of, other.tie_of);
+  copy_with_headroom(tie_a, other.tie_a);
+  copy_with_headroom(tie_b, other.tie_b);
+  copy_with_headroom(trust, other.trust);
+  copy_with_headroom(last_contact, other.last_contact);
+  copy_with_headroom(formed, other.formed);
+}
+
 Network::Network(std::size_t agents) : g_(agents) { refresh(); }
 
 AgentId Network::add_agents(std::size_t count) {
-  write_back();
   const auto first = static_cast<AgentId>(boost::num_vertices(g_));
   for (std::size_t i = 0; i < count; ++i) boost::add_vertex(g_);
+  grew_ = grew_ || count > 0;
   stale_ = true;
   return first;
 }
@@ -27,15 +48,16 @@ bool Network::has_tie(AgentId a, AgentId b) const {
 
 bool Network::add_tie(AgentId a, AgentId b, float trust, std::int32_t tick) {
   if (a == b || has_tie(a, b)) return false;
-  write_back();
   boost::add_edge(std::min(a, b), std::max(a, b), TieState{trust, tick, tick}, g_);
+  if (view_.ties() > 0) added_log_.emplace_back(std::min(a, b), std::max(a, b));
+  else grew_ = true;
   stale_ = true;
   return true;
 }
 
 bool Network::remove_tie(AgentId a, AgentId b) {
   if (!has_tie(a, b)) return false;
-  write_back();
+  if (view_.ties() > 0) removed_log_.emplace_back(std::min(a, b), std::max(a, b));
   boost::remove_edge(a, b, g_);
   stale_ = true;
   return true;
@@ -45,7 +67,11 @@ std::size_t Network::isolate(AgentId a) {
   if (a >= agents()) return 0;
   const std::size_t d = boost::out_degree(a, g_);
   if (d == 0) return 0;
-  write_back();
+  if (view_.ties() > 0)
+    for (auto [it, end] = boost::out_edges(a, g_); it != end; ++it) {
+      const auto b = static_cast<AgentId>(boost::target(*it, g_));
+      removed_log_.emplace_back(std::min(a, b), std::max(a, b));
+    }
   boost::clear_vertex(a, g_);
   stale_ = true;
   return d;
@@ -55,29 +81,238 @@ bool Network::apply_one(const TieIntent& t, std::int32_t tick) {
   return t.kind == TieIntent::Kind::add ? add_tie(t.a, t.b, t.trust, tick) : remove_tie(t.a, t.b);
 }
 
-// Tie ids follow a fixed walk of the graph: agents in id order, each agent's out-edges in
-// stored order, keeping the half-edge whose target is the larger id (see NetworkView).
-// write_back() walks the same order, so it must run before any topology change while the view
-// is valid. Agents write disjoint edges' properties, so chunks run in parallel.
+void Network::refresh(const Executor& exec) {
+  if (!stale_) {
+    last_refresh_ = Refresh::none;
+    return;
+  }
+  removed_tie_ids();
+  if (!grew_ && removed_ids_.size() <= kMaxEdits && boost::num_vertices(g_) == view_.agents() && collect_additions()) {
+    compact(exec);
+    insert_additions(exec);
+    last_refresh_ = Refresh::edited;
+  } else {
+    write_back(exec);
+    rebuild(exec);
+    last_refresh_ = Refresh::rebuilt;
+  }
+  removed_log_.clear();
+  added_log_.clear();
+  grew_ = false;
+  stale_ = false;
+}
+
+// The ties added since the last refresh that the graph still has, each at its last addition
+// (a tie added, removed and added again sits where the graph put it last), with the state it
+// was added with, in formation order.
+bool Network::collect_additions() {
+  additions_.clear();
+  if (added_log_.size() > 4 * kMaxEdits) return false;
+  for (std::size_t i = 0; i < added_log_.size(); ++i) {
+    const auto [a, b] = added_log_[i];
+    bool later = false;  // added again later: that one counts
+    for (std::size_t j = i + 1; j < added_log_.size() && !later; ++j) later = added_log_[j] == added_log_[i];
+    if (later) continue;
+    // Still there? (It may have been removed again.) An add of a tie that exists fails and is
+    // not logged, so a logged pair found in the graph is the added tie.
+    for (auto [it, end] = boost::out_edges(a, g_); it != end; ++it)
+      if (boost::target(*it, g_) == b) {
+        additions_.push_back({a, b, g_[*it]});
+        break;
+      }
+  }
+  return additions_.size() <= kMaxEdits;
+}
+
+// Adds additions_ to a view that holds the other ties: each new tie goes after the upper ties
+// of its lower endpoint a (formation order), its half-edges at the end of a's row and into
+// b's lower part (ascending neighbour id). Existing tie ids are renumbered in parallel; the
+// arrays open their gaps by moving whole segments right (memmove), last segment first.
+void Network::insert_additions(const Executor& exec) {
+  NetworkView& v = view_;
+  const std::size_t k = additions_.size();
+  if (k == 0) return;
+  const std::size_t m = v.ties(), n = v.agents(), h = v.neighbour.size();
+  // Ties: sorted by lower endpoint, formation order within (stable).
+  std::stable_sort(additions_.begin(), additions_.end(), [](const Addition& x, const Addition& y) { return x.a < y.a; });
+  tie_inserted_at_.resize(k);
+  for (std::size_t i = 0; i < k; ++i) tie_inserted_at_[i] = v.first_tie[additions_[i].a + 1];
+  // Half-edges: two per new tie, at positions of the view before insertion.
+  insertions_.clear();
+  for (std::size_t i = 0; i < k; ++i) {
+    const Addition& x = additions_[i];
+    const auto id = static_cast<TieId>(tie_inserted_at_[i] + i);
+    insertions_.push_back({v.offsets[x.a + 1], x.a, 1u + static_cast<std::uint32_t>(i), x.b, id});
+    std::uint32_t pos = v.offsets[x.b];
+    const std::uint32_t up = v.upper_begin(x.b);
+    while (pos < up && v.neighbour[pos] < x.a) ++pos;
+    insertions_.push_back({pos, x.b, 0u, x.a, id});
+  }
+  std::sort(insertions_.begin(), insertions_.end(), [](const Insertion& x, const Insertion& y) {
+    if (x.pos != y.pos) return x.pos < y.pos;
+    if (x.row != y.row) return x.row < y.row;
+    if (x.key != y.key) return x.key < y.key;  // lower (0) before upper (formation order)
+    return x.neighbour < y.neighbour;          // lower ones by neighbour id
+  });
+  const std::size_t q = insertions_.size();
+  // Renumber existing ties: + the number of new ties inserted at or before their index.
+  exec.for_chunks(h, [&](std::size_t, std::size_t j0, std::size_t j1) {
+    for (std::size_t j = j0; j < j1; ++j) {
+      const TieId t = v.tie_of[j];
+      v.tie_of[j] = t + static_cast<TieId>(std::upper_bound(tie_inserted_at_.begin(), tie_inserted_at_.end(), t) -
+                                           tie_inserted_at_.begin());
+    }
+  });
+  // Open the gaps, last first: the segment after insertion point i moves right by i + 1.
+  auto open = [](auto& x, std::size_t size, std::size_t count, auto&& at, auto&& put) {
+    x.resize(size + count);
+    std::size_t end = size;
+    for (std::size_t i = count; i-- > 0;) {
+      const std::size_t p = at(i);
+      std::move_backward(x.begin() + static_cast<std::ptrdiff_t>(p), x.begin() + static_cast<std::ptrdiff_t>(end),
+                         x.begin() + static_cast<std::ptrdiff_t>(end + i + 1));
+      put(x, p + i, i);
+      end = p;
+    }
+  };
+  auto tie_at = [&](std::size_t i) { return static_cast<std::size_t>(tie_inserted_at_[i]); };
+  open(v.tie_a, m, k, tie_at, [&](auto& x, std::size_t p, std::size_t i) { x[p] = additions_[i].a; });
+  open(v.tie_b, m, k, tie_at, [&](auto& x, std::size_t p, std::size_t i) { x[p] = additions_[i].b; });
+  open(v.trust, m, k, tie_at, [&](auto& x, std::size_t p, std::size_t i) { x[p] = additions_[i].state.trust; });
+  open(v.last_contact, m, k, tie_at, [&](auto& x, std::size_t p, std::size_t i) { x[p] = additions_[i].state.last_contact; });
+  open(v.formed, m, k, tie_at, [&](auto& x, std::size_t p, std::size_t i) { x[p] = additions_[i].state.formed; });
+  auto half_at = [&](std::size_t i) { return static_cast<std::size_t>(insertions_[i].pos); };
+  open(v.neighbour, h, q, half_at, [&](auto& x, std::size_t p, std::size_t i) { x[p] = insertions_[i].neighbour; });
+  open(v.tie_of, h, q, half_at, [&](auto& x, std::size_t p, std::size_t i) { x[p] = insertions_[i].tie; });
+  // Offsets and first tie ids: + the insertions in earlier rows, the new ties of lower agents.
+  exec.for_chunks(n + 1, [&](std::size_t, std::size_t x0, std::size_t x1) {
+    auto row_before = [&](std::size_t x) {
+      return static_cast<std::size_t>(std::lower_bound(insertions_.begin(), insertions_.end(), x,
+                                                       [](const Insertion& y, std::size_t r) { return y.row < r; }) -
+                                      insertions_.begin());
+    };
+    auto tie_before = [&](std::size_t x) {
+      return static_cast<std::size_t>(std::lower_bound(additions_.begin(), additions_.end(), x,
+                                                       [](const Addition& y, std::size_t r) { return y.a < r; }) -
+                                      additions_.begin());
+    };
+    std::size_t before = row_before(x0), ties_before = tie_before(x0);
+    for (std::size_t x = x0; x < x1; ++x) {
+      while (before < q && insertions_[before].row < x) ++before;
+      while (ties_before < k && additions_[ties_before].a < x) ++ties_before;
+      v.offsets[x] += static_cast<std::uint32_t>(before);
+      v.first_tie[x] += static_cast<TieId>(ties_before);
+    }
+  });
+}
+
+// Old ids of the view's ties that were removed since the last refresh (a removal logged for a
+// tie the view does not hold, one added and removed again, is not among them).
+void Network::removed_tie_ids() {
+  const NetworkView& v = view_;
+  removed_ids_.clear();
+  for (const auto& [a, b] : removed_log_) {
+    if (a >= v.agents()) continue;
+    TieId t = v.first_tie[a];
+    for (std::uint32_t j = v.upper_begin(a); j < v.offsets[a + 1]; ++j, ++t)
+      if (v.neighbour[j] == b) {
+        removed_ids_.push_back(t);
+        break;
+      }
+  }
+  std::sort(removed_ids_.begin(), removed_ids_.end());
+  removed_ids_.erase(std::unique(removed_ids_.begin(), removed_ids_.end()), removed_ids_.end());
+}
+
+// The state of every tie the view holds and the graph still has, into the graph's edge
+// properties. Ties the view does not hold (added since) keep the state they were added with.
+// A surviving tie keeps its place among an agent's out-edges (removals keep the order, adds
+// go to the end), so the graph's upper out-edges of a and the view's upper half-edges of a
+// are matched in one forward scan, skipping removed ties. Agents write disjoint edges.
 void Network::write_back(const Executor& exec) {
-  if (!view_valid_) return;
-  const auto n = static_cast<AgentId>(boost::num_vertices(g_));
+  const NetworkView& v = view_;
+  if (v.ties() == 0) return;
+  const auto n = static_cast<AgentId>(std::min(boost::num_vertices(g_), v.agents()));
   exec.for_chunks(n, [&](std::size_t, std::size_t b0, std::size_t b1) {
     for (auto a = static_cast<AgentId>(b0); a < b1; ++a) {
-      TieId t = view_.first_tie[a];
-      for (auto [it, end] = boost::out_edges(a, g_); it != end; ++it) {
-        if (boost::target(*it, g_) <= a) continue;
+      std::uint32_t k = v.upper_begin(a);
+      TieId t = v.first_tie[a];
+      const std::uint32_t end = v.offsets[a + 1];
+      for (auto [it, last] = boost::out_edges(a, g_); it != last && k < end; ++it) {
+        const auto c = static_cast<AgentId>(boost::target(*it, g_));
+        if (c <= a) continue;
+        while (k < end && (v.neighbour[k] != c || std::binary_search(removed_ids_.begin(), removed_ids_.end(), t))) {
+          ++k;
+          ++t;
+        }
+        if (k == end) break;  // c and the rest were added since
         TieState& s = g_[*it];
-        s.trust = view_.trust[t];
-        s.last_contact = view_.last_contact[t];
+        s.trust = v.trust[t];
+        s.last_contact = v.last_contact[t];
+        ++k;
         ++t;
       }
     }
   });
-  view_valid_ = false;
 }
 
-void Network::prepare_changes(const Executor& exec) { write_back(exec); }
+// Removals: drop the removed ties and their half-edges; later tie ids shift down by the number
+// of removed ids below them. Ids are renumbered in parallel; the arrays close the gaps by
+// moving whole segments left (memmove), first segment first. Order is kept, so the result
+// equals a rebuild.
+void Network::compact(const Executor& exec) {
+  NetworkView& v = view_;
+  const auto& R = removed_ids_;
+  if (R.empty()) return;
+  const std::size_t m = v.ties(), n = v.agents(), h = v.neighbour.size();
+  // Positions of the removed half-edges: in a's upper part (known from the id) and in b's
+  // lower part (searched).
+  removed_half_.clear();
+  for (const TieId t : R) {
+    const AgentId a = v.tie_a[t], b = v.tie_b[t];
+    removed_half_.push_back(v.upper_begin(a) + (t - v.first_tie[a]));
+    std::uint32_t j = v.offsets[b];
+    while (v.neighbour[j] != a) ++j;
+    removed_half_.push_back(j);
+  }
+  std::sort(removed_half_.begin(), removed_half_.end());
+  exec.for_chunks(h, [&](std::size_t, std::size_t j0, std::size_t j1) {
+    for (std::size_t j = j0; j < j1; ++j) {
+      const TieId t = v.tie_of[j];  // a removed tie's half-edges are dropped below
+      v.tie_of[j] = t - static_cast<TieId>(std::lower_bound(R.begin(), R.end(), t) - R.begin());
+    }
+  });
+  // Close the gaps: the segment after the i-th removed entry moves left by i + 1.
+  auto close = [](auto& x, std::size_t size, const auto& gone) {
+    std::size_t out = gone[0];
+    for (std::size_t i = 0; i < gone.size(); ++i) {
+      const std::size_t from = gone[i] + 1, to = i + 1 < gone.size() ? gone[i + 1] : size;
+      std::move(x.begin() + static_cast<std::ptrdiff_t>(from), x.begin() + static_cast<std::ptrdiff_t>(to),
+                x.begin() + static_cast<std::ptrdiff_t>(out));
+      out += to - from;
+    }
+    x.resize(out);
+  };
+  close(v.tie_a, m, R);
+  close(v.tie_b, m, R);
+  close(v.trust, m, R);
+  close(v.last_contact, m, R);
+  close(v.formed, m, R);
+  close(v.neighbour, h, removed_half_);
+  close(v.tie_of, h, removed_half_);
+  // Offsets and first tie ids: - the removed entries below the old values.
+  exec.for_chunks(n + 1, [&](std::size_t, std::size_t x0, std::size_t x1) {
+    std::size_t below = static_cast<std::size_t>(
+        std::lower_bound(removed_half_.begin(), removed_half_.end(), v.offsets[x0]) - removed_half_.begin());
+    std::size_t ties_below = static_cast<std::size_t>(std::lower_bound(R.begin(), R.end(), v.first_tie[x0]) - R.begin());
+    for (std::size_t x = x0; x < x1; ++x) {
+      while (below < removed_half_.size() && removed_half_[below] < v.offsets[x]) ++below;
+      while (ties_below < R.size() && R[ties_below] < v.first_tie[x]) ++ties_below;
+      v.offsets[x] -= static_cast<std::uint32_t>(below);
+      v.first_tie[x] -= static_cast<TieId>(ties_below);
+    }
+  });
+}
 
 namespace {
 // Sizes a view array whose contents refresh() overwrites entirely. When it must grow, the old
@@ -102,8 +337,7 @@ void size_for_overwrite(std::vector<T>& x, std::size_t size) {
 //      free slot (an atomic cursor per agent: the slot order depends on scheduling) ...
 //   4. ... and each agent's lower part sorted by neighbour id, which fixes the order.
 // So the result does not depend on the chunking or the thread count.
-void Network::refresh(const Executor& exec) {
-  if (!stale_ && view_valid_) return;
+void Network::rebuild(const Executor& exec) {
   const auto n = static_cast<AgentId>(boost::num_vertices(g_));
   const std::size_t m = boost::num_edges(g_);
   NetworkView& v = view_;
@@ -197,8 +431,6 @@ void Network::refresh(const Executor& exec) {
       }
     }
   });
-  stale_ = false;
-  view_valid_ = true;
 }
 
 double largest_component_share(const NetworkView& v, std::vector<std::uint32_t>& scratch,

@@ -631,7 +631,6 @@ void Model::phase_contact() {
 // order (per agent: its removals in half-edge order, then its brokerage).
 void Model::phase_ties() {
   if (tie_intents_.size() > 0) {
-    net_.prepare_changes(exec_);  // the view's tie state into the graph, in parallel
     tie_intents_.commit([&](const TieIntent& i) { net_.apply_one(i, tick_); });
     net_.refresh(exec_);
   }

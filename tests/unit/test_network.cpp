@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 #include <tbb/task_arena.h>
 
+#include <algorithm>
+#include <cstdio>
 #include <vector>
 
 using cimsim::Network;
@@ -154,4 +156,89 @@ TEST(Network, ViewOrderAndParallelRebuild) {
       EXPECT_EQ(ts[j], a.first_tie[x] + (j - lower));  // tie ids of upper half-edges
     }
   }
+}
+
+// Refresh after changes (compaction for a few removals, write-back and rebuild otherwise)
+// against a network built from scratch with the same ties in formation order and the same
+// tie state: every view array equal, over many random rounds of removals, additions,
+// isolations and new agents, with trust changed in the view between rounds.
+TEST(Network, IncrementalRefreshEqualsAFreshBuild) {
+  struct Tie {
+    cimsim::AgentId a, b;
+    float trust;
+    std::int32_t last, formed;
+  };
+  std::vector<Tie> ties;  // in formation order
+  std::size_t n = 60;
+  Network net(n);
+  cimsim::Rng r(11, 0, 0, 99);
+  auto add = [&](std::int32_t tick) {
+    const auto a = r.below(static_cast<std::uint32_t>(n)), b = r.below(static_cast<std::uint32_t>(n));
+    if (net.add_tie(a, b, 0.5f, tick)) ties.push_back({std::min(a, b), std::max(a, b), 0.5f, tick, tick});
+  };
+  auto drop = [&](cimsim::AgentId a, cimsim::AgentId b) {
+    std::erase_if(ties, [&](const Tie& t) { return t.a == std::min(a, b) && t.b == std::max(a, b); });
+  };
+  for (int k = 0; k < 300; ++k) add(0);
+  net.refresh();
+  int compacted = 0, rebuilt = 0;
+  for (std::int32_t round = 1; round <= 200; ++round) {
+    // The view's state changes, as phases change it; the reference follows.
+    auto& v = net.mutable_view();
+    for (cimsim::TieId t = 0; t < v.ties(); ++t) {
+      v.trust[t] = static_cast<float>(r.uniform());
+      v.last_contact[t] = round;
+      for (Tie& x : ties)
+        if (x.a == v.tie_a[t] && x.b == v.tie_b[t]) x.trust = v.trust[t], x.last = round;
+    }
+    const std::uint32_t kind = r.below(10);
+    const std::uint32_t removals = kind == 0 ? 80 : r.below(6);  // sometimes more than a compaction takes
+    for (std::uint32_t k = 0; k < removals && !ties.empty(); ++k) {
+      const Tie x = ties[r.below(static_cast<std::uint32_t>(ties.size()))];
+      EXPECT_TRUE(net.remove_tie(x.b, x.a));
+      drop(x.a, x.b);
+    }
+    if (kind == 1) {  // an agent leaves: all its ties go
+      const auto a = r.below(static_cast<std::uint32_t>(n));
+      net.isolate(a);
+      std::erase_if(ties, [&](const Tie& t) { return t.a == a || t.b == a; });
+    }
+    if (kind == 2) add(round);                       // an addition
+    if (ties.size() < 200)                           // keep the network from emptying
+      for (int k = 0; k < 100; ++k) add(round);
+    if (kind == 3) net.add_agents(2), n += 2;       // new agents
+    if (kind == 4 && !ties.empty()) {               // a tie removed and formed again
+      const Tie x = ties[r.below(static_cast<std::uint32_t>(ties.size()))];
+      net.remove_tie(x.a, x.b);
+      drop(x.a, x.b);
+      net.add_tie(x.a, x.b, 0.25f, round);
+      ties.push_back({x.a, x.b, 0.25f, round, round});
+    }
+    net.refresh();
+    compacted += net.last_refresh() == Network::Refresh::edited ? 1 : 0;
+    rebuilt += net.last_refresh() == Network::Refresh::rebuilt ? 1 : 0;
+    Network fresh(n);
+    for (const Tie& x : ties) fresh.add_tie(x.a, x.b, x.trust, x.formed);
+    fresh.refresh();
+    for (cimsim::TieId t = 0; t < fresh.view().ties(); ++t) {
+      const auto it = std::find_if(ties.begin(), ties.end(), [&](const Tie& x) {
+        return x.a == fresh.view().tie_a[t] && x.b == fresh.view().tie_b[t];
+      });
+      fresh.mutable_view().last_contact[t] = it->last;
+    }
+    const auto& got = net.view();
+    const auto& want = fresh.view();
+    ASSERT_EQ(got.offsets, want.offsets) << "round " << round;
+    ASSERT_EQ(got.first_tie, want.first_tie) << "round " << round;
+    ASSERT_EQ(got.neighbour, want.neighbour) << "round " << round;
+    ASSERT_EQ(got.tie_of, want.tie_of) << "round " << round;
+    ASSERT_EQ(got.tie_a, want.tie_a) << "round " << round;
+    ASSERT_EQ(got.tie_b, want.tie_b) << "round " << round;
+    ASSERT_EQ(got.trust, want.trust) << "round " << round;
+    ASSERT_EQ(got.last_contact, want.last_contact) << "round " << round;
+    ASSERT_EQ(got.formed, want.formed) << "round " << round;
+  }
+  std::printf("refreshes by editing %d, by rebuild %d\n", compacted, rebuilt);
+  EXPECT_GT(compacted, 80);
+  EXPECT_GT(rebuilt, 20);
 }
