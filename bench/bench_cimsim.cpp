@@ -446,13 +446,13 @@ void BM_Sink(benchmark::State& state) {
   state.counters["threads"] = threads;
 }
 
-// The machine's own scaling for work that shares nothing: T threads each draw 2^22 uniforms
+// The machine's own scaling for work that shares nothing: T threads each draw 2^25 uniforms
 // from their own stream (no memory traffic, no synchronisation until the end). Runs/s of an
 // ensemble cannot scale better than this; on a machine whose cores slow down when all are
 // busy (turbo, shared power budget) it is below T.
 void BM_ComputeScaling(benchmark::State& state) {
   const int threads = static_cast<int>(state.range(0));
-  constexpr int kDraws = 1 << 22;
+  constexpr int kDraws = 1 << 25;  // about 0.2 s: thread start-up is noise
   Threads pool(threads);
   pool.run([&] {
     for (auto _ : state) {
