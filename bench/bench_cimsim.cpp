@@ -454,17 +454,25 @@ void BM_ComputeScaling(benchmark::State& state) {
   const int threads = static_cast<int>(state.range(0));
   constexpr int kDraws = 1 << 25;  // about 0.2 s: thread start-up is noise
   Threads pool(threads);
+  std::vector<double> task_s(static_cast<std::size_t>(threads), 0.0);
   pool.run([&] {
     for (auto _ : state) {
       tbb::parallel_for(0, threads, [&](int k) {
+        const auto t0 = std::chrono::steady_clock::now();
         Rng r(kSeed, 7, static_cast<std::uint32_t>(k), purpose::kModelPurposeBase);
         double acc = 0.0;
         for (int i = 0; i < kDraws; ++i) acc += r.uniform();
         benchmark::DoNotOptimize(acc);
+        task_s[static_cast<std::size_t>(k)] += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
       });
     }
   });
   state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(threads) * kDraws);
+  // Mean wall time of one thread's share: equal at every thread count on a machine whose
+  // cores keep their speed when all are busy.
+  double sum = 0.0;
+  for (double x : task_s) sum += x;
+  state.counters["task_ms"] = 1e3 * sum / (static_cast<double>(threads) * static_cast<double>(state.iterations()));
 }
 
 // ---------------------------------------------------------------- scale
