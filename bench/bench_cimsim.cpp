@@ -8,7 +8,7 @@
 // Families (registered in main(), in this order, so that the floor kernel and the ticks of
 // one population size run back to back on the same cached model):
 //   micro:  BM_Rng*, BM_NeighbourGather, BM_Commit, BM_Observe
-//   floor:  BM_Floor/citizens:N/threads:T
+//   floor:  BM_Floor/citizens:N/threads:T, BM_TrafficFloor/citizens:N/threads:T
 //   macro:  BM_Build, BM_Tick/citizens:N/threads:T, BM_Run/threads:T, BM_Sink/hdf5:B
 //   scale:  BM_Memory (heap bytes per agent and per tie), BM_CityScale (one run, peak RSS)
 #include "analysis/hdf5_sink.hpp"
@@ -283,6 +283,95 @@ void BM_Floor(benchmark::State& state) {
   network_counters(state, v);
 }
 
+// The memory traffic of a tick without its arithmetic: the passes a tick makes (contact over
+// the upper half-edges, the engagement signal, the engagement gather and per-agent update, the
+// buffer swap, the activities gather over active agents), reading and writing arrays of the
+// model's sizes and types in the same order and with the same prefetching, with trivial
+// arithmetic and no random numbers. Its time over the floor's is how many floor passes the
+// model's state layout costs before any of its rules: a lower bound for tick / floor.
+void BM_TrafficFloor(benchmark::State& state) {
+  Cached& c = cached(static_cast<int>(state.range(0)));
+  const int threads = static_cast<int>(state.range(1));
+  const NetworkView& v = c.m->network();
+  const std::size_t n = v.agents();
+  std::vector<float> trust(v.trust);
+  std::vector<std::int32_t> last(v.last_contact);
+  const std::vector<std::uint8_t>& sector = c.m->sector();
+  const std::vector<std::uint8_t>& present = c.m->present();
+  std::vector<std::uint8_t> active(c.m->active()), active_next(n), champion(n, 0);
+  std::vector<double> engagement(c.m->engagement()), engagement_next(n), urgency(n, 0.3), base(n, 0.3),
+      fatigue(n, 0.1), fatigue_next(n), ownership(n, 0.2);
+  std::vector<std::int32_t> invited(n, -100);
+  struct Signal {
+    double engagement;
+    std::uint32_t active_champion;
+  };
+  std::vector<Signal> signal(n);
+  const Executor exec(threads > 1, kGrain);
+  Threads pool(threads);
+  pool.run([&] {
+    for (auto _ : state) {
+      exec.for_chunks(n, [&](std::size_t, std::size_t b0, std::size_t b1) {  // contact
+        for (auto a = static_cast<AgentId>(b0); a < b1; ++a) {
+          TieId e = v.first_tie[a];
+          for (std::uint32_t j = v.upper_begin(a); j < v.offsets[a + 1]; ++j, ++e) {
+            const float grow = sector[v.neighbour[j]] == sector[a] ? 0.99f : 0.98f;
+            trust[e] = trust[e] * grow + 0.01f;
+            last[e] = last[e] + 1;
+          }
+        }
+      });
+      exec.for_chunks(n, [&](std::size_t, std::size_t b0, std::size_t b1) {  // signal
+        for (std::size_t i = b0; i < b1; ++i)
+          signal[i] = Signal{engagement[i], static_cast<std::uint32_t>(champion[i] && active[i])};
+      });
+      exec.for_chunks(n, [&](std::size_t, std::size_t b0, std::size_t b1) {  // engagement
+        for (std::size_t i = b0; i < b1; ++i) {
+          if (!present[i]) continue;
+          if (i + 4 < b1) {
+            const auto a = static_cast<AgentId>(i + 4);
+            for (std::uint32_t j = v.offsets[a]; j < v.offsets[a + 1]; ++j) {
+              __builtin_prefetch(&signal[v.neighbour[j]]);
+              __builtin_prefetch(&trust[v.tie_of[j]]);
+            }
+          }
+          double tw = 0.0, te = 0.0, exposure = 0.0;
+          for (std::uint32_t j = v.offsets[i]; j < v.offsets[i + 1]; ++j) {
+            const double tr = trust[v.tie_of[j]];
+            const Signal& sg = signal[v.neighbour[j]];
+            tw += tr;
+            te += tr * sg.engagement;
+            if (sg.active_champion != 0) exposure = std::max(exposure, tr);
+          }
+          const double x = 0.5 * engagement[i] + 0.1 * (tw > 0.0 ? te / tw : 0.0) + 0.1 * urgency[i] +
+                           0.1 * ownership[i] + 0.1 * exposure - 0.1 * fatigue[i] + (invited[i] > 0 ? 0.1 : 0.0);
+          engagement_next[i] = x;
+          active_next[i] = x > 0.5;
+          fatigue_next[i] = 0.9 * fatigue[i];
+          urgency[i] += 0.01 * (base[i] - urgency[i]);
+        }
+      });
+      exec.for_chunks(n, [&](std::size_t, std::size_t b0, std::size_t b1) {  // swap
+        for (std::size_t i = b0; i < b1; ++i) {
+          engagement[i] = engagement_next[i];
+          active[i] = active_next[i];
+          fatigue[i] = fatigue_next[i];
+        }
+      });
+      exec.for_chunks(n, [&](std::size_t, std::size_t b0, std::size_t b1) {  // activities (active agents)
+        double sum = 0.0;
+        for (std::size_t i = b0; i < b1; ++i) {
+          if (!active[i]) continue;
+          for (std::uint32_t j = v.offsets[i]; j < v.offsets[i + 1]; ++j)
+            if (active[v.neighbour[j]]) sum += trust[v.tie_of[j]];
+        }
+        benchmark::DoNotOptimize(sum);
+      });
+    }
+  });
+  network_counters(state, v);
+}
+
 // ---------------------------------------------------------------- macro
 // Building a model (population and network; serial).
 void BM_Build(benchmark::State& state) {
@@ -532,6 +621,11 @@ void register_all() {
   for (int n : kCitizens) {
     RegisterBenchmark("BM_Build", BM_Build)->ArgName("citizens")->Arg(n)->Unit(benchmark::kMillisecond);
     RegisterBenchmark("BM_Floor", BM_Floor)
+        ->ArgNames({"citizens", "threads"})
+        ->ArgsProduct({{n}, tick_threads()})
+        ->UseRealTime()
+        ->Unit(benchmark::kMicrosecond);
+    RegisterBenchmark("BM_TrafficFloor", BM_TrafficFloor)
         ->ArgNames({"citizens", "threads"})
         ->ArgsProduct({{n}, tick_threads()})
         ->UseRealTime()

@@ -66,6 +66,10 @@ def main():
             if t == 1:  # CPU time of the one thread: robust when other processes share the cores
                 r = seconds(tick, "cpu_time") / seconds(floor, "cpu_time")
                 line("  the same in CPU time", f"{r:.1f}x", "<= 4x", r <= 4.0)
+            traffic = get(f"BM_TrafficFloor/citizens:1000000/threads:{t}/real_time")
+            if traffic:
+                r = seconds(traffic) / seconds(floor)
+                line("  the tick's memory traffic alone / floor (a lower bound)", f"{r:.1f}x", "-", None)
     t1 = get("BM_Tick/citizens:1000000/threads:1/real_time")
     t2 = get("BM_Tick/citizens:1000000/threads:2/real_time")
     if t1 and t2:

@@ -69,7 +69,7 @@ echo "output: $OUT"
 # Three repetitions of at least 0.5 s each; the console shows mean/median/stddev/cv, the JSON
 # keeps every repetition too. Later arguments override these.
 "$BIN" --benchmark_min_time=0.5 --benchmark_repetitions=3 --benchmark_display_aggregates_only=true \
-  --benchmark_filter='^BM_(Rng|NeighbourGather|Commit|Observe|Build|Floor|Tick|Run|ComputeScaling|Sink|Memory)' \
+  --benchmark_filter='^BM_(Rng|NeighbourGather|Commit|Observe|Build|Floor|TrafficFloor|Tick|Run|ComputeScaling|Sink|Memory)' \
   --benchmark_out="$OUT" --benchmark_out_format=json "$@"
 files=("$OUT")
 if [ "${CIMSIM_SKIP_CITY:-0}" != "1" ] && [ $# -eq 0 ]; then
