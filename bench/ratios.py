@@ -8,6 +8,7 @@ real (wall) time. Standard library only.
 """
 import json
 import re
+import signal
 import sys
 
 
@@ -132,4 +133,5 @@ def main():
 
 
 if __name__ == "__main__":
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # quiet when piped into head
     main()
