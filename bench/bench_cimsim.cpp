@@ -254,28 +254,30 @@ void BM_Observe(benchmark::State& state) {
 // The memory-bound floor for one pass over the network: every half-edge of the CSR arrays
 // read once, in order, summing the neighbour's engagement (8 bytes, random access). No
 // writes, no branches, no RNG. 2 threads: tbb::parallel_reduce over kGrain-agent blocks.
+// One floor pass over the view (call inside the arena of `threads` threads).
+double floor_pass(const NetworkView& v, const std::vector<double>& value, int threads) {
+  auto pass = [&](std::size_t b, std::size_t e) {
+    double acc = 0.0;
+    for (std::uint32_t j = v.offsets[b]; j < v.offsets[e]; ++j) acc += value[v.neighbour[j]];
+    return acc;
+  };
+  const std::size_t n = v.agents();
+  if (threads == 1) return pass(0, n);
+  return tbb::parallel_reduce(
+      tbb::blocked_range<std::size_t>(0, n, kGrain), 0.0,
+      [&](const tbb::blocked_range<std::size_t>& r, double acc) { return acc + pass(r.begin(), r.end()); },
+      [](double x, double y) { return x + y; });
+}
+
 void BM_Floor(benchmark::State& state) {
   Cached& c = cached(static_cast<int>(state.range(0)));
   const int threads = static_cast<int>(state.range(1));
   const NetworkView& v = c.m->network();
   const std::vector<double>& value = c.m->engagement();
   const std::size_t n = v.agents();
-  auto pass = [&](std::size_t b, std::size_t e) {
-    double acc = 0.0;
-    for (std::uint32_t j = v.offsets[b]; j < v.offsets[e]; ++j) acc += value[v.neighbour[j]];
-    return acc;
-  };
   Threads pool(threads);
   pool.run([&] {
-    for (auto _ : state) {
-      const double total =
-          threads == 1 ? pass(0, n)
-                       : tbb::parallel_reduce(
-                             tbb::blocked_range<std::size_t>(0, n, kGrain), 0.0,
-                             [&](const tbb::blocked_range<std::size_t>& r, double acc) { return acc + pass(r.begin(), r.end()); },
-                             [](double x, double y) { return x + y; });
-      benchmark::DoNotOptimize(total);
-    }
+    for (auto _ : state) benchmark::DoNotOptimize(floor_pass(v, value, threads));
   });
   const auto half_edges = static_cast<std::int64_t>(v.neighbour.size());
   state.SetItemsProcessed(state.iterations() * half_edges);
@@ -424,26 +426,11 @@ void BM_TickPhases(benchmark::State& state) {
   const auto& phases = model::Model::phase_info();
   std::vector<double> seconds(phases.size(), 0.0);
   const NetworkView& v = c.m->network();
-  const std::vector<double>& value = c.m->engagement();
-  const std::size_t n = v.agents();
-  auto pass = [&](std::size_t b, std::size_t e) {
-    double acc = 0.0;
-    for (std::uint32_t j = v.offsets[b]; j < v.offsets[e]; ++j) acc += value[v.neighbour[j]];
-    return acc;
-  };
   double floor_s = 0.0;
   pool.run([&] {
     constexpr int kFloorPasses = 10;
     const auto f0 = std::chrono::steady_clock::now();
-    for (int k = 0; k < kFloorPasses; ++k) {
-      const double total =
-          threads == 1 ? pass(0, n)
-                       : tbb::parallel_reduce(
-                             tbb::blocked_range<std::size_t>(0, n, kGrain), 0.0,
-                             [&](const tbb::blocked_range<std::size_t>& r, double acc) { return acc + pass(r.begin(), r.end()); },
-                             [](double x, double y) { return x + y; });
-      benchmark::DoNotOptimize(total);
-    }
+    for (int k = 0; k < kFloorPasses; ++k) benchmark::DoNotOptimize(floor_pass(v, c.m->engagement(), threads));
     floor_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - f0).count() / kFloorPasses;
     for (auto _ : state) work.step_timed([&](std::size_t k, double s) { seconds[k] += s; });
   });
