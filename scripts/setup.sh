@@ -5,7 +5,7 @@ set -euo pipefail
 
 PACKAGES=(
   build-essential cmake ninja-build git pkg-config
-  libboost-graph-dev libtbb-dev libhdf5-dev hdf5-tools
+  libboost-dev libboost-graph-dev libtbb-dev libhdf5-dev hdf5-tools
   librandom123-dev libtomlplusplus-dev libcsv-dev libcli11-dev nlohmann-json3-dev libfmt-dev
   libgtest-dev libgmock-dev googletest libbenchmark-dev
   openmpi-bin libopenmpi-dev time
