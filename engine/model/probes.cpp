@@ -1,10 +1,11 @@
 // What the model records (probes, read-only) and the run loop that drives recording.
-#include "model.hpp"
+#include "engine/model/run.hpp"
 
 #include "engine/error.hpp"
 
 #include <algorithm>
 #include <cmath>
+#include <numeric>
 
 namespace cimsim::model {
 
@@ -235,6 +236,12 @@ RunResult RunState::finish(const RunContext& ctx) {
 RunResult run(const Scenario& scenario, const RecordSchema& schema, const RunContext& ctx) {
   RunState state(scenario, schema, ctx.key.seed, ctx.exec);
   return state.finish(ctx);
+}
+
+std::vector<double> record_months(int horizon_years) {
+  std::vector<double> m(static_cast<std::size_t>(12 * horizon_years + 1));
+  std::iota(m.begin(), m.end(), 0.0);
+  return m;
 }
 
 }  // namespace cimsim::model

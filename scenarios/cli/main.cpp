@@ -8,7 +8,7 @@
 #include "analysis/summary.hpp"
 #include "engine/ensemble.hpp"
 #include "engine/error.hpp"
-#include "engine/model/model.hpp"
+#include "engine/model/run.hpp"
 #include "engine/rng.hpp"
 #include "scenarios/experiment.hpp"
 #include "scenarios/scenario_loader.hpp"
