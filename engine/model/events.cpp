@@ -33,6 +33,10 @@ const char* event_type_name(Event::Type t) {
   return "unknown";
 }
 
+bool allowed_at_fork(Event::Type t) {
+  return t != Event::Type::backbone_created && t != Event::Type::stakeholders_join;
+}
+
 }  // namespace cimsim::model
 
 namespace cimsim::model::submodels {

@@ -47,4 +47,9 @@ struct Event {
 
 const char* event_type_name(Event::Type t);
 
+// Whether a fork (Model::intervene) may add an event of this type: not those that set up
+// agents when a run starts (backbone_created: staff slots; stakeholders_join: dormant
+// organisations). The scenario loader's check_fork reads it.
+bool allowed_at_fork(Event::Type t);
+
 }  // namespace cimsim::model
