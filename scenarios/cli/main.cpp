@@ -1,5 +1,6 @@
 // cimsim command-line interface: a thin layer over scenarios, the model and the HDF5 sink.
 #include "analysis/compare.hpp"
+#include "analysis/export.hpp"
 #include "analysis/hdf5_sink.hpp"
 #include "analysis/resume.hpp"
 #include "analysis/hdf5_store.hpp"
@@ -567,6 +568,17 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   sens->add_flag("--store", sc_.store, "Also store the result in the file, in group /analysis/sensitivity");
 
+  ExportOptions xo;
+  auto* export_cmd = app.add_subcommand("export", "Write an output file as one tidy table (CSV; .csv.gz compressed) for pandas, R or a spreadsheet");
+  export_cmd->add_option("file", xo.file, "Output file of `cimsim run` (.h5)")->required();
+  export_cmd->add_option("-o,--out", xo.out, "Table to write: .csv, or .csv.gz for gzip; - for standard output")->required();
+  export_cmd->add_option("--variables", xo.variables,
+                         "Variables to include (repeatable or comma-separated; default: every time series, or with "
+                         "--per run every variable)")->delimiter(',')->allow_extra_args(false);
+  export_cmd->add_option("--per", xo.per, "One row per month of each run, or one per run")
+      ->check(CLI::IsMember({"month", "run"}))->capture_default_str();
+  export_cmd->add_flag("-f,--force", xo.force, "Overwrite an existing table");
+
   report::Options rep;
   auto* report_cmd = app.add_subcommand("report", "Write one self-contained HTML report (charts, works offline) of an output file");
   report_cmd->add_option("file", rep.file, "cimsim output file (.h5)")->required();
@@ -612,6 +624,11 @@ int main(int argc, char** argv) {
         throw InputError("validate", "", "expected scenario files or names, or --experiment FILE");
       if (!validate_experiment.empty()) cmd_validate_experiment(validate_experiment);
       return cmd_validate(validate_files, {});
+    }
+    if (export_cmd->parsed()) {
+      const std::size_t rows = export_table(xo);
+      if (xo.out != "-") std::cerr << "cimsim: wrote " << rows << " rows to " << xo.out << "\n";
+      return 0;
     }
     if (report_cmd->parsed()) {
       const std::string written = report::write_report(rep);
