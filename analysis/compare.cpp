@@ -1,5 +1,6 @@
 #include "analysis/compare.hpp"
 
+#include "analysis/labels.hpp"
 #include "analysis/report_text.hpp"
 #include "analysis/stats.hpp"
 #include "engine/error.hpp"
@@ -247,10 +248,12 @@ json compare(const EnsembleFile& f, const CompareOptions& o) {
     arrays.trough = f.per_run_vectors("event_trough");
     arrays.recovery = f.per_run_vectors("event_recovery");
   }
+  const auto labels = scenario_labels(f);
   for (std::size_t s = 0; s < f.scenarios().size(); ++s) {
     std::vector<std::size_t> pair(R);
     for (std::size_t r = 0; r < R; ++r) pair[r] = partner(s, r);
     scen.push_back(scenario_summary(f, arrays, s, base, pair, o.level));
+    scen.back()["label"] = labels[s];  // sweep points: "sweep-00012 (backbone.staff=4, ...)"
   }
   out["scenarios"] = scen;
   return out;
@@ -289,7 +292,7 @@ std::string compare_table(const json& j) {
     const std::string name = s["name"].get<std::string>();
     if (name == base) continue;
     rows.push_back({});
-    std::vector<std::string> head = {name + " vs " + base};
+    std::vector<std::string> head = {s.value("label", name) + " vs " + base};
     for (double y : years) head.push_back(fmt::format("year {:g}", y));
     rows.push_back(head);
     for (const auto& v : j["variables"]) {
@@ -315,7 +318,7 @@ std::string compare_table(const json& j) {
   rows = {{"scenario", "runs ok", "launch failed", "collapsed", "reached goal", "median months to goal"}};
   for (const auto& s : scen) {
     const auto& g = s["time_to_goal"];
-    rows.push_back({s["name"].get<std::string>(), count_of(s["ok"], s["runs"]), fmt_pct(s["p_launch_failure"]),
+    rows.push_back({s.value("label", s["name"].get<std::string>()), count_of(s["ok"], s["runs"]), fmt_pct(s["p_launch_failure"]),
                     fmt_pct(s["p_collapse"]), count_of(g["reached"], s["ok"]), text::fixed(num(g["median_months"]), 0, false)});
   }
   o << text::columns(rows);

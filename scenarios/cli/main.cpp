@@ -2,6 +2,7 @@
 #include "analysis/compare.hpp"
 #include "analysis/export.hpp"
 #include "analysis/hdf5_sink.hpp"
+#include "analysis/labels.hpp"
 #include "analysis/resume.hpp"
 #include "analysis/hdf5_store.hpp"
 #include "analysis/report/report.hpp"
@@ -12,6 +13,7 @@
 #include "engine/model/model.hpp"
 #include "engine/rng.hpp"
 #include "scenarios/experiment.hpp"
+#include "scenarios/parameter_values.hpp"
 #include "scenarios/scenario_loader.hpp"
 #ifdef CIMSIM_HAVE_MPI
 #include "engine/distributed.hpp"
@@ -239,6 +241,12 @@ int cmd_run(RunOptions o, const std::string& command_line) {
     }
     layout.parameters = plan.parameters;
     layout.scenario_parameter = plan.values;
+    {
+      sc::ParameterValues pv = sc::parameter_values(scenarios);
+      layout.all_parameters = std::move(pv.keys);
+      layout.parameter_units = std::move(pv.units);
+      layout.parameter_values = std::move(pv.values);
+    }
     layout.replicates = static_cast<std::size_t>(o.replicates);
     layout.time = model::record_months(years);
     std::string config;
@@ -346,10 +354,15 @@ int cmd_run(RunOptions o, const std::string& command_line) {
               << " swept parameter(s), design " << plan.design
               << "): too many for a table here; cimsim compare and cimsim sensitivity read the file.\n";
   } else if (!o.quiet) {
-    std::cout << "\n" << summary->table(names) << "\n";
+    // Sweep points are shown with their values: "sweep-00003 (backbone.staff=6)".
+    std::vector<std::string> labels = names;
+    if (!plan.parameters.empty())
+      for (std::size_t i = 0; i < labels.size(); ++i)
+        labels[i] = sweep_label(names[i], plan.parameters, plan.values.data() + i * plan.parameters.size());
+    std::cout << "\n" << summary->table(labels) << "\n";
     // Paired differences from the baseline (or, without one, from the first scenario).
     const auto base = std::find(names.begin(), names.end(), plan.baseline.empty() ? std::string("baseline") : plan.baseline);
-    const std::string diff = summary->difference_table(names, base != names.end() ? static_cast<std::size_t>(base - names.begin()) : 0);
+    const std::string diff = summary->difference_table(labels, base != names.end() ? static_cast<std::size_t>(base - names.begin()) : 0);
     if (!diff.empty()) std::cout << diff << "\n";
   }
   if (rep.interrupted) {

@@ -148,4 +148,29 @@ TEST(Export, BadRequestsExitTwoAndWriteNothing) {
   fs::remove_all(dir);
 }
 
+// Every parameter of every scenario is a variable over (scenario, parameter) that xarray selects by
+// key; sweep points hold their swept values there too.
+TEST(ParametersInTheData, XarraySelectsEveryParameterOfEveryScenario) {
+  const fs::path dir = work_dir();
+  const fs::path f = dir / "p.h5";
+  Result r = sh(kCimsim + " run baseline coordinator-leaves --sweep trust.decay=0.01:0.02 --levels 2 -r 2 -t 2 -q "
+                          "--set population.citizens=200 --set backbone.staff=4 -o " + quote(f));
+  ASSERT_EQ(r.status, 0) << r.output;
+  r = sh("/usr/bin/python3 " + quote(kSource / "tests/output/check_xarray.py") + " " + quote(f) +
+         " --expect-parameter backbone.staff=4@baseline --expect-parameter backbone.staff=4@sweep-00001"
+         " --expect-parameter trust.decay=0.02@sweep-00001 --expect-parameter trust.decay=0.01@sweep-00000"
+         " --expect-parameter population.citizens=200@coordinator-leaves");
+  EXPECT_EQ(r.status, 0) << r.output;
+  // Sweep points are shown by their values in compare's table and JSON.
+  r = sh(kCimsim + " compare " + quote(f));
+  EXPECT_EQ(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find("sweep-00001 (trust.decay=0.02) vs baseline"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("\nsweep-00000 (trust.decay=0.01)  "), std::string::npos) << r.output;
+  // A wrong expectation fails (the check can fail).
+  r = sh("/usr/bin/python3 " + quote(kSource / "tests/output/check_xarray.py") + " " + quote(f) +
+         " --expect-parameter backbone.staff=5@baseline");
+  EXPECT_NE(r.status, 0) << r.output;
+  fs::remove_all(dir);
+}
+
 }  // namespace

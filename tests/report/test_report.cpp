@@ -180,7 +180,7 @@ TEST(Report, SweepFileGetsSensitivityBars) {
   auto sweep = [&](const std::string& name, const std::string& params, const std::string& values) {
     const fs::path f = small_file(dir, "baseline staff-turnover funding-cut", name);
     const Result r = sh("/usr/bin/python3 -c \"import h5py, numpy as np\nwith h5py.File('" + f.string() +
-                        "', 'a') as h:\n  h.attrs['design'] = 'lhs'\n  h.create_dataset('parameter', data=np.array(" + params +
+                        "', 'a') as h:\n  h.attrs['design'] = 'lhs'\n  h.create_dataset('swept_parameter', data=np.array(" + params +
                         ", dtype=h5py.string_dtype()))\n  h.create_dataset('scenario_parameter', data=np.array(" + values +
                         "))\"");
     EXPECT_EQ(r.status, 0) << r.output;
