@@ -17,3 +17,13 @@ struct ParameterValues {
 ParameterValues parameter_values(const std::vector<model::Scenario>& scenarios);
 
 }  // namespace cimsim::scenarios
+
+namespace cimsim::scenarios {
+
+// Settings that another parameter silently undoes, as one message each naming both keys (empty
+// when there are none). Today: backbone.staff above what funding.budget_staff_years pays for at
+// full funder support (the backbone phase does not keep or refill posts over the budget, so the
+// staff fall back to the budget within months).
+std::vector<std::string> parameter_warnings(const model::Scenario& scenario);
+
+}  // namespace cimsim::scenarios

@@ -149,6 +149,14 @@ sc::ExperimentSpec experiment_from(RunOptions& o) {
   return x;
 }
 
+// Seconds as "4.2 s", "3 min 05 s" or "1 h 02 min".
+std::string duration(double sec) {
+  if (sec < 60.0) return fmt::format("{:.1f} s", sec);
+  const auto t = static_cast<long long>(sec + 0.5);
+  if (t < 3600) return fmt::format("{} min {:02} s", t / 60, t % 60);
+  return fmt::format("{} h {:02} min", t / 3600, (t % 3600) / 60);
+}
+
 class Progress {
  public:
   // enabled: print at all; lines: one line per update (for logs) instead of rewriting one line.
@@ -159,8 +167,18 @@ class Progress {
     if (done != total && el - last_ < 0.1) return;
     last_ = el;
     const double eta = done > 0 ? el * static_cast<double>(total - done) / static_cast<double>(done) : 0.0;
-    std::fprintf(stderr, "%s  runs %zu/%zu (%3.0f%%)  elapsed %.1f s  ETA %.1f s%s", lines_ ? "" : "\r", done, total,
-                 100.0 * static_cast<double>(done) / static_cast<double>(total), el, eta, lines_ ? "\n" : "   ");
+    const double frac = total > 0 ? static_cast<double>(done) / static_cast<double>(total) : 1.0;
+    if (lines_) {  // not a terminal: one plain line per update, for logs
+      std::fprintf(stderr, "  runs %zu/%zu (%3.0f%%)  elapsed %.1f s  ETA %s\n", done, total, 100.0 * frac, el,
+                   duration(eta).c_str());
+    } else {  // a terminal: one line redrawn in place, with a bar
+      constexpr int kWidth = 30;
+      const int filled = static_cast<int>(frac * kWidth);
+      const std::string bar = std::string(static_cast<std::size_t>(filled), '#') +
+                              std::string(static_cast<std::size_t>(kWidth - filled), '.');
+      std::fprintf(stderr, "\r  [%s] %3.0f%%  runs %zu/%zu  elapsed %s  ETA %s   ", bar.c_str(), 100.0 * frac, done,
+                   total, duration(el).c_str(), duration(eta).c_str());
+    }
     if (done == total && !lines_) std::fprintf(stderr, "\n");
     std::fflush(stderr);
   }
@@ -198,6 +216,20 @@ class Processes {
 #endif
 };
 
+// Settings another parameter silently undoes (scenarios/parameter_values.hpp), once per message.
+void print_warnings(const std::vector<model::Scenario>& scenarios) {
+  std::vector<std::pair<std::string, std::vector<std::string>>> seen;  // message -> scenarios
+  for (const auto& s : scenarios)
+    for (const auto& w : sc::parameter_warnings(s)) {
+      auto it = std::find_if(seen.begin(), seen.end(), [&](const auto& e) { return e.first == w; });
+      if (it == seen.end()) seen.push_back({w, {s.name}});
+      else it->second.push_back(s.name);
+    }
+  for (const auto& [w, names] : seen)
+    std::fprintf(stderr, "cimsim: warning: %s (%s%s)\n", w.c_str(), names.front().c_str(),
+                 names.size() > 1 ? fmt::format(" and {} more", names.size() - 1).c_str() : "");
+}
+
 int cmd_run(RunOptions o, const std::string& command_line) {
   const Processes procs;
   const bool root = procs.rank() == 0;
@@ -220,6 +252,7 @@ int cmd_run(RunOptions o, const std::string& command_line) {
     spec = experiment_from(o);
     plan = sc::make_plan(spec, o.sets);
     for (const auto& it : plan.items) scenarios.push_back(it.scenario);
+    if (root) print_warnings(scenarios);
     if (!o.resume.empty()) {
       if (!o.out.empty() && o.out != o.resume)
         throw InputError("--out", "", "with --resume the file is completed in place: leave out --out or give the same path");
@@ -354,6 +387,10 @@ int cmd_run(RunOptions o, const std::string& command_line) {
               << " swept parameter(s), design " << plan.design
               << "): too many for a table here; cimsim compare and cimsim sensitivity read the file.\n";
   } else if (!o.quiet) {
+    if (rep.interrupted)
+      std::cout << "\nPartial results: interrupted after " << rep.completed << " of " << rep.total
+                << " runs. Each scenario's row covers its completed runs; each difference pairs only the seeds "
+                   "completed in both scenarios (column 'pairs').\n";
     // Sweep points are shown with their values: "sweep-00003 (backbone.staff=6)".
     std::vector<std::string> labels = names;
     if (!plan.parameters.empty())
@@ -379,7 +416,16 @@ int cmd_run(RunOptions o, const std::string& command_line) {
   return 0;
 }
 
-int cmd_list() {
+int cmd_list(const std::string& format) {
+  if (format == "json") {
+    nlohmann::json out = nlohmann::json::array();
+    for (const auto& b : sc::builtins()) {
+      const model::Scenario s = sc::load(b.name);
+      out.push_back({{"name", s.name}, {"description", s.description}, {"summary", sc::describe_line(s)}});
+    }
+    std::cout << out.dump(2) << "\n";
+    return 0;
+  }
   std::size_t width = 0;
   for (const auto& b : sc::builtins()) width = std::max(width, b.name.size());
   for (const auto& b : sc::builtins()) {
@@ -418,11 +464,35 @@ int print_markdown_parameters(const model::Scenario& s) {
   return 0;
 }
 
-int cmd_describe(const std::string& name, const std::vector<std::string>& sets, bool markdown) {
+int cmd_describe(const std::string& name, const std::vector<std::string>& sets, bool markdown, const std::string& format) {
   model::Scenario s = sc::load(name);
   for (const auto& a : sets) sc::apply_set(s, a);
   sc::check(s);
   if (markdown) return print_markdown_parameters(s);
+  if (format == "json") {
+    nlohmann::json params = nlohmann::json::array();
+    for (const auto& spec : model::param_table()) {
+      nlohmann::json p = {{"key", spec.key}, {"unit", spec.unit}, {"description", spec.description}, {"source", spec.source}};
+      std::visit(
+          [&](auto m) {
+            using T = std::remove_cvref_t<decltype(s.params.*m)>;
+            p["value"] = s.params.*m;
+            if constexpr (std::is_same_v<T, bool>) p["type"] = "bool";
+            else p["type"] = std::is_same_v<T, int> ? "int" : "float", p["min"] = spec.min, p["max"] = spec.max;
+          },
+          spec.field);
+      params.push_back(p);
+    }
+    nlohmann::json events = nlohmann::json::array();
+    for (const auto& e : s.events) events.push_back({{"event", sc::describe_event(e)}, {"origin", e.origin}});
+    nlohmann::json schedule = nlohmann::json::array();
+    for (const auto& p : model::Model::phase_info()) schedule.push_back({{"phase", p.name}, {"summary", p.summary}});
+    const nlohmann::json out = {{"name", s.name}, {"description", s.description}, {"parameters", params},
+                                {"events", events}, {"schedule", schedule}, {"warnings", sc::parameter_warnings(s)}};
+    std::cout << out.dump(2) << "\n";
+    return 0;
+  }
+  print_warnings({s});
   std::cout << "scenario " << s.name << ": " << s.description << "\n\nParameters (resolved):\n";
   std::cout << fmt::format("  {:<40} {:>10}  {:<22} {:<18} {}\n", "key", "value", "unit", "range", "source");
   for (const auto& spec : model::param_table()) {
@@ -443,6 +513,11 @@ int cmd_describe(const std::string& name, const std::vector<std::string>& sets, 
 int cmd_validate_experiment(const std::string& file) {
   const sc::ExperimentSpec spec = sc::load_experiment(file);
   const sc::Plan plan = sc::make_plan(spec, {});
+  {
+    std::vector<model::Scenario> all;
+    for (const auto& it : plan.items) all.push_back(it.scenario);
+    print_warnings(all);
+  }
   std::size_t points = 0, forked = 0;
   const std::size_t P = plan.parameters.size();
   for (std::size_t i = 0; i < plan.items.size(); ++i) {
@@ -460,6 +535,7 @@ int cmd_validate(const std::vector<std::string>& files, const std::vector<std::s
     for (const auto& a : sets) sc::apply_set(s, a);
     sc::check(s);
     std::cout << f << ": ok (scenario " << s.name << ", " << s.events.size() << " event(s))\n";
+    print_warnings({s});
   }
   return 0;
 }
@@ -505,15 +581,15 @@ int main(int argc, char** argv) {
   std::string command_line;
   for (int i = 0; i < argc; ++i) command_line += (i ? " " : "") + std::string(argv[i]);
 
-  CLI::App app{"cimsim: agent-based simulation of collective impact initiatives"};
+  CLI::App app{"cimsim: agent-based simulation of collective impact initiatives", "cimsim"};
 #ifdef CIMSIM_HAVE_MPI
   const char* mpi = ", MPI";
 #else
   const char* mpi = "";
 #endif
-  app.set_version_flag("--version", std::string("cimsim ") + CIMSIM_VERSION + " (" + CIMSIM_GIT_REV + ", " +
+  app.set_version_flag("-V,--version", std::string("cimsim ") + CIMSIM_VERSION + " (" + CIMSIM_GIT_REV + ", " +
                                         CIMSIM_BUILD_TYPE + mpi + ")");
-  app.require_subcommand(1);
+  app.require_subcommand(0, 1);  // bare `cimsim`: help (below)
 
   RunOptions ro;
   auto* run = app.add_subcommand("run", "Run scenarios as an ensemble of seeds and write one HDF5/netCDF-4 file");
@@ -524,13 +600,15 @@ int main(int argc, char** argv) {
   run->add_option("-s,--seed", ro.seed, "Master seed; replicate k uses a seed derived from it and k")
       ->capture_default_str();
   run->add_option("-o,--out", ro.out, "Output file (default: cimsim-<scenario>-<UTC time>.h5)");
-  run->add_option("--set", ro.sets, "Override a parameter in every scenario: key=value (repeatable)");
+  run->add_option("--set", ro.sets, "Override a parameter in every scenario: key=value (one per --set; repeat the flag)")
+      ->allow_extra_args(false);
   run->add_flag("-f,--force", ro.force, "Overwrite an existing output file");
   run->add_flag("-q,--quiet", ro.quiet, "No progress or summary table");
   run->add_flag("--progress", ro.progress, "Report progress also when stderr is not a terminal (one line per update)");
   run->add_option("-e,--experiment", ro.experiment, "Experiment file (TOML): scenarios, sweep, fork, replicates");
   run->add_option("--baseline", ro.baseline, "Reference scenario of the comparison (default: baseline, if run)");
-  run->add_option("--sweep", ro.sweep, "Sweep a parameter over a range: KEY=LOW:HIGH (repeatable)");
+  run->add_option("--sweep", ro.sweep, "Sweep a parameter over a range: KEY=LOW:HIGH (one per --sweep; repeat the flag)")
+      ->allow_extra_args(false);
   run->add_option("--sweep-scenario", ro.sweep_scenario, "Scenario every sweep point starts from")->capture_default_str();
   run->add_option("--design", ro.design, "Sweep design: grid (default), lhs or saltelli");
   run->add_option("--points", ro.points, "Points of an lhs design; base sample size N of a saltelli design");
@@ -539,18 +617,24 @@ int main(int argc, char** argv) {
   run->add_option("--sample", ro.sample, "Sweep over the rows of a CSV table (header: parameter keys)");
   run->add_option("--fork", ro.fork, "Scenario to run up to --fork-at; the variants continue from its state");
   run->add_option("--fork-at", ro.fork_at, "Time of the fork: \"year 3\", \"month 30\" or \"week 100\"");
-  run->add_option("--variant", ro.variants, "Scenario that continues from the fork (repeatable)");
+  run->add_option("--variant", ro.variants, "Scenario that continues from the fork (one per --variant; repeat the flag)")
+      ->allow_extra_args(false);
   run->add_option("--resume", ro.resume,
                   "Complete an interrupted output file: repeat the command that wrote it and add --resume FILE");
 
-  app.add_subcommand("list", "List the built-in scenarios");
+  auto* list = app.add_subcommand("list", "List the built-in scenarios");
+  std::string list_format = "table", describe_format = "table";
+  list->add_option("--format", list_format, "Output format")->check(CLI::IsMember({"table", "json"}))->capture_default_str();
   std::string describe_name;
   std::vector<std::string> describe_sets;
   auto* describe = app.add_subcommand("describe", "Show a scenario's resolved parameters with units, and the schedule");
   describe->add_option("scenario", describe_name, "Scenario name or .toml path")->required();
-  describe->add_option("--set", describe_sets, "Override a parameter: key=value (repeatable)");
+  describe->add_option("--set", describe_sets, "Override a parameter: key=value (one per --set; repeat the flag)")
+      ->allow_extra_args(false);
   bool describe_markdown = false;
   describe->add_flag("--markdown", describe_markdown, "Print only the parameter table, as Markdown");
+  describe->add_option("--format", describe_format, "Output format")
+      ->check(CLI::IsMember({"table", "json"}))->capture_default_str();
   std::vector<std::string> validate_files;
   auto* validate = app.add_subcommand("validate", "Check scenario files (or an experiment file, --experiment) without running them");
   std::string validate_experiment;
@@ -620,6 +704,10 @@ int main(int argc, char** argv) {
     return 2;
   }
 
+  if (app.get_subcommands().empty()) {  // bare `cimsim`: a misuse, answered with the help
+    std::cout << app.help();
+    return 2;
+  }
   try {
     if (run->parsed()) {
       if (run->count("--threads") > 0 && ro.threads <= 0)
@@ -628,10 +716,10 @@ int main(int argc, char** argv) {
       ro.seed_given = run->count("--seed") > 0;
       return cmd_run(ro, command_line);
     }
-    if (app.got_subcommand("list")) return cmd_list();
+    if (list->parsed()) return cmd_list(list_format);
     if (cmp->parsed()) return cmd_analysis(cc, "compare", compare, compare_table, compare_csv, command_line);
     if (sens->parsed()) return cmd_analysis(sc_, "sensitivity", sensitivity, sensitivity_table, sensitivity_csv, command_line);
-    if (describe->parsed()) return cmd_describe(describe_name, describe_sets, describe_markdown);
+    if (describe->parsed()) return cmd_describe(describe_name, describe_sets, describe_markdown, describe_format);
     if (validate->parsed()) {
       if (validate_files.empty() && validate_experiment.empty())
         throw InputError("validate", "", "expected scenario files or names, or --experiment FILE");

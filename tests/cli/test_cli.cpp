@@ -383,6 +383,7 @@ TEST_P(CliInterruptTest, LeavesReadablePartialFile) {
 
   EXPECT_EQ(r.status, 128 + sig) << r;
   EXPECT_TRUE(contains(r.err, "interrupted")) << r;
+  EXPECT_TRUE(contains(r.out, "Partial results: interrupted after")) << r;
   EXPECT_EQ(work_files(), std::vector<std::string>{"out.h5"}) << "the file is in place and no temporary is left";
   ASSERT_TRUE(fs::exists(work_ / "out.h5"));
 
