@@ -92,6 +92,9 @@ std::string event_text(const json& e) {
 
 }  // namespace
 
+json chart_title(const std::string& text, const json& subtitle) { return title(text, subtitle); }
+json chart_base() { return base_spec(); }
+
 json fan_chart(const Inputs& in, const Variable& v) {
   json rows = json::array();
   for (const auto& r : in.fans)
