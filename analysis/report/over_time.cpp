@@ -14,6 +14,11 @@ namespace cimsim::report {
 
 using nlohmann::json;
 
+// Vega expression: a label over 30 characters is drawn on two lines, broken at the last space
+// within its first 30 characters (long names wrapped, not cut: labelLimit 0).
+constexpr const char* kWrapLabel =
+    "length(datum.label) <= 30 || lastindexof(substring(datum.label, 0, 30), ' ') < 1 ? datum.label : [substring(datum.label, 0, lastindexof(substring(datum.label, 0, 30), ' ')), substring(datum.label, lastindexof(substring(datum.label, 0, 30), ' ') + 1)]";
+
 namespace {
 
 double round6(double x) { return std::round(x * 1e6) / 1e6; }
@@ -75,7 +80,7 @@ json effect_chart(const Inputs& in, const Variable& v) {
   }
   const std::string fmt_level = v.percent ? ".0%" : ".2f";
   const json legend = {{"orient", "bottom"}, {"columns", 1}, {"labelLimit", 0}, {"title", nullptr},
-                       {"labelExpr", "split(datum.label, ' ')"}};
+                       {"labelExpr", kWrapLabel}};
   const json color = {{"field", "scenario"}, {"type", "nominal"}, {"sort", sort}, {"legend", legend}};
   const json x = {{"field", "year"}, {"type", "quantitative"}, {"title", "Years since the start"}};
   json left = {

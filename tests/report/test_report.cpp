@@ -195,6 +195,8 @@ TEST(Report, SweepFileGetsSensitivityBars) {
   // Three points, one parameter: elementary effects, drawn as bars.
   std::string page = sweep("one.h5", "['backbone.staff']", "[[4.0], [6.0], [8.0]]");
   EXPECT_NE(page.find("id=\"sensitivity-bars\""), std::string::npos);
+  // Sweep points are shown by their values (issue 14), e.g. in the forest plots and fan charts.
+  EXPECT_NE(page.find("staff-turnover (backbone.staff=6)"), std::string::npos);
   // Three points cannot carry two parameters: the section says why, the rest is written.
   page = sweep("two.h5", "['backbone.staff', 'funding.budget']", "[[4.0, 1.0], [6.0, 0.5], [8.0, 0.8]]");
   EXPECT_EQ(page.find("id=\"sensitivity-bars\""), std::string::npos);
