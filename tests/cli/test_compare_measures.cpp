@@ -59,7 +59,7 @@ const json& event_of(const json& result, const std::string& scenario) {
   throw std::runtime_error("no scenario " + scenario);
 }
 
-TEST_F(CompareMeasures, DefaultYearsAvoidTheEventMonth) {
+void default_years_avoid_events(const std::string& file_) {
   const json j = cimsim::compare(cimsim::EnsembleFile(file_), {});
   // The coordinator leaves at week 156 = month 36: year 3 moves to year 4.
   EXPECT_EQ(j["at_years"], json::array({4.0, 5.0, 8.0})) << j["at_years"];
@@ -72,7 +72,7 @@ TEST_F(CompareMeasures, DefaultYearsAvoidTheEventMonth) {
   EXPECT_EQ(cimsim::compare(cimsim::EnsembleFile(file_), o)["at_years"], json::array({3.0}));
 }
 
-TEST_F(CompareMeasures, DipAgainstTheBaselineSeparatesASuccessor) {
+void dip_separates_a_successor(const std::string& file_) {
   const json j = cimsim::compare(cimsim::EnsembleFile(file_), {});
   const json& none = event_of(j, "coordinator-leaves")["gap_to_baseline"];
   const json& succ = event_of(j, "coordinator-leaves-with-successor")["gap_to_baseline"];
@@ -87,7 +87,7 @@ TEST_F(CompareMeasures, DipAgainstTheBaselineSeparatesASuccessor) {
   EXPECT_LT(d0, 0.0);
 }
 
-TEST_F(CompareMeasures, CsvAndTableGiveTheSameMonthsToRecover) {
+void csv_and_table_agree(const std::string& file_) {
   const json j = cimsim::compare(cimsim::EnsembleFile(file_), {});
   const std::string csv = cimsim::compare_csv(j);
   const std::string table = cimsim::compare_table(j);
@@ -110,6 +110,22 @@ TEST_F(CompareMeasures, CsvAndTableGiveTheSameMonthsToRecover) {
           row.compare(row.size() - want.size(), want.size(), want) == 0)
         found = true;
     EXPECT_TRUE(found || want.empty()) << scenario << ": " << want << "\n" << table;
+  }
+}
+
+// One ensemble (3 scenarios x 40 runs) for all three checks: each test process would run it again.
+TEST_F(CompareMeasures, HorizonsDipAndCsv) {
+  {
+    SCOPED_TRACE("default years avoid the event month");
+    default_years_avoid_events(file_);
+  }
+  {
+    SCOPED_TRACE("the dip against the baseline separates a successor");
+    dip_separates_a_successor(file_);
+  }
+  {
+    SCOPED_TRACE("CSV and table give the same months to recover");
+    csv_and_table_agree(file_);
   }
 }
 
