@@ -25,7 +25,7 @@ StoredRuns::StoredRuns(const std::string& path, const RecordSchema& schema, cons
     const std::string have = f.has_attribute(key) ? f.attribute(key) : "";
     if (want != have) differs(key, std::string("its ") + key + " differs");
   }
-  if (!layout.parameters.empty() && f.strings("parameter") != layout.parameters) differs("parameter", "another sweep");
+  if (!layout.parameters.empty() && f.strings(f.has_dataset("swept_parameter") ? "swept_parameter" : "parameter") != layout.parameters) differs("parameter", "another sweep");
   const std::size_t S = layout.scenarios.size();
   status_.resize(S * replicates_);
   for (std::size_t s = 0; s < S; ++s)
