@@ -345,7 +345,7 @@ void Hdf5Sink::Impl::create() {
     if (fd < 0) {
       const int err = errno;
       throw InputError(path, "", "cannot write here: " + system_message(err) +
-                                     (err == ENAMETOOLONG ? " (with the suffix of the temporary file '" + tmp + "')" : ""));
+                                     (err == ENAMETOOLONG && fs::path(path).filename().string().size() <= 255 ? " (with the suffix of the temporary file '" + tmp + "')" : ""));
     }
     created = true;
     ::close(fd);

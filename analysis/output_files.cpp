@@ -100,7 +100,7 @@ void check_output_space(const std::string& path, std::uint64_t bytes, const std:
   const fs::path p(path);
   const fs::path dir = p.parent_path().empty() ? fs::path(".") : p.parent_path();
   struct statvfs st {};
-  if (::statvfs(dir.c_str(), &st) != 0) return;  // the sink reports an unusable directory
+  if (::statvfs(dir.c_str(), &st) != 0 || st.f_blocks == 0) return;  // unusable, or /proc-like: the sink says why
   const std::uint64_t free_bytes = mul(st.f_bavail, st.f_frsize);
   if (bytes > free_bytes)
     throw InputError(where, "",

@@ -160,3 +160,136 @@ TEST_F(ReliabilityTest, FullDiskLeavesNoZeroByteTemporary) {
 }
 
 }  // namespace
+
+// ---- exit 2 with a clear message (issue 15, items 4-11) ----------------------------------
+
+namespace {
+
+using namespace cli_test;
+
+class BadInputTest : public CliTest {
+ protected:
+  // `validate FILE` and `run FILE` both refuse it with every needle.
+  void refuse_scenario(const std::string& name, const std::string& text, std::initializer_list<std::string> needles) {
+    const std::string f = scenario_file(name, text);
+    expect_input_error(cimsim({"validate", f}), needles);
+    expect_input_error(cimsim(concat({"run", f, "-o", "o.h5"}, kSmall)), needles);
+  }
+};
+
+TEST_F(BadInputTest, EventTimesDoNotWrapAround) {  // item 4
+  const std::string ev = "extends = \"baseline\"\n[[events]]\ntype = \"election\"\nat = ";
+  refuse_scenario("w.toml", ev + "\"week 4294967396\"\n", {"w.toml:4", "'at'", "week 4294967396", "after the longest possible run"});
+  refuse_scenario("y.toml", ev + "\"year 1e300\"\n", {"y.toml:4", "'at'", "after the longest possible run"});
+  refuse_scenario("m.toml", ev + "\"month -1e300\"\n", {"m.toml:4", "before the first week"});
+  refuse_scenario("n.toml", ev + "\"week nan\"\n", {"n.toml:4", "not a time"});
+  expect_input_error(cimsim(concat({"run", "--fork", "baseline", "--fork-at", "week 4294967396", "--variant",
+                                    "coordinator-leaves", "-o", "o.h5"}, kSmall)),
+                     {"--fork-at", "week 4294967396", "after the longest possible run"});
+}
+
+TEST_F(BadInputTest, DirectoriesAndOtherFilesAreNotScenarios) {  // items 5, 11 (.toml, experiment)
+  fs::create_directories(in_ / "d.toml");
+  expect_input_error(cimsim({"validate", (in_ / "d.toml").string()}), {"d.toml", "is a directory"});
+  expect_input_error(cimsim(concat({"run", (in_ / "d.toml").string(), "-o", "o.h5"}, kSmall)), {"is a directory"});
+  const std::string txt = scenario_file("s.txt", "[backbone]\nstaff = 3\n");
+  expect_input_error(cimsim({"validate", txt}), {txt, "expected a path ending in .toml"});
+  const std::string x = std::string(CIMSIM_SOURCE_DIR) + "/scenarios/experiments/turnover-responses.toml";
+  expect_input_error(cimsim({"validate", x}), {x, "this is an experiment file", "use --experiment"});
+  expect_input_error(cimsim(concat({"run", x, "-o", "o.h5"}, kSmall)), {"use --experiment"});
+  const std::string s = scenario_file("s.toml", "extends = \"baseline\"\n");
+  expect_input_error(cimsim({"validate", "--experiment", s}), {"s.toml:1", "this is a scenario file"});
+  const std::string bin = scenario_file("bin.toml", std::string("[backbone]\nstaff = 3\0\n", 22));
+  expect_input_error(cimsim({"validate", bin}), {"bin.toml:2", "NUL byte"});
+}
+
+TEST_F(BadInputTest, UnwritableOutputNamesThePathAndTheReason) {  // item 6
+  expect_input_error(cimsim(concat({"run", "-o", "/proc/x.h5"}, kSmall)), {"cimsim: error: /proc/x.h5: cannot write here: "});
+  const std::string long_name(300, 'a');
+  expect_input_error(cimsim(concat({"run", "-o", long_name + ".h5"}, kSmall)), {long_name, "File name too long"});
+  const std::string name250(250, 'b');
+  expect_input_error(cimsim(concat({"run", "-o", name250 + ".h5"}, kSmall)),
+                     {name250 + ".h5: cannot write here: File name too long (with the suffix of the temporary file"});
+}
+
+TEST_F(BadInputTest, SizesAreCheckedBeforeTheRun) {  // item 7
+  expect_input_error(cimsim({"run", "-r", "9000000000000000000", "-o", "o.h5"}),
+                     {"--replicates", "9000000000000000000", "at most 2147483647"});
+  // 100 million runs: more disk than any test machine has, or more memory.
+  const Result r = cimsim({"run", "-r", "100000000", "-o", "o.h5"});
+  expect_input_error(r, {"--replicates 100000000"});
+  EXPECT_TRUE(contains(r.err, "free") || contains(r.err, "memory")) << r;
+  // Under an address-space limit, the memory it would need (not under ASan, which needs
+  // terabytes of address space itself).
+  if (std::getenv("ASAN_OPTIONS") == nullptr) {
+    const Result m = command({"/bin/sh", "-c", std::string("ulimit -v 2000000 && exec ") + CIMSIM_BINARY +
+                                                   " run -r 100000000 -o o.h5"});
+    expect_input_error(m, {"--replicates 100000000", "of memory", "ulimit -v", "2.0 GB"});
+  }
+}
+
+TEST_F(BadInputTest, OneRuleForSeeds) {  // item 8
+  expect_input_error(cimsim(concat({"run", "-s", "-1", "-o", "o.h5"}, kSmall)),
+                     {"--seed", "'-1'", "[0, 9223372036854775807]"});
+  expect_input_error(cimsim(concat({"run", "-s", "18446744073709551615", "-o", "o.h5"}, kSmall)),
+                     {"--seed", "[0, 9223372036854775807]"});
+  expect_input_error(cimsim(concat({"run", "--design-seed", "-5", "--sweep", "backbone.staff=2:4", "--design", "lhs",
+                                    "--points", "2", "-o", "o.h5"}, kSmall)),
+                     {"--design-seed", "[0, 9223372036854775807]"});
+  const std::string x = scenario_file("x.toml", "scenarios = [\"baseline\"]\nseed = -5\n");
+  expect_input_error(cimsim(concat({"run", "--experiment", x, "-o", "o.h5"}, kSmall)),
+                     {"x.toml:2", "'seed'", "[0, 9223372036854775807]"});
+  const Result ok = cimsim(concat({"run", "-q", "-s", "9223372036854775807", "-o", "o.h5"}, kSmall));
+  EXPECT_EQ(ok.status, 0) << ok;
+}
+
+TEST_F(BadInputTest, TrailingTextInSetIsRefused) {  // item 9
+  expect_input_error(cimsim(concat({"run", "--set", "backbone.staff=3\n[trust]\ndecay=9", "-o", "o.h5"}, kSmall)),
+                     {"--set", "'backbone.staff'", "has text after the value"});
+  expect_input_error(cimsim(concat({"run", "--set", "backbone.staff=3 4", "-o", "o.h5"}, kSmall)), {"--set", "backbone.staff"});
+}
+
+TEST_F(BadInputTest, SweepTablesQuotesAndNulBytes) {  // item 10
+  write_text(in_ / "q.csv", "backbone.staff\n\"3\n");
+  expect_input_error(cimsim(concat({"run", "--sample", (in_ / "q.csv").string(), "-o", "o.h5"}, kSmall)),
+                     {"q.csv:2", "malformed CSV"});
+  write_text(in_ / "n.csv", std::string("backbone.staff\0x\n3\n", 19));
+  const Result r = cimsim(concat({"run", "--sample", (in_ / "n.csv").string(), "-o", "o.h5"}, kSmall));
+  expect_input_error(r, {"n.csv:1", "NUL byte"});
+}
+
+TEST_F(BadInputTest, CrossFieldChecksNameFileLineAndKey) {  // item 11
+  refuse_scenario("j.toml", "[engagement]\njoin_threshold = 0.1\nleave_threshold = 0.5\n",
+                  {"j.toml:3", "engagement.leave_threshold", "join_threshold", "(scenario 'j')"});
+  // Set in an extended file: blamed where it was set.
+  scenario_file("j.toml", "[engagement]\njoin_threshold = 0.1\nleave_threshold = 0.5\n");
+  refuse_scenario("k.toml", "extends = \"j.toml\"\n", {"j.toml:3", "(scenario 'k')"});
+  refuse_scenario("p.toml", "[population]\ngovernment = 0\ncivil_society = 0\nbusiness = 0\nknowledge = 0\nfunder = 0\n",
+                  {"p.toml:", "population.", "at least one organisation"});
+  refuse_scenario("b.toml", "backbone = 5\n", {"b.toml:1", "'backbone'", "group of parameters", "[backbone]"});
+}
+
+TEST_F(BadInputTest, RepeatedOptionGetsOneClearLine) {  // item 11
+  expect_input_error(cimsim({"run", "-r", "2", "-r", "3", "-o", "o.h5"}), {"--replicates is given 2 times: give it once"});
+}
+
+TEST_F(BadInputTest, ForkVariantIsBlamedForItsOwnFault) {  // item 11
+  const std::string v = scenario_file("v.toml", "extends = \"coordinator-leaves\"\n[population]\ncitizens = 300\n");
+  const std::string x = scenario_file("x.toml", "[fork]\nscenario = \"coordinator-leaves\"\nat = \"month 37\"\nvariants = [\"v.toml\"]\n");
+  expect_input_error(cimsim({"run", "--experiment", x, "-o", "o.h5", "-r", "2", "-t", "1"}), {"v.toml:3", "population.citizens"});
+  const std::string w = scenario_file("w.toml", "[backbone]\nstaff = 3\n");
+  const std::string y = scenario_file("y.toml", "[fork]\nscenario = \"coordinator-leaves\"\nat = \"month 37\"\nvariants = [\"w.toml\"]\n");
+  const Result r = cimsim({"run", "--experiment", y, "-o", "o.h5", "-r", "2", "-t", "1"});
+  expect_input_error(r, {"w.toml"});
+  EXPECT_FALSE(contains(r.err, "y.toml")) << r;
+}
+
+TEST_F(BadInputTest, ResumeMismatchNamesTheKey) {  // item 11
+  ASSERT_EQ(cimsim(concat({"run", "-q", "-o", "r.h5", "-s", "3"}, kSmall)).status, 0);
+  expect_input_error(cimsim(concat(concat({"run", "-q", "--resume", "r.h5", "-s", "3"}, kSmall), {"--set", "trust.decay=0.02"})),
+                     {"r.h5", "'trust.decay'", "this command 0.02"}, {"r.h5"});
+  expect_input_error(cimsim(concat({"run", "-q", "--resume", "r.h5", "-s", "4"}, kSmall)),
+                     {"r.h5", "'master_seed'", "master seed 3, this command 4"}, {"r.h5"});
+}
+
+}  // namespace
