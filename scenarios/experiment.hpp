@@ -9,7 +9,7 @@
 // both fill an ExperimentSpec, which make_plan() turns into the list of output scenarios.
 #pragma once
 
-#include "analysis/design.hpp"
+#include "scenarios/design.hpp"
 #include "engine/ensemble.hpp"
 #include "engine/model/model.hpp"
 

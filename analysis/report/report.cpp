@@ -244,8 +244,8 @@ Inputs gather(const Options& o) {
   bool any_ok = false;
   for (std::size_t r = 0; r < in.realizations; ++r) any_ok = any_ok || f.ok(net_index, r);
   if (!any_ok) in.network_note = "No run of scenario " + net + " completed, so there is no network to draw.";
-  else if (!config.empty() && o.network_citizens > 0 && !o.network_years.empty())
-    in.network = network_picture(o.file, net, o.network_years, o.network_citizens);
+  else if (!config.empty() && o.network_citizens > 0 && !o.network_years.empty() && o.draw_network)
+    in.network = o.draw_network(o.file, net, o.network_years, o.network_citizens);
   else if (in.network_note.empty())
     in.network_note = "No network picture was asked for.";
   return in;

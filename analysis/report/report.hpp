@@ -7,11 +7,31 @@
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
 
 namespace cimsim::report {
+
+// A snapshot of the collaboration network of one run (drawn by app/network_picture.cpp).
+struct NetworkPicture {
+  std::string scenario;
+  std::size_t realization = 0;
+  std::uint64_t seed = 0;
+  bool reproduced = false;   // the re-run matched the file's recorded outcome
+  std::size_t citizens_total = 0, citizens_shown = 0;
+  std::size_t without_ties = 0;  // nodes with no tie at any snapshot (drawn in a row below)
+  nlohmann::json nodes;      // [{year, id, x, y, group}]: nodes drawn at each snapshot; a node
+                             // keeps its position across snapshots
+  nlohmann::json ties;       // [{year, x, y, x2, y2, group}]
+  std::vector<double> years;
+};
+
+// Draws the network picture of a run (it re-runs the model, which the analysis layer does not:
+// the CLI passes app::network_picture).
+using NetworkDrawer = std::function<NetworkPicture(const std::string& file, const std::string& scenario,
+                                                   const std::vector<double>& years, std::size_t max_citizens)>;
 
 struct Options {
   std::string file;                     // the cimsim output file (.h5)
@@ -23,6 +43,7 @@ struct Options {
   std::size_t network_citizens = 150;   // at most this many citizens are drawn (the first, neighbours on the ring)
   std::string compare_json;             // path to `cimsim compare --format json` output (optional)
   std::string sensitivity_json;         // path to `cimsim sensitivity --format json` output (optional)
+  NetworkDrawer draw_network;           // empty: no network picture
 };
 
 // One key outcome of the fan charts and the forest plot.
@@ -36,20 +57,6 @@ struct Variable {
   bool percent = false;   // show as a percentage
 };
 const std::vector<Variable>& key_variables();
-
-// A snapshot of the collaboration network of one run (see network_picture.cpp).
-struct NetworkPicture {
-  std::string scenario;
-  std::size_t realization = 0;
-  std::uint64_t seed = 0;
-  bool reproduced = false;   // the re-run matched the file's recorded outcome
-  std::size_t citizens_total = 0, citizens_shown = 0;
-  std::size_t without_ties = 0;  // nodes with no tie at any snapshot (drawn in a row below)
-  nlohmann::json nodes;      // [{year, id, x, y, group}]: nodes drawn at each snapshot; a node
-                             // keeps its position across snapshots
-  nlohmann::json ties;       // [{year, x, y, x2, y2, group}]
-  std::vector<double> years;
-};
 
 // Everything a page is drawn from.
 struct Inputs {
@@ -68,7 +75,7 @@ struct Inputs {
   std::string network_note;               // why there is no picture, when there is none
 };
 
-// Reads the file and computes what the page needs (re-running one replicate for the network).
+// Reads the file and computes what the page needs (the network through o.draw_network).
 Inputs gather(const Options& o);
 // The page: pure function of the inputs (the charting libraries are embedded).
 std::string render_html(const Inputs& in);
@@ -82,10 +89,5 @@ std::optional<nlohmann::json> stored_analysis(const std::string& file, const std
 nlohmann::json compare_for(const std::string& file, const std::string& baseline);
 // The sensitivity JSON of a file that holds a sweep: the stored one, otherwise computed.
 std::optional<nlohmann::json> sensitivity_for(const std::string& file);
-
-// The network picture of the run of `scenario` whose final outcome is closest to the scenario's
-// median, re-run from the file's configuration and seed up to the given years.
-NetworkPicture network_picture(const std::string& file, const std::string& scenario,
-                               const std::vector<double>& years, std::size_t max_citizens);
 
 }  // namespace cimsim::report

@@ -3,7 +3,7 @@
 // names, interruption by SIGINT/SIGTERM, help/list/describe/validate, several scenarios in
 // one file, and that the thread count does not change the data; `cimsim compare` and
 // `cimsim sensitivity` (bad input, results, --store).
-#include "analysis/design.hpp"
+#include "scenarios/design.hpp"
 #include "analysis/hdf5_read.hpp"
 
 #include <nlohmann/json.hpp>

@@ -7,6 +7,7 @@
 #include "analysis/ensemble_file.hpp"
 #include "analysis/hdf5_read.hpp"
 #include "analysis/report/report.hpp"
+#include "app/network_picture.hpp"
 #include "engine/error.hpp"
 #include "scenarios/scenario_loader.hpp"
 
@@ -117,7 +118,7 @@ TEST(Report, UsesTheStoredOrComputedCompare) {
 
 TEST(Report, NetworkRerunReproducesTheRecordedRun) {
   const fs::path f = small_file(work_dir());
-  const auto pic = cimsim::report::network_picture(f.string(), "staff-turnover", {0, 3, 10}, 50);
+  const auto pic = cimsim::app::network_picture(f.string(), "staff-turnover", {0, 3, 10}, 50);
   EXPECT_TRUE(pic.reproduced);
   EXPECT_EQ(pic.years, (std::vector<double>{0, 3, 10}));
   // The chosen run's final outcome is the one closest to the scenario's median.

@@ -1,6 +1,6 @@
 // Sweep designs and the statistics of `cimsim compare` / `cimsim sensitivity`, checked against
 // known answers (textbook examples, analytic indices, coverage on synthetic data).
-#include "analysis/design.hpp"
+#include "scenarios/design.hpp"
 #include "analysis/stats.hpp"
 #include "engine/rng.hpp"
 #include "engine/error.hpp"

@@ -1,4 +1,4 @@
-#include "analysis/design.hpp"
+#include "scenarios/design.hpp"
 
 #include "engine/error.hpp"
 #include "engine/rng.hpp"

@@ -1,4 +1,9 @@
-// Sweep designs: which parameter values an experiment runs (contract A in the project notes).
+// Sweep designs: which parameter values an experiment runs. scenarios::make_plan turns each row
+// into one scenario (a sweep point); the output file records the design (root attribute `design`:
+// grid, lhs, saltelli or csv; `saltelli_n` for saltelli), the swept keys (dataset `parameter`)
+// and each scenario's values (dataset `scenario_parameter`, scenarios x parameters, NaN for a
+// scenario that is not a sweep point). `cimsim sensitivity` (analysis/sensitivity.hpp) reads
+// those back; a Saltelli design's rows must keep the order given below.
 //
 // Every generator returns rows = design points, columns = the parameters in the given order,
 // values within [lo, hi] of each ParamRange. All are deterministic: the same arguments give the

@@ -1,15 +1,18 @@
 // The network picture: the file does not hold the network, but it holds every scenario's full
 // configuration and every run's seed, and runs are deterministic. So the report re-runs the
 // representative replicate (final outcome closest to the scenario's median) in-process up to
-// the chosen times, takes the ties from the model, and lays them out with Boost.Graph's
-// Fruchterman-Reingold layout (positions fixed across the snapshots so they can be compared).
-#include "analysis/report/charts.hpp"
+// the chosen times (model::replay), takes the ties from the model, and lays them out with
+// Boost.Graph's Fruchterman-Reingold layout (positions fixed across the snapshots so they can be
+// compared). It lives in app/ because it needs every layer below: the analysis layer draws the
+// page and is handed this function (report::Options::draw_network).
+#include "app/network_picture.hpp"
 
 #include "analysis/hdf5_read.hpp"
+#include "analysis/report/charts.hpp"
 #include "analysis/summary.hpp"
 #include "engine/error.hpp"
 #include "engine/executor.hpp"
-#include "engine/model/model.hpp"
+#include "engine/model/replay.hpp"
 #include "scenarios/scenario_loader.hpp"
 
 #include <boost/graph/adjacency_list.hpp>
@@ -25,7 +28,10 @@
 #include <numbers>
 #include <set>
 
-namespace cimsim::report {
+namespace cimsim::app {
+
+using report::NetworkPicture;
+using report::sector_label;
 
 namespace {
 
@@ -130,9 +136,7 @@ NetworkPicture network_picture(const std::string& file, const std::string& scena
   if (weeks.empty()) throw InputError("--network-years", "", "no snapshot time within the run's horizon");
 
   const Executor exec(true, 4096);  // as run_ensemble's default grain: results do not depend on threads
-  model::Model m(s, pic.seed, exec);
   const auto n_citizens = static_cast<std::size_t>(s.params.n_citizens);
-  const std::size_t citizens_begin = m.staff_begin() - n_citizens;
   pic.citizens_total = n_citizens;
 
   struct Snap {
@@ -145,8 +149,9 @@ NetworkPicture network_picture(const std::string& file, const std::string& scena
   const auto outcome = h5::read_numeric(file, "outcome");
   const std::size_t T = outcome.shape.at(2);
   pic.reproduced = true;
-  for (int w : weeks) {
-    while (m.tick() < w) m.step();
+  model::replay(s, pic.seed, weeks, exec, [&](const model::Model& m) {
+    const int w = m.tick();
+    const std::size_t citizens_begin = m.staff_begin() - n_citizens;
     const auto month = static_cast<std::size_t>((w * 12) / model::kWeeksPerYear);
     if (month < T && outcome.values[(si * R + best) * T + month] != m.outcome()) pic.reproduced = false;
     Snap snap{static_cast<double>(w) / model::kWeeksPerYear, {}, {}};
@@ -166,7 +171,7 @@ NetworkPicture network_picture(const std::string& file, const std::string& scena
       if (drawn[v.tie_a[e]] && drawn[v.tie_b[e]]) snap.ties.emplace_back(v.tie_a[e], v.tie_b[e]);
     snaps.push_back(std::move(snap));
     pic.years.push_back(snaps.back().year);
-  }
+  });
   for (const auto& [a, g] : groups)
     if (g == sector_label("citizen")) ++pic.citizens_shown;
 
@@ -204,4 +209,4 @@ NetworkPicture network_picture(const std::string& file, const std::string& scena
   return pic;
 }
 
-}  // namespace cimsim::report
+}  // namespace cimsim::app

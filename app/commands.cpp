@@ -1,0 +1,163 @@
+#include "app/commands.hpp"
+
+#include "analysis/ensemble_file.hpp"
+#include "analysis/hdf5_store.hpp"
+#include "app/network_picture.hpp"
+#include "app/run_experiment.hpp"
+#include "engine/error.hpp"
+#include "engine/model/model.hpp"
+#include "scenarios/experiment.hpp"
+#include "scenarios/scenario_loader.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <iostream>
+#include <type_traits>
+#include <variant>
+
+namespace cimsim::app {
+
+namespace sc = cimsim::scenarios;
+
+namespace {
+
+// A parameter's value in a scenario and its allowed range, as text.
+std::pair<std::string, std::string> value_and_range(const model::ParamSpec& spec, const model::Params& params) {
+  std::string value, range;
+  std::visit(
+      [&](auto m) {
+        using T = std::remove_reference_t<decltype(params.*m)>;
+        if constexpr (std::is_same_v<T, bool>) {
+          value = params.*m ? "true" : "false";
+          range = "true/false";
+        } else {
+          value = fmt::format("{}", params.*m);
+          range = fmt::format("[{}, {}]", spec.min, spec.max);
+        }
+      },
+      spec.field);
+  return {value, range};
+}
+
+// The parameter table in Markdown (docs/model.md section 9 is this output for baseline).
+int print_markdown_parameters(const model::Scenario& s) {
+  std::cout << "| key | value | unit | range | description | source |\n|---|---|---|---|---|---|\n";
+  for (const auto& spec : model::param_table()) {
+    const auto [value, range] = value_and_range(spec, s.params);
+    std::cout << fmt::format("| `{}` | {} | {} | {} | {} | {} |\n", spec.key, value, spec.unit, range,
+                             spec.description, spec.source);
+  }
+  return 0;
+}
+
+// Analyses a file, prints the result in the chosen format and, with --store, keeps the JSON
+// under /analysis/<group> in the file itself.
+template <class Options>
+int cmd_analysis(const AnalysisCli<Options>& c, const std::string& group,
+                 nlohmann::json (*analyse)(const EnsembleFile&, const Options&),
+                 std::string (*table)(const nlohmann::json&), std::string (*csv)(const nlohmann::json&),
+                 const std::string& command_line) {
+  nlohmann::json result;
+  {
+    const EnsembleFile f(c.file);  // closed before --store replaces the file
+    result = analyse(f, c.options);
+  }
+  if (c.format == "json")
+    std::cout << result.dump(2) << "\n";
+  else
+    std::cout << (c.format == "csv" ? csv(result) : table(result));
+  if (c.store) {
+    h5::store_analysis(c.file, group, result.dump(), {},
+                       {{"created", iso_time_utc(false)},
+                        {"command_line", command_line},
+                        {"source", std::string("cimsim ") + CIMSIM_VERSION + " (" + CIMSIM_GIT_REV + ")"}});
+    std::cerr << "cimsim: stored in " << c.file << " under /analysis/" << group << "\n";
+  }
+  return 0;
+}
+
+}  // namespace
+
+int cmd_list() {
+  std::size_t width = 0;
+  for (const auto& b : sc::builtins()) width = std::max(width, b.name.size());
+  for (const auto& b : sc::builtins()) {
+    const model::Scenario s = sc::load(b.name);
+    std::cout << fmt::format("{:<{}}  {}\n", s.name, width, sc::describe_line(s));
+  }
+  return 0;
+}
+
+int cmd_describe(const std::string& name, const std::vector<std::string>& sets, bool markdown) {
+  model::Scenario s = sc::load(name);
+  for (const auto& a : sets) sc::apply_set(s, a);
+  sc::check(s);
+  if (markdown) return print_markdown_parameters(s);
+  std::cout << "scenario " << s.name << ": " << s.description << "\n\nParameters (resolved):\n";
+  std::cout << fmt::format("  {:<40} {:>10}  {:<22} {:<18} {}\n", "key", "value", "unit", "range", "source");
+  for (const auto& spec : model::param_table()) {
+    const auto [value, range] = value_and_range(spec, s.params);
+    std::cout << fmt::format("  {:<40} {:>10}  {:<22} {:<18} {}\n", spec.key, value, spec.unit, range, spec.source);
+  }
+  std::cout << "\nEvents:\n";
+  if (s.events.empty()) std::cout << "  (none)\n";
+  for (const auto& e : s.events) std::cout << "  " << sc::describe_event(e) << "   (" << e.origin << ")\n";
+  std::cout << "\nSchedule of one tick (one week), in order:\n";
+  int i = 1;
+  for (const auto& p : model::Model::phase_info()) std::cout << fmt::format("  {}. {:<11} {}\n", i++, p.name, p.summary);
+  std::cout << fmt::format("  {}. {:<11} {}\n", i, "observe",
+                           "at the first week of each month: probes read the state, the recorder stores it");
+  return 0;
+}
+
+int cmd_validate_experiment(const std::string& file) {
+  const sc::ExperimentSpec spec = sc::load_experiment(file);
+  const sc::Plan plan = sc::make_plan(spec, {});
+  std::size_t points = 0, forked = 0;
+  const std::size_t P = plan.parameters.size();
+  for (std::size_t i = 0; i < plan.items.size(); ++i) {
+    if (P > 0 && !std::isnan(plan.values[i * P])) ++points;
+    if (plan.items[i].fork >= 0) ++forked;
+  }
+  std::cout << file << ": ok (experiment: " << plan.items.size() << " scenario(s): " << points << " sweep point(s), "
+            << forked << " in a fork, " << plan.items.size() - points - forked << " plain)\n";
+  return 0;
+}
+
+int cmd_validate(const std::vector<std::string>& files, const std::vector<std::string>& sets) {
+  for (const auto& f : files) {
+    model::Scenario s = sc::load(f);
+    for (const auto& a : sets) sc::apply_set(s, a);
+    sc::check(s);
+    std::cout << f << ": ok (scenario " << s.name << ", " << s.events.size() << " event(s))\n";
+  }
+  return 0;
+}
+
+int cmd_compare(const AnalysisCli<CompareOptions>& c, const std::string& command_line) {
+  return cmd_analysis(c, "compare", compare, compare_table, compare_csv, command_line);
+}
+
+int cmd_sensitivity(const AnalysisCli<SensitivityOptions>& c, const std::string& command_line) {
+  return cmd_analysis(c, "sensitivity", sensitivity, sensitivity_table, sensitivity_csv, command_line);
+}
+
+int cmd_report(report::Options o) {
+  o.draw_network = network_picture;
+  const std::string written = report::write_report(o);
+  std::cout << "wrote " << written << "\n";
+  return 0;
+}
+
+std::string version_line() {
+#ifdef CIMSIM_HAVE_MPI
+  const char* mpi = ", MPI";
+#else
+  const char* mpi = "";
+#endif
+  return std::string("cimsim ") + CIMSIM_VERSION + " (" + CIMSIM_GIT_REV + ", " + CIMSIM_BUILD_TYPE + mpi + ")";
+}
+
+}  // namespace cimsim::app

@@ -1,0 +1,37 @@
+// The commands of the CLI other than `run` (run_experiment.hpp): list, describe, validate,
+// compare, sensitivity, report. Each prints its result and returns the exit status; bad input
+// throws InputError (the CLI's main turns it into exit status 2).
+#pragma once
+
+#include "analysis/compare.hpp"
+#include "analysis/report/report.hpp"
+#include "analysis/sensitivity.hpp"
+
+#include <string>
+#include <vector>
+
+namespace cimsim::app {
+
+// Options of an analysis command (compare, sensitivity) on one output file.
+template <class Options>
+struct AnalysisCli {
+  std::string file;
+  Options options;
+  std::string format = "table";
+  bool store = false;
+};
+
+int cmd_list();
+int cmd_describe(const std::string& name, const std::vector<std::string>& sets, bool markdown);
+int cmd_validate_experiment(const std::string& file);
+int cmd_validate(const std::vector<std::string>& files, const std::vector<std::string>& sets);
+// --store keeps the JSON under /analysis/compare (or /analysis/sensitivity) in the file.
+int cmd_compare(const AnalysisCli<CompareOptions>& c, const std::string& command_line);
+int cmd_sensitivity(const AnalysisCli<SensitivityOptions>& c, const std::string& command_line);
+// Writes the HTML report; the network picture re-runs one run (network_picture.hpp).
+int cmd_report(report::Options o);
+
+// "cimsim VERSION (GIT_REVISION, BUILD_TYPE[, MPI])", as --version prints it.
+std::string version_line();
+
+}  // namespace cimsim::app
