@@ -29,12 +29,22 @@ class Handle {
   ~Handle() { reset(); }
 
   hid_t get() const noexcept { return id_; }
+  // Gives up the identifier without closing it (see Hdf5Sink's discard()).
+  void release() noexcept { id_ = H5I_INVALID_HID; }
   // Closes, ignoring errors (for cleanup paths).
   void reset() noexcept { (void)close(); }
-  // Closes; false if HDF5 reported an error.
+  // Closes; false if HDF5 reported an error. An identifier that HDF5 could not close (a file
+  // whose last flush failed) stays owned, so that the owner can retry after fixing the cause.
   bool close() noexcept {
     if (id_ < 0 || closer_ == nullptr) return true;
-    const herr_t rc = closer_(std::exchange(id_, H5I_INVALID_HID));
+    const herr_t rc = closer_(id_);
+    if (rc < 0) {
+      const hid_t stack = H5Eget_current_stack();  // H5Iis_valid would clear the error's stack
+      const bool still_open = H5Iis_valid(id_) > 0;
+      if (stack >= 0) H5Eset_current_stack(stack);
+      if (still_open) return false;
+    }
+    id_ = H5I_INVALID_HID;
     return rc >= 0;
   }
 

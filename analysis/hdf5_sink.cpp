@@ -13,8 +13,10 @@
 #include "engine/error.hpp"
 
 #include "analysis/hdf5_handle.hpp"
+#include "analysis/output_files.hpp"
 
 #include <hdf5.h>
+#include <fcntl.h>
 #include <hdf5_hl.h>
 #include <unistd.h>
 
@@ -23,6 +25,7 @@
 #include <cerrno>
 #include <cstdint>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <limits>
 #include <mutex>
@@ -54,6 +57,23 @@ const char* axis_dim(Axis a) {
 }
 
 std::string system_message(int err) { return std::generic_category().message(err); }
+
+// The errno a file driver put on the current thread's HDF5 error stack ("errno = 28, ..."),
+// or 0 if none did.
+int hdf5_errno() {
+  int err = 0;
+  H5Ewalk2(
+      H5E_DEFAULT, H5E_WALK_UPWARD,
+      [](unsigned, const H5E_error2_t* e, void* data) -> herr_t {
+        int& out = *static_cast<int*>(data);
+        if (out != 0 || e == nullptr || e->desc == nullptr) return 0;
+        const char* at = std::strstr(e->desc, "errno = ");
+        if (at != nullptr) out = std::atoi(at + 8);
+        return 0;
+      },
+      &err);
+  return err;
+}
 
 }  // namespace
 
@@ -97,6 +117,10 @@ struct Hdf5Sink::Impl {
   State state = State::open;
   bool created = false;   // the temporary file exists and is ours to remove
   bool keep_tmp = false;  // a failed finish() keeps the (complete) temporary file
+  mutable bool broken = false;
+  int os_error = 0;  // errno of the first failed close (see fail())      // an HDF5 call on the file failed: see discard()
+  bool replace_incomplete = false;  // an incomplete result may replace an existing file at `path`
+  std::string written_path;         // where finish() put the file
   Handle file;
   Handle string_type;  // variable-length UTF-8 string
   std::vector<Var> series;
@@ -107,14 +131,23 @@ struct Hdf5Sink::Impl {
 
   ~Impl() {
     if (state == State::finished) return;
-    close_all();
+    discard();
     if (created && !keep_tmp) {
       std::error_code ec;
       fs::remove(tmp, ec);
     }
   }
 
+  // A failure the operating system reported (disk full, quota, I/O error) is the user's to
+  // fix: InputError naming the output path and the OS reason. Anything else is an internal
+  // error with HDF5's own description.
   [[noreturn]] void fail(const std::string& what) const {
+    broken = true;
+    const int err = os_error != 0 ? os_error : hdf5_errno();
+    if (err != 0)
+      throw InputError(path, "", "cannot write the output file: " + system_message(err) + " (" + what +
+                                     "); the file was not written" +
+                                     (overwrite && !is_temporary_name(path) ? " and an existing file there is unchanged" : ""));
     const std::string detail = hdf5_detail();
     throw std::runtime_error("HDF5 output '" + tmp + "': " + what + (detail.empty() ? "" : " (" + detail + ")"));
   }
@@ -129,18 +162,40 @@ struct Hdf5Sink::Impl {
   // Closes every dataset, then the file. True if all closed cleanly.
   bool close_all() noexcept {
     bool ok = true;
-    auto close_var = [&ok](Var& v) {
-      ok = v.file_space.close() && ok;
-      ok = v.dataset.close() && ok;
+    auto closed = [&](Handle& h) {
+      if (h.close()) return;
+      ok = false;
+      if (os_error == 0) os_error = hdf5_errno();  // the first failure's reason
+    };
+    auto close_var = [&](Var& v) {
+      closed(v.file_space);
+      closed(v.dataset);
     };
     for (auto& v : series) close_var(v);
     for (auto& v : summaries) close_var(v);
     close_var(seed);
     close_var(status);
     close_var(message);
-    ok = string_type.close() && ok;
-    ok = file.close() && ok;
+    closed(string_type);
+    closed(file);
     return ok;
+  }
+
+  // Drops the file after an error before finish(). A file whose data HDF5 failed to write
+  // (disk full, I/O error) must not be closed: HDF5 1.10 crashes closing it (its metadata
+  // cache is left inconsistent), so its identifiers are left to the process's end (main()
+  // turns off HDF5's own clean-up at exit, hdf5_skip_shutdown_at_exit()); any other is closed.
+  void discard() noexcept {
+    if (!broken) {
+      (void)close_all();
+      return;
+    }
+    for (auto* vars : {&series, &summaries})
+      for (auto& v : *vars) v.file_space.release(), v.dataset.release();
+    for (Var* v : {&seed, &status, &message}) v->file_space.release(), v->dataset.release();
+    string_type.release();
+    file.release();
+    H5Eclear2(H5E_DEFAULT);
   }
 
   std::size_t scenarios() const { return layout.scenarios.size(); }
@@ -284,8 +339,18 @@ void Hdf5Sink::Impl::create() {
     Handle fcpl(check(H5Pcreate(H5P_FILE_CREATE), what), H5Pclose);
     check_rc(H5Pset_link_creation_order(fcpl.get(), H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED), what);
     check_rc(H5Pset_attr_creation_order(fcpl.get(), H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED), what);
-    file = Handle(check(H5Fcreate(tmp.c_str(), H5F_ACC_TRUNC, fcpl.get(), H5P_DEFAULT), what), H5Fclose);
+    // Created by hand first: an unwritable place gets the OS reason (ENOSPC, EACCES,
+    // ENAMETOOLONG, ...) rather than an HDF5 stack, and a file that HDF5 then fails to fill
+    // is removed (no 0-byte temporary on a full disk).
+    const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+    if (fd < 0) {
+      const int err = errno;
+      throw InputError(path, "", "cannot write here: " + system_message(err) +
+                                     (err == ENAMETOOLONG && fs::path(path).filename().string().size() <= 255 ? " (with the suffix of the temporary file '" + tmp + "')" : ""));
+    }
     created = true;
+    ::close(fd);
+    file = Handle(check(H5Fcreate(tmp.c_str(), H5F_ACC_TRUNC, fcpl.get(), H5P_DEFAULT), what), H5Fclose);
   }
   string_type = Handle(check(H5Tcopy(H5T_C_S1), "cannot create the string type"), H5Tclose);
   check_rc(H5Tset_size(string_type.get(), H5T_VARIABLE), "cannot create the string type");
@@ -384,8 +449,17 @@ void Hdf5Sink::Impl::create() {
 
   message.name = "status_message";
   message.dataset = create_dataset("status_message", string_type.get(), run_dims, run_chunk, H5I_INVALID_HID, nullptr);
-  // Every run starts with "" (HDF5 would otherwise return null strings for unwritten ones).
-  write_strings(message.dataset.get(), "status_message", std::vector<std::string>(S * R));
+  // Every run starts with "" (HDF5 would otherwise return null strings for unwritten ones),
+  // written in blocks so that a large ensemble needs no string per run in memory.
+  open_space(message);
+  {
+    const char* empty = "";
+    const std::size_t block = std::min<std::size_t>(std::max<std::size_t>(R, 1), 65536);
+    const std::vector<const char*> empties(block, empty);
+    for (std::size_t sc = 0; sc < S; ++sc)
+      for (std::size_t r0 = 0; r0 < R; r0 += block)
+        write_slab(message, {sc, r0}, {1, std::min(block, R - r0)}, string_type.get(), empties.data());
+  }
   attach(message.dataset.get(), "status_message", run_scales);
 
   if (!schema.events.empty()) {
@@ -400,7 +474,6 @@ void Hdf5Sink::Impl::create() {
     attach(ds.get(), "event_label", {scenario_ds.get(), event_ds.get()});
   }
   describe(message.dataset.get(), "error message of a failed run, empty otherwise", "1");
-  open_space(message);
 
   if (!layout.parameters.empty()) {
     // Sweep coordinates: the value of each swept parameter per scenario (NaN off the sweep).
@@ -535,6 +608,19 @@ void Hdf5Sink::finish(bool complete) {
 
   // From here on the temporary file is complete: keep it if it cannot be moved into place.
   std::error_code ec;
+  m.written_path = m.path;
+  if (!complete && !m.replace_incomplete && fs::exists(fs::symlink_status(m.path, ec))) {
+    // An interrupted overwrite: the file there stays until a complete one replaces it.
+    m.written_path = interrupted_name(m.path);
+    if (std::rename(m.tmp.c_str(), m.written_path.c_str()) != 0) {
+      const int err = errno;
+      m.keep_tmp = true;
+      throw std::runtime_error("cannot move '" + m.tmp + "' to '" + m.written_path + "': " + system_message(err) +
+                               "; the results are in '" + m.tmp + "'");
+    }
+    m.state = Impl::State::finished;
+    return;
+  }
   if (!m.overwrite && fs::exists(fs::symlink_status(m.path, ec))) {
     m.keep_tmp = true;
     throw InputError(m.path, "", "output file was created by something else while the simulation ran; the results are in " +
@@ -549,7 +635,11 @@ void Hdf5Sink::finish(bool complete) {
   m.state = Impl::State::finished;
 }
 
+void hdf5_skip_shutdown_at_exit() noexcept { (void)H5dont_atexit(); }
+
 const std::string& Hdf5Sink::path() const noexcept { return impl_->path; }
+const std::string& Hdf5Sink::written_path() const noexcept { return impl_->written_path; }
+void Hdf5Sink::replace_incomplete(bool yes) noexcept { impl_->replace_incomplete = yes; }
 const std::string& Hdf5Sink::temporary_path() const noexcept { return impl_->tmp; }
 
 }  // namespace cimsim

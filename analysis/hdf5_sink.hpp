@@ -15,9 +15,12 @@
 //   parameter_unit  (parameter)            string: its unit
 // Every variable has long_name and units. Global attributes hold provenance.
 //
-// Written safely: everything goes to a temporary file beside the final path, which
-// finish() renames into place. Without finish() (exception, crash) the temporary file is
-// removed by the destructor and the final path is untouched.
+// Written safely: everything goes to a temporary file "PATH.tmp-PID" beside the final path,
+// flushed after every run, which finish() renames into place. Without finish() (exception,
+// full disk) the temporary file is removed by the destructor and the final path is untouched;
+// a killed process leaves it (every run it holds is readable: `cimsim run --resume` takes it).
+// A failure the OS reports (no space, quota, permissions) is an InputError naming the path
+// and the OS reason.
 #pragma once
 
 #include "engine/observer.hpp"
@@ -63,16 +66,27 @@ class Hdf5Sink final : public Sink {
   void write(const RunResult& run) override;
 
   // Writes the global attributes `complete` ("true"/"false"), `runs_completed`, `runs_total`,
-  // closes the file and renames it to the final path.
+  // closes the file and renames it to the final path. An incomplete file does not replace an
+  // existing one (an interrupted --force run keeps the old, complete file): it goes to a free
+  // name "X.interrupted.h5" instead (written_path()), unless replace_incomplete(true) said that
+  // the existing file may go (it is the incomplete file being resumed).
   void finish(bool complete);
+  void replace_incomplete(bool yes) noexcept;
 
   const std::string& path() const noexcept;
+  // Where finish() put the file: path(), or the free name of an interrupted overwrite.
+  const std::string& written_path() const noexcept;
   const std::string& temporary_path() const noexcept;
 
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
+
+// Called first in main(), before any other HDF5 call: HDF5 does not tear itself down at exit.
+// A file whose writes failed (disk full) cannot be closed without crashing HDF5 1.10, so the
+// sink leaves it open; the process's end releases it.
+void hdf5_skip_shutdown_at_exit() noexcept;
 
 // Checks that `path` could be created as an output file (directory exists and is writable,
 // and the file is absent unless overwrite). Throws InputError otherwise. Leaves nothing behind.

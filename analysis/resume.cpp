@@ -3,7 +3,56 @@
 #include "analysis/ensemble_file.hpp"
 #include "engine/error.hpp"
 
+#include <map>
+#include <sstream>
+
 namespace cimsim {
+
+namespace {
+
+// key -> value of each scenario of a `configuration` attribute ("# scenario NAME" sections of
+// TOML, as scenarios::to_toml writes them); the events of a scenario under key "events".
+std::map<std::string, std::map<std::string, std::string>> configuration_values(const std::string& text) {
+  std::map<std::string, std::map<std::string, std::string>> out;
+  std::istringstream in(text);
+  std::string line, scenario, group;
+  while (std::getline(in, line)) {
+    if (line.rfind("# scenario ", 0) == 0) {
+      scenario = line.substr(11);
+      group.clear();
+    } else if (line == "[[events]]") {
+      group = "events";
+      out[scenario]["events"] += "\n";
+    } else if (line.size() > 2 && line.front() == '[' && line.back() == ']') {
+      group = line.substr(1, line.size() - 2);
+    } else if (const auto eq = line.find(" = "); eq != std::string::npos) {
+      if (group == "events") out[scenario]["events"] += line + "; ";
+      else out[scenario][(group.empty() ? "" : group + ".") + line.substr(0, eq)] = line.substr(eq + 3);
+    }
+  }
+  return out;
+}
+
+// The first key whose value differs between two configurations, as a message, or "".
+std::string first_difference(const std::string& have, const std::string& want, std::string& key) {
+  const auto a = configuration_values(have), b = configuration_values(want);
+  for (const auto& [scenario, values] : b) {
+    const auto it = a.find(scenario);
+    if (it == a.end()) continue;  // scenario lists are compared on their own
+    for (const auto& [k, v] : values) {
+      const auto jt = it->second.find(k);
+      const std::string old = jt == it->second.end() ? "(not set)" : jt->second;
+      if (old != v) {
+        key = k;
+        return k == "events" ? "scenario '" + scenario + "' has other events in the file"
+                             : "scenario '" + scenario + "': the file has " + old + ", this command " + v;
+      }
+    }
+  }
+  return {};
+}
+
+}  // namespace
 
 StoredRuns::StoredRuns(const std::string& path, const RecordSchema& schema, const OutputLayout& layout,
                        const std::vector<std::size_t>& records)
@@ -23,7 +72,13 @@ StoredRuns::StoredRuns(const std::string& path, const RecordSchema& schema, cons
     const auto it = layout.attributes.find(key);
     const std::string want = it == layout.attributes.end() ? "" : it->second;
     const std::string have = f.has_attribute(key) ? f.attribute(key) : "";
-    if (want != have) differs(key, std::string("its ") + key + " differs");
+    if (want == have) continue;
+    std::string param;
+    const std::string diff = std::string(key) == "configuration" ? first_difference(have, want, param) : "";
+    if (!diff.empty()) differs(param, diff);
+    if (std::string(key) == "master_seed") differs("master_seed", "the file has master seed " + have + ", this command " + want);
+    if (std::string(key) == "configuration") differs(key, "its configuration differs");
+    differs(key, "the file has " + (have.empty() ? std::string("none") : have) + ", this command " + want);
   }
   if (!layout.parameters.empty() && f.strings(f.has_dataset("swept_parameter") ? "swept_parameter" : "parameter") != layout.parameters) differs("parameter", "another sweep");
   const std::size_t S = layout.scenarios.size();

@@ -2,6 +2,7 @@
 // app/run_experiment.hpp) and turns errors into exit statuses (2: bad input, 3: internal error).
 #include "analysis/export.hpp"
 #include "app/commands.hpp"
+#include "analysis/hdf5_sink.hpp"
 #include "app/run_experiment.hpp"
 #include "engine/error.hpp"
 
@@ -9,13 +10,42 @@
 
 #include <exception>
 #include <iostream>
+#include <new>
 #include <string>
 #include <vector>
 
 using namespace cimsim;
 using namespace cimsim::app;
 
+namespace {
+
+// The command-line parser's message in cimsim's words where it has a raw one.
+std::string cli_message(const std::string& raw) {
+  const std::string repeated = ": At Most 1 required but received ";
+  if (const auto at = raw.find(repeated); at != std::string::npos)
+    return raw.substr(0, at) + " is given " + raw.substr(at + repeated.size()) + " times: give it once";
+  return raw;
+}
+
+// One rule for seeds, on the command line and in experiment files: an integer in
+// [0, 9223372036854775807] (what a TOML integer holds).
+std::string seed_rule(std::string& text) {
+  std::size_t used = 0;
+  long long v = -1;
+  try {
+    v = std::stoll(text, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (used != text.size() || used == 0 || v < 0)
+    return "'" + text + "' is not a seed: expected an integer in [0, 9223372036854775807]";
+  return {};
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
+  hdf5_skip_shutdown_at_exit();
   std::string command_line;
   for (int i = 0; i < argc; ++i) command_line += (i ? " " : "") + std::string(argv[i]);
 
@@ -30,6 +60,7 @@ int main(int argc, char** argv) {
   run->add_option("-r,--replicates", ro.replicates, "Replicates (seeds) per scenario")->capture_default_str();
   run->add_option("-t,--threads", ro.threads, "Worker threads (default: all cores)");
   run->add_option("-s,--seed", ro.seed, "Master seed; replicate k uses a seed derived from it and k")
+      ->check(CLI::Validator(seed_rule, "SEED"))
       ->capture_default_str();
   run->add_option("-o,--out", ro.out, "Output file (default: cimsim-<scenario>-<UTC time>.h5)");
   run->add_option("--set", ro.sets, "Override a parameter in every scenario: key=value (one per --set; repeat the flag)")
@@ -45,7 +76,9 @@ int main(int argc, char** argv) {
   run->add_option("--design", ro.design, "Sweep design: grid (default), lhs or saltelli");
   run->add_option("--points", ro.points, "Points of an lhs design; base sample size N of a saltelli design");
   run->add_option("--levels", ro.levels, "Values per parameter of a grid design")->capture_default_str();
-  run->add_option("--design-seed", ro.design_seed, "Seed of the lhs and saltelli designs")->capture_default_str();
+  run->add_option("--design-seed", ro.design_seed, "Seed of the lhs and saltelli designs")
+      ->check(CLI::Validator(seed_rule, "SEED"))
+      ->capture_default_str();
   run->add_option("--sample", ro.sample, "Sweep over the rows of a CSV table (header: parameter keys)");
   run->add_option("--fork", ro.fork, "Scenario to run up to --fork-at; the variants continue from its state");
   run->add_option("--fork-at", ro.fork_at, "Time of the fork: \"year 3\", \"month 30\" or \"week 100\"");
@@ -132,7 +165,7 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    std::cerr << "cimsim: error: " << e.what() << "\n(cimsim --help, or cimsim <command> --help, shows the usage)\n";
+    std::cerr << "cimsim: error: " << cli_message(e.what()) << " (cimsim --help, or cimsim <command> --help, shows the usage)\n";
     return 2;
   }
 
@@ -167,6 +200,10 @@ int main(int argc, char** argv) {
   } catch (const InputError& e) {
     std::cerr << "cimsim: error: " << e.what() << "\n";
     return 2;
+  } catch (const std::bad_alloc&) {
+    std::cerr << "cimsim: error: out of memory (std::bad_alloc): run fewer replicates or scenarios, or raise the "
+                 "memory limit\n";
+    return 3;
   } catch (const std::exception& e) {
     std::cerr << "cimsim: internal error: " << e.what() << "\n";
     return 3;

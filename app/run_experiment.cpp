@@ -3,6 +3,7 @@
 #include "analysis/hdf5_sink.hpp"
 #include "analysis/labels.hpp"
 #include "app/commands.hpp"
+#include "analysis/output_files.hpp"
 #include "analysis/summary.hpp"
 #include "engine/error.hpp"
 #include "engine/model/model.hpp"
@@ -21,8 +22,11 @@
 #include <cstdio>
 #include <ctime>
 #include <exception>
+#include <filesystem>
 #include <iostream>
+#include <limits>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <stdexcept>
 #include <thread>
@@ -81,6 +85,26 @@ class Progress {
   bool enabled_, lines_;
   std::chrono::steady_clock::time_point start_;
   double last_ = -1.0;
+};
+
+// Keeps the first few failed runs' messages, so that the terminal says why runs failed.
+class FailureLog final : public Sink {
+ public:
+  explicit FailureLog(std::vector<std::string> names) : names_(std::move(names)) {}
+  void write(const RunResult& run) override {
+    if (run.ok) return;
+    std::lock_guard lock(mutex_);
+    if (first_.size() < 3)
+      first_.push_back(fmt::format("scenario {} replicate {}: {}",
+                                   run.key.scenario < names_.size() ? names_[run.key.scenario] : "?",
+                                   run.key.replicate, run.error));
+  }
+  const std::vector<std::string>& first() const noexcept { return first_; }
+
+ private:
+  std::vector<std::string> names_;
+  std::mutex mutex_;
+  std::vector<std::string> first_;
 };
 
 }  // namespace
@@ -199,6 +223,7 @@ int run_command(RunOptions o, const std::string& command_line) {
   sc::Plan plan;
   std::vector<model::Scenario> scenarios;
   RecordSchema schema;
+  OutputLayout layout;
   std::optional<StoredRuns> stored;  // --resume: runs already in the file are taken from it
   std::unique_ptr<Hdf5Sink> file;
   bool nothing_to_do = false;
@@ -210,16 +235,16 @@ int run_command(RunOptions o, const std::string& command_line) {
     plan = sc::make_plan(spec, o.sets);
     for (const auto& it : plan.items) scenarios.push_back(it.scenario);
     if (root) print_warnings(scenarios);
-    if (!o.resume.empty()) {
-      if (!o.out.empty() && o.out != o.resume)
-        throw InputError("--out", "", "with --resume the file is completed in place: leave out --out or give the same path");
-      o.out = o.resume;
+    if (!o.resume.empty() && o.out.empty()) {
+      // A killed run's temporary file "X.h5.tmp-PID" is completed into X.h5; any other file
+      // in place.
+      std::string final_path;
+      o.out = is_temporary_name(o.resume, &final_path) ? final_path : o.resume;
     }
     if (o.out.empty()) o.out = "cimsim-" + scenarios.front().name + "-" + iso_time_utc(true) + ".h5";
     int years = 1;
     for (const auto& s : scenarios) years = std::max(years, s.params.horizon_years);
     schema = schema_for(plan);
-    OutputLayout layout;
     for (const auto& s : scenarios) {
       layout.scenarios.push_back(s.name);
       layout.event_labels.emplace_back();
@@ -265,6 +290,17 @@ int run_command(RunOptions o, const std::string& command_line) {
                                    fmt::format("{} runs to the end of week {}; {} continue from that state",
                                                plan.items[f.base_item].scenario.name, f.week - 1, members);
     }
+    // Sizes before anything starts: the file must fit on its disk, the bookkeeping in memory.
+    {
+      const std::uint64_t runs = static_cast<std::uint64_t>(scenarios.size()) * static_cast<std::uint64_t>(o.replicates);
+      const std::string where = o.replicates_given ? "--replicates" : "replicates";
+      if (o.replicates > std::numeric_limits<std::int32_t>::max())
+        throw InputError(where, "", fmt::format("{} is more replicates than an output file holds: expected at most {}",
+                                                o.replicates, std::numeric_limits<std::int32_t>::max()));
+      const std::string what = where + " " + std::to_string(o.replicates) + " x " + std::to_string(scenarios.size()) + " scenario(s)";
+      check_memory(runs * memory_bytes_per_run(schema) + (o.resume.empty() ? 0 : output_bytes(schema, layout)), what);
+      if (root) check_output_space(o.out, output_bytes(schema, layout), what);
+    }
     if (!o.resume.empty()) {
       std::vector<std::size_t> records;
       for (const auto& s : scenarios) records.push_back(model::record_months(s.params.horizon_years).size());
@@ -274,7 +310,13 @@ int run_command(RunOptions o, const std::string& command_line) {
       layout.attributes["history"] = stored->history() + "\n" + iso_time_utc(false) + ": " + command_line;
     }
     // Validates the path; writes a temporary file.
-    if (root && !nothing_to_do) file = std::make_unique<Hdf5Sink>(o.out, schema, layout, o.force || stored.has_value());
+    // Completing a file in place may replace it; a resumed file completed elsewhere (a
+    // temporary file, an interrupted overwrite) follows the usual --force rule there.
+    const bool in_place = stored.has_value() && o.out == o.resume;
+    if (root && !nothing_to_do) {
+      file = std::make_unique<Hdf5Sink>(o.out, schema, layout, o.force || in_place);
+      file->replace_incomplete(in_place);
+    }
   } catch (...) {
     setup_error = std::current_exception();
   }
@@ -289,12 +331,25 @@ int run_command(RunOptions o, const std::string& command_line) {
     if (root) std::cout << o.resume << " already holds all " << total << " runs; nothing to do\n";
     return 0;
   }
+  // Temporary files that killed runs left for this output: say how to keep their runs.
+  std::vector<std::string> stale;
+  if (root)
+    for (const auto& t : stale_temporaries(o.out))
+      if (t != o.resume) stale.push_back(t);
+  for (const auto& t : stale)
+    std::fprintf(stderr,
+                 "cimsim: note: %s holds the runs of an earlier run of %s that was killed; to keep them, repeat that "
+                 "command with --resume %s\n",
+                 t.c_str(), o.out.c_str(), t.c_str());
 
   std::unique_ptr<SummarySink> summary;
   std::unique_ptr<TeeSink> tee;
+  std::vector<std::string> names;
+  for (const auto& s : scenarios) names.push_back(s.name);
+  FailureLog failures(names);
   if (root) {
     summary = std::make_unique<SummarySink>(schema, scenarios.size(), static_cast<std::size_t>(o.replicates));
-    tee = std::make_unique<TeeSink>(std::vector<Sink*>{file.get(), summary.get()});
+    tee = std::make_unique<TeeSink>(std::vector<Sink*>{file.get(), summary.get(), &failures});
   }
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);
@@ -323,9 +378,27 @@ int run_command(RunOptions o, const std::string& command_line) {
   std::signal(SIGTERM, SIG_DFL);
   if (!root) return rep.interrupted ? 128 + (g_signal != 0 ? static_cast<int>(g_signal) : SIGINT) : 0;
   file->finish(!rep.interrupted);
-
-  std::vector<std::string> names;
-  for (const auto& s : scenarios) names.push_back(s.name);
+  if (!rep.interrupted) {
+    // The complete file holds every run of the resumed file and of this output's killed
+    // runs of the same experiment: those files go.
+    std::vector<std::string> done;
+    if (stored && o.out != o.resume) done.push_back(o.resume);
+    std::vector<std::size_t> records;
+    for (const auto& s : scenarios) records.push_back(model::record_months(s.params.horizon_years).size());
+    for (const auto& t : stale) {
+      try {
+        const StoredRuns same(t, schema, layout, records);  // throws unless the same experiment
+        done.push_back(t);
+      } catch (const std::exception&) {
+        // another experiment's runs, or unreadable: left for the user
+      }
+    }
+    for (const auto& d : done) {
+      std::error_code ec;
+      if (std::filesystem::remove(d, ec) && !o.quiet)
+        std::fprintf(stderr, "cimsim: removed %s: its runs are in %s\n", d.c_str(), o.out.c_str());
+    }
+  }
   if (!o.quiet && names.size() > kMaxTableRows) {
     std::cout << "\n" << names.size() << " scenarios (" << plan.parameters.size()
               << " swept parameter(s), design " << plan.design
@@ -347,14 +420,24 @@ int run_command(RunOptions o, const std::string& command_line) {
     if (!diff.empty()) std::cout << diff << "\n";
   }
   if (rep.interrupted) {
-    std::fprintf(stderr, "cimsim: interrupted; %zu of %zu runs completed and written to %s (marked complete=false)\n",
-                 rep.completed, rep.total, o.out.c_str());
+    const std::string& at = file->written_path();
+    if (at != o.out)
+      std::fprintf(stderr,
+                   "cimsim: interrupted; %zu of %zu runs completed and written to %s (marked complete=false); %s is "
+                   "unchanged. To complete the runs, repeat the command with --resume %s\n",
+                   rep.completed, rep.total, at.c_str(), o.out.c_str(), at.c_str());
+    else
+      std::fprintf(stderr,
+                   "cimsim: interrupted; %zu of %zu runs completed and written to %s (marked complete=false). To "
+                   "complete the runs, repeat the command with --resume %s\n",
+                   rep.completed, rep.total, at.c_str(), at.c_str());
     return 128 + (g_signal != 0 ? static_cast<int>(g_signal) : SIGINT);
   }
   std::cout << "wrote " << o.out << "\n";
   if (rep.failed > 0) {
     std::fprintf(stderr, "cimsim: %zu of %zu runs failed; their status and status_message are in %s\n", rep.failed,
                  rep.total, o.out.c_str());
+    for (const auto& f : failures.first()) std::fprintf(stderr, "cimsim:   %s\n", f.c_str());
     return 1;
   }
   return 0;

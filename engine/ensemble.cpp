@@ -9,6 +9,7 @@
 #include <cmath>
 #include <exception>
 #include <mutex>
+#include <new>
 #include <string>
 
 namespace cimsim {
@@ -46,6 +47,10 @@ bool run_item(const EnsembleOptions& opt, const RunFunction& run, const Executor
     out = RunResult{};
     out.key = key;
     out.error = "infinite value in recorded output";
+  } catch (const std::bad_alloc&) {
+    out = RunResult{};
+    out.key = key;
+    out.error = "out of memory (std::bad_alloc)";
   } catch (const std::exception& e) {
     out = RunResult{};
     out.key = key;

@@ -23,7 +23,23 @@ class InputError : public std::runtime_error {
     std::string s = where;
     if (!key.empty()) s += (s.empty() ? "" : ": ") + std::string("key '") + key + "'";
     if (!s.empty()) s += ": ";
-    return s + msg;
+    return printable(s + msg);
+  }
+  // Control characters (a NUL byte, a newline from --set) as \xNN: one line, never cut short.
+  static std::string printable(const std::string& text) {
+    static const char* hex = "0123456789abcdef";
+    std::string out;
+    for (const char c : text) {
+      const auto u = static_cast<unsigned char>(c);
+      if (u < 0x20 || u == 0x7f) {
+        out += "\\x";
+        out += hex[u >> 4];
+        out += hex[u & 15];
+      } else {
+        out += c;
+      }
+    }
+    return out;
   }
   std::string where_, key_, message_;
 };

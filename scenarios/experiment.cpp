@@ -78,11 +78,7 @@ struct CsvTable {
 };
 
 CsvTable read_csv(const std::string& path, const std::string& where) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError(where, "sweep.file", "cannot read the sample table '" + path + "'");
-  std::ostringstream text;
-  text << in.rdbuf();
-  const std::string data = text.str();
+  const std::string data = detail::read_text_file(path, where, "sample table");
 
   struct State {
     CsvTable table;
@@ -92,7 +88,7 @@ CsvTable read_csv(const std::string& path, const std::string& where) {
   } st;
   st.data = &data;
   csv_parser p;
-  if (csv_init(&p, CSV_STRICT | CSV_APPEND_NULL | CSV_EMPTY_IS_NULL) != 0)
+  if (csv_init(&p, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL | CSV_EMPTY_IS_NULL) != 0)
     throw InputError(path, "", "cannot start the CSV parser");
   auto on_field = [](void* s, std::size_t n, void* d) {
     auto* x = static_cast<State*>(d);
@@ -135,18 +131,21 @@ CsvTable read_csv(const std::string& path, const std::string& where) {
 }  // namespace
 
 ExperimentSpec load_experiment(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw InputError(path, "", "cannot read experiment file");
-  std::ostringstream text;
-  text << in.rdbuf();
+  if (fs::path(path).extension() != ".toml")
+    throw InputError(path, "", "not an experiment file: expected a path ending in .toml");
+  const std::string text = detail::read_text_file(path, path, "experiment file");
   toml::table doc;
   try {
-    doc = toml::parse(text.str(), path);
+    doc = toml::parse(text, path);
   } catch (const toml::parse_error& e) {
     throw InputError(at_line(path, e.source()), "", "malformed TOML: " + std::string(e.description()));
   }
   const std::string dir = fs::path(path).parent_path().string();
   const detail::TableReader top{doc, path, ""};
+  if (doc.get("extends") != nullptr || doc.get("events") != nullptr) {
+    const std::string key = doc.get("extends") != nullptr ? "extends" : "events";
+    throw InputError(top.where(key), key, "this is a scenario file, not an experiment: give it as a scenario (without --experiment)");
+  }
   top.only({"title", "description", "baseline", "scenarios", "replicates", "seed", "sweep", "fork"});
   ExperimentSpec x;
   x.source = path;

@@ -52,6 +52,7 @@ std::vector<std::string> groups() {
 }
 
 void set_param(Scenario& sc, const ParamSpec& spec, const toml::node& v, const std::string& where) {
+  sc.origins[spec.key] = where;
   auto fail = [&](const std::string& got) {
     throw InputError(where, spec.key, got + ": expected " + describe_expected(spec));
   };
@@ -90,13 +91,20 @@ int parse_weeks(const std::string& text, const std::string& where) {
   double amount = 0.0;
   in >> unit >> amount;
   std::string rest;
-  const bool bad = in.fail() || (in >> rest, !rest.empty());
-  double weeks = 0.0;
+  const bool bad = in.fail() || (in >> rest, !rest.empty()) || !std::isfinite(amount);
+  double weeks = 0.0;  // wide: checked before it becomes an int
   if (!bad && unit == "week") weeks = amount;
   else if (!bad && unit == "month") weeks = amount * model::kWeeksPerYear / 12.0;
   else if (!bad && unit == "year") weeks = amount * model::kWeeksPerYear;
   else
     throw InputError(where, "at", "'" + text + "' is not a time: expected \"week N\", \"month N\" or \"year N\"");
+  const ParamSpec* horizon = model::find_param("run.horizon_years");
+  const double last = (horizon != nullptr ? horizon->max : 50.0) * model::kWeeksPerYear;
+  if (!(std::round(weeks) <= last))
+    throw InputError(where, "at",
+                     fmt::format("'{}' is after the longest possible run (week {}, run.horizon_years = {}): expected "
+                                 "a time in the run",
+                                 text, last, last / model::kWeeksPerYear));
   const auto w = static_cast<int>(std::lround(weeks));
   if (w < 1) throw InputError(where, "at", "'" + text + "' is before the first week: expected week 1 or later");
   return w;
@@ -258,13 +266,14 @@ Source resolve(const std::string& ref, const std::string& base_dir, const std::s
   if (looks_like_path(ref)) {
     fs::path p(ref);
     if (p.is_relative() && !base_dir.empty()) p = fs::path(base_dir) / p;
-    std::ifstream in(p);
-    if (!in) throw InputError(where.empty() ? p.string() : where, "", "cannot read scenario file '" + p.string() + "'");
-    std::ostringstream text;
-    text << in.rdbuf();
+    const std::string at = where.empty() ? p.string() : where;
+    if (p.extension() != ".toml")
+      throw InputError(at, "", "'" + p.string() + "' is not a scenario file: expected a path ending in .toml "
+                               "(or a built-in scenario name; cimsim list shows them)");
+    const std::string text = detail::read_text_file(p.string(), at, "scenario file");
     std::error_code ec;
     const fs::path canon = fs::weakly_canonical(p, ec);
-    return {p.string(), ec ? p.string() : canon.string(), p.parent_path().string(), text.str()};
+    return {p.string(), ec ? p.string() : canon.string(), p.parent_path().string(), text};
   }
   for (const auto& b : builtins())
     if (b.name == ref) return {"scenarios/builtin/" + b.name + ".toml", "builtin:" + b.name, "", b.text};
@@ -288,6 +297,10 @@ void load_into(Scenario& sc, const Source& src, std::vector<std::string>& chain,
   } catch (const toml::parse_error& e) {
     throw InputError(at_line(src.label, e.source()), "", "malformed TOML: " + std::string(e.description()));
   }
+  for (const char* key : {"scenarios", "sweep", "fork"})
+    if (const toml::node* n = doc.get(key))
+      throw InputError(at_line(src.label, n->source()), key,
+                       "this is an experiment file, not a scenario: use --experiment " + src.label);
   if (const toml::node* ext = doc.get("extends")) {
     if (!ext->is_string()) throw InputError(at_line(src.label, ext->source()), "extends", "expected a scenario name or path");
     const std::string where = at_line(src.label, ext->source());
@@ -305,6 +318,8 @@ void load_into(Scenario& sc, const Source& src, std::vector<std::string>& chain,
     } else if (key == "events") {
       if (!v.is_array_of_tables()) throw InputError(where, key, "expected [[events]] tables");
       for (const auto& ev : *v.as_array()) sc.events.push_back(parse_event(*ev.as_table(), src.label));
+    } else if (v.is_table() && (key == "sweep" || key == "fork")) {
+      throw InputError(where, key, "this is an experiment file, not a scenario: use --experiment " + src.label);
     } else if (v.is_table()) {
       for (const auto& [pk, pv] : *v.as_table()) {
         const std::string full = key + "." + std::string(pk.str());
@@ -313,6 +328,13 @@ void load_into(Scenario& sc, const Source& src, std::vector<std::string>& chain,
         if (spec == nullptr) throw InputError(pwhere, full, "unknown parameter" + suggestion(full, all_keys()));
         set_param(sc, *spec, pv, pwhere);
       }
+    } else if (std::find(top.begin(), top.end(), key) != top.end()) {
+      // A group name given a value ("backbone = 5").
+      throw InputError(where, key, "'" + key + "' is a group of parameters, not a value: expected a [" + key +
+                                       "] table or " + key + ".KEY = value lines");
+    } else if (key == "scenarios" || key == "sweep" || key == "fork" || key == "replicates" || key == "seed" ||
+               key == "title") {
+      throw InputError(where, key, "this is an experiment file, not a scenario: use --experiment " + src.label);
     } else {
       // A parameter written as a dotted key on one line ends up as a table above; anything
       // else at the top level is unknown.
@@ -355,17 +377,23 @@ int parse_time(const std::string& text, const std::string& where) { return parse
 bool fixed_at_fork(const std::string& key) { return model::fixed_at_fork(key); }
 
 void check_fork(const Scenario& base, const Scenario& variant, int week, const std::string& where) {
+  // The variant is at fault: name where it set the key, else its file.
+  auto variant_where = [&](const std::string& key) {
+    const auto it = variant.origins.find(key);
+    if (it != variant.origins.end()) return it->second;
+    return variant.source.empty() ? where : variant.source;
+  };
   for (const auto& spec : model::param_table()) {
     if (!fixed_at_fork(spec.key)) continue;
     const bool same = std::visit([&](auto m) { return base.params.*m == variant.params.*m; }, spec.field);
     if (!same)
-      throw InputError(where, spec.key,
+      throw InputError(variant_where(spec.key), spec.key,
                        "scenario '" + variant.name + "' changes a parameter that sets the population or the initial "
                        "state, which a fork cannot change: expected the value of '" + base.name +
                        "' (run both from the start as separate scenarios instead)");
   }
   if (variant.events.size() < base.events.size())
-    throw InputError(where, "events", "scenario '" + variant.name + "' has fewer events than '" + base.name +
+    throw InputError(variant_where("events"), "events", "scenario '" + variant.name + "' has fewer events than '" + base.name +
                                           "': expected it to extend '" + base.name + "' and add events");
   for (std::size_t j = 0; j < base.events.size(); ++j)
     if (event_toml(base.events[j]) != event_toml(variant.events[j]))
@@ -390,6 +418,7 @@ Scenario load(const std::string& name_or_path) {
   const Source src = resolve(name_or_path, "", "");
   Scenario sc;
   sc.name = looks_like_path(name_or_path) ? fs::path(name_or_path).stem().string() : name_or_path;
+  sc.source = src.label;
   std::vector<std::string> chain;
   load_into(sc, src, chain, "");
   return sc;
@@ -398,6 +427,7 @@ Scenario load(const std::string& name_or_path) {
 Scenario load_text(const std::string& name, const std::string& text, const std::string& label) {
   Scenario sc;
   sc.name = name;
+  sc.source = label;
   std::vector<std::string> chain;
   load_into(sc, Source{label, "text:" + label, "", text}, chain, "");
   return sc;
@@ -420,6 +450,25 @@ std::vector<Scenario> load_configuration(const std::string& text, const std::str
   return list;
 }
 
+namespace detail {
+std::string read_text_file(const std::string& path, const std::string& where, const std::string& what) {
+  std::error_code ec;
+  const auto st = fs::status(path, ec);
+  if (fs::is_directory(st)) throw InputError(where, "", "'" + path + "' is a directory, not a " + what);
+  if (fs::exists(st) && !fs::is_regular_file(st)) throw InputError(where, "", "'" + path + "' is not a regular file: expected a " + what);
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw InputError(where, "", "cannot read " + what + " '" + path + "'" + (fs::exists(st) ? "" : ": no such file"));
+  std::ostringstream text;
+  text << in.rdbuf();
+  std::string s = text.str();
+  if (const auto nul = s.find('\0'); nul != std::string::npos) {
+    const auto line = 1 + std::count(s.begin(), s.begin() + static_cast<std::ptrdiff_t>(nul), '\n');
+    throw InputError(path + ":" + std::to_string(line), "", "contains a NUL byte: expected a text file (" + what + ")");
+  }
+  return s;
+}
+}  // namespace detail
+
 void apply_set(Scenario& sc, const std::string& assignment, const std::string& where) {
   const auto eq = assignment.find('=');
   if (eq == std::string::npos || eq == 0)
@@ -434,12 +483,31 @@ void apply_set(Scenario& sc, const std::string& assignment, const std::string& w
   } catch (const toml::parse_error&) {
     throw InputError(where, key, "'" + value + "' is not a value: expected " + describe_expected(*spec));
   }
+  if (t.size() != 1 || value.find_first_of("\n\r") != std::string::npos)
+    throw InputError(where, key, "'" + value + "' has text after the value: expected one value, " +
+                                     describe_expected(*spec) + " (give each parameter its own --set)");
   set_param(sc, *spec, *t.get("v"), where);
 }
 
 void check(const Scenario& sc) {
   const std::string msg = model::check_consistency(sc.params);
-  if (!msg.empty()) throw InputError("scenario '" + sc.name + "'", "", msg);
+  if (!msg.empty()) {
+    // Blame where the keys the rule names were set (the last one set in the files), else
+    // the scenario's file.
+    std::vector<std::string> keys;
+    for (const auto& spec : model::param_table())
+      if (msg.find(spec.key) != std::string::npos) keys.push_back(spec.key);
+    if (keys.empty())  // "the population needs at least one organisation"
+      for (const auto& spec : model::param_table())
+        if (spec.key.starts_with("population.") && spec.key != "population.citizens") keys.push_back(spec.key);
+    std::string where, key;
+    for (const auto& k : keys) {
+      const auto it = sc.origins.find(k);
+      if (it != sc.origins.end()) where = it->second, key = k;
+    }
+    if (where.empty()) where = sc.source.empty() ? "scenario '" + sc.name + "'" : sc.source;
+    throw InputError(where, key, msg + " (scenario '" + sc.name + "')");
+  }
   const int horizon = sc.params.horizon_years * model::kWeeksPerYear;
   for (const auto& e : sc.events)
     if (e.week > horizon)

@@ -30,6 +30,10 @@ inline std::string suggestion(const std::string& word, const std::vector<std::st
   return n.empty() ? "" : "; did you mean '" + n + "'?";
 }
 
+// The text of an input file, refusing what is not a readable text file: a directory, a
+// device, a file with NUL bytes (a binary file). `what` names the kind ("scenario file").
+std::string read_text_file(const std::string& path, const std::string& where, const std::string& what);
+
 // A scenario reference that names a file rather than a built-in scenario.
 inline bool looks_like_path(const std::string& ref) {
   return ref.find('/') != std::string::npos || (ref.size() > 5 && ref.ends_with(".toml"));

@@ -18,6 +18,7 @@
 #include <array>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -29,6 +30,10 @@ struct Scenario {
   std::string description;
   Params params;
   std::vector<Event> events;
+  // For messages only: the file that defines the scenario, and where each parameter the
+  // files or --set changed was set ("file:line" or "--set").
+  std::string source;
+  std::map<std::string, std::string> origins;
 };
 
 class Model {
