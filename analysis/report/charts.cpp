@@ -366,7 +366,7 @@ json network_chart(const NetworkPicture& pic) {
     y["field"] = "y";
     const json filter = {{"filter", fmt::format("datum.year == {}", year)}};
     panels.push_back(
-        {{"title", {{"text", year == 0.0 ? std::string("At the start") : fmt::format("After {:g} years", year)},
+        {{"title", {{"text", year == 0.0 ? std::string("At the start") : fmt::format("After {:.3g} years", year)},
                     {"fontSize", 13}}},
          {"width", 270},
          {"height", 270},
@@ -393,6 +393,27 @@ json network_chart(const NetworkPicture& pic) {
   spec["hconcat"] = panels;
   spec["resolve"] = {{"scale", {{"color", "shared"}}}};
   return spec;
+}
+
+json network_pair_chart(const NetworkPicture& a, const NetworkPicture& b, double event_year) {
+  json out = base_spec();
+  out["title"] = title(fmt::format("{} and {}: before and after the event in year {:g}", a.scenario, b.scenario, event_year),
+                       "Each scenario's representative run; red: backbone staff and their ties.");
+  out["datasets"] = json::object();
+  json rows = json::array();
+  int k = 0;
+  for (const NetworkPicture* pic : {&a, &b}) {
+    json one = network_chart(*pic);
+    const std::string suffix = std::to_string(k++);
+    out["datasets"]["nodes" + suffix] = pic->nodes;
+    out["datasets"]["ties" + suffix] = pic->ties;
+    for (auto& panel : one["hconcat"])
+      for (auto& layer : panel["layer"]) layer["data"]["name"] = layer["data"]["name"].get<std::string>() + suffix;
+    rows.push_back({{"title", {{"text", pic->scenario}, {"fontSize", 14}}}, {"hconcat", one["hconcat"]}});
+  }
+  out["vconcat"] = rows;
+  out["resolve"] = {{"scale", {{"color", "shared"}}}};
+  return out;
 }
 
 }  // namespace cimsim::report

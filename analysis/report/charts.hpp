@@ -23,6 +23,8 @@ nlohmann::json failure_chart(const Inputs& in);      // null when the compare JS
 nlohmann::json trough_chart(const Inputs& in);       // null when no scenario has scheduled events
 nlohmann::json sensitivity_chart(const nlohmann::json& sensitivity);  // null when empty
 nlohmann::json network_chart(const NetworkPicture& pic);
+// Two pictures (same years) one above the other, the colours shared.
+nlohmann::json network_pair_chart(const NetworkPicture& a, const NetworkPicture& b, double event_year);
 
 // Shared pieces of every chart: the title block and the base specification (config, schema).
 nlohmann::json chart_title(const std::string& text, const nlohmann::json& subtitle = "");

@@ -254,6 +254,26 @@ Inputs gather(const Options& o) {
     in.network = o.draw_network(o.file, net, o.network_years, o.network_citizens);
   else if (in.network_note.empty())
     in.network_note = "No network picture was asked for.";
+  // Before and after the first scheduled event of a scenario other than the baseline.
+  if (!config.empty() && o.network_citizens > 0 && o.draw_network && any_ok)
+    for (const auto& s : in.compare.value("scenarios", json::array())) {
+      const std::string name = s.value("name", std::string());
+      if (name == baseline || s.value("ok", 0) == 0) continue;
+      double month = -1.0;
+      for (const auto& e : s.value("events", json::array()))
+        if (e.value("month", json()).is_number()) {
+          month = e["month"].get<double>();
+          break;
+        }
+      if (month <= 0.0) continue;
+      const double year = month / 12.0;
+      const std::vector<double> years = {std::max(0.0, std::floor((month - 1.0)) / 12.0), year + 1.0};
+      if (years.back() * 12.0 > in.months.back()) continue;
+      in.before_after_base = o.draw_network(o.file, baseline, years, o.network_citizens);
+      in.before_after_event = o.draw_network(o.file, name, years, o.network_citizens);
+      in.event_year = year;
+      break;
+    }
   return in;
 }
 
@@ -359,6 +379,11 @@ std::string render_html(const Inputs& in) {
   } else {
     page.text(in.network_note);
   }
+  if (in.before_after_base && in.before_after_event)
+    page.chart("network-before-after",
+               network_pair_chart(*in.before_after_base, *in.before_after_event, in.event_year),
+               fmt::format("The baseline and {} side by side, the month before the event and a year after it, each "
+                           "in its own representative run.", in.before_after_event->scenario));
   page.end_section();
 
   page.section("provenance", "Where these numbers come from",

@@ -74,6 +74,10 @@ struct Inputs {
   std::string design;                     // root attribute `design` ("" when absent)
   double goal = 0.0;                      // the baseline's goal (progress), 0 if unknown
   std::optional<NetworkPicture> network;
+  // The baseline and the first scenario with a scheduled event, just before and a year after it
+  // (side by side), when there is such a scenario.
+  std::optional<NetworkPicture> before_after_base, before_after_event;
+  double event_year = 0.0;
   std::string network_note;               // why there is no picture, when there is none
 };
 

@@ -315,6 +315,11 @@ TEST(Report, EffectChartsShowTheDifferenceOverTime) {
     const bool share = std::string(name) == "citizen_active_share" || std::string(name) == "partner_tie_share";
     EXPECT_EQ(axis.find("percentage points") != std::string::npos, share) << axis;
   }
+  // The network section shows the baseline and the scenario with the event side by side, before and after it.
+  ASSERT_TRUE(charts.contains("network-before-after"));
+  EXPECT_EQ(charts["network-before-after"]["vconcat"].size(), 2u);
+  EXPECT_EQ(charts["network-before-after"]["vconcat"][0]["hconcat"].size(), 2u);
+  EXPECT_FALSE(charts["network-before-after"]["datasets"]["nodes1"].empty());
   EXPECT_NE(page.find("Practical size: coordinator-leaves: progress after"), std::string::npos);
   EXPECT_NE(page.find("the goal (median)"), std::string::npos);
   EXPECT_NE(page.find("is at least 1% of the baseline"), std::string::npos);
