@@ -113,8 +113,8 @@
       scale: { domain: ['with event', 'without', 'run'], range: [COLORS['with event'], COLORS.without, COLORS.run] }, legend: null };
     return {
       $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-      title: { text: c.title, subtitle: c.unit, fontSize: 20, subtitleFontSize: 14 },
-      width: 'container', height: 190, autosize: { type: 'fit-x', contains: 'padding' },
+      title: { text: c.title, subtitle: c.unit, fontSize: 19, subtitleFontSize: 13, anchor: 'start' },
+      width: 'container', height: 150, autosize: { type: 'fit-x', contains: 'padding' },
       config: { axis: { labelFontSize: 14, titleFontSize: 14 }, view: { stroke: null } },
       layer: [
         { data: { name: 'bands' }, mark: { type: 'area', opacity: 0.13 },
