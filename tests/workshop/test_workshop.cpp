@@ -14,6 +14,7 @@
 #include <filesystem>
 #include <future>
 #include <pthread.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 namespace {
@@ -317,6 +318,34 @@ TEST(WorkshopServer, ServesThePageTheApiAndTheStreamAndStopsOnSigterm) {
   ::kill(::getpid(), SIGTERM);
   server.join();  // serve() returned: a clean stop
   SUCCEED();
+}
+
+}  // namespace
+
+namespace {
+
+int run_cli(const std::string& args, std::string& out) {
+  std::FILE* p = ::popen((std::string(CIMSIM_BINARY) + " " + args + " 2>&1").c_str(), "r");
+  char buf[4096];
+  std::size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+  const int st = ::pclose(p);
+  return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+TEST(WorkshopCli, BadScenarioOrPortIsBadInput) {
+  std::string out;
+  EXPECT_EQ(run_cli("workshop baselin --port 1", out), 2);
+  EXPECT_NE(out.find("baseline"), std::string::npos) << out;  // the suggestion
+  out.clear();
+  EXPECT_EQ(run_cli("workshop city-scale", out), 2);
+  EXPECT_NE(out.find("too large for a live workshop"), std::string::npos) << out;
+  out.clear();
+  EXPECT_EQ(run_cli("workshop baseline --host 203.0.113.7 --port 18999", out), 2);
+  EXPECT_NE(out.find("cannot listen"), std::string::npos) << out;
+  out.clear();
+  EXPECT_EQ(run_cli("workshop --help", out), 0);
+  for (const char* s : {"--port", "--host", "--open", "--ensemble"}) EXPECT_NE(out.find(s), std::string::npos) << s;
 }
 
 }  // namespace

@@ -199,6 +199,10 @@
     const caps = st.captions.slice().reverse();
     $('captions').innerHTML = caps.map((c) => `<li>month ${c.month}: ${c.text.replace(/[<>&]/g, '')}</li>`).join('');
     if ($('scenario').value !== st.scenario && $('scenario').options.length) $('scenario').value = st.scenario;
+    if (document.activeElement !== $('speed')) {
+      $('speed').value = Math.round(st.weeks_per_second);
+      $('speed-value').textContent = $('speed').value + ' weeks/s';
+    }
   }
 
   // --- network (d3-force on a canvas; positions kept from frame to frame)
