@@ -63,6 +63,13 @@ async function openPage(context) {
 
 try {
   const page = await openPage(browser.defaultBrowserContext());
+  await page.evaluateOnNewDocument(() => {
+    window.__longTasks = [];
+    try {
+      new PerformanceObserver((l) => { for (const e of l.getEntries()) window.__longTasks.push(e.duration); })
+        .observe({ type: 'longtask', buffered: true });
+    } catch (e) { /* no longtask support: nothing recorded */ }
+  });
   await page.goto(url, { waitUntil: 'load' });
   const W = (expr) => page.evaluate(expr);
   await until('the page receives frames and draws the charts', () => W(() => window.workshop.frames > 0 && !!window.workshop.charts.outcome));
@@ -134,6 +141,10 @@ try {
   await page2.screenshot({ path: path.join(out, 'workshop-second-browser.png') });
   await other.close();
 
+  // A measurement, not a check (speed belongs to bench/): main-thread tasks over 50 ms.
+  const longTasks = await W(() => window.__longTasks);
+  console.log(`     main-thread tasks over 50 ms: ${longTasks.length}, longest ${Math.round(Math.max(0, ...longTasks))} ms ` +
+    `(over 100 ms: ${longTasks.filter((d) => d > 100).length}), over ${await W(() => window.workshop.frames)} frames`);
   check(scriptErrors.length === 0, 'no script errors', scriptErrors.join(' | '));
   check((await W(() => window.workshop.errors)).length === 0, 'no errors seen by the page', JSON.stringify(await W(() => window.workshop.errors)));
   check(offsite.length === 0, 'nothing requested from anywhere else', offsite.join(' '));

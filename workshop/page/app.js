@@ -172,6 +172,7 @@
         replace(view, 'bands', bands);
         replace(view, 'marks', marks);
         await view.runAsync();
+        await new Promise((r) => setTimeout(r, 0));  // one chart per task: the page stays responsive
         W.charts[c.name] = { lines: lines.length, bands: bands.length, branches: frame.branches.length };
       }
     } finally {
