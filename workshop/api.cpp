@@ -3,6 +3,7 @@
 
 #include "engine/error.hpp"
 
+#include <algorithm>
 #include <set>
 
 namespace cimsim::workshop {
@@ -56,13 +57,14 @@ const json& required(const json& j, const char* key) {
 }  // namespace
 
 Reply Api::control(const json& j) {
-  only(j, {"action", "scenario", "weeks_per_second"});
+  only(j, {"action", "scenario", "weeks_per_second", "weeks"});
   const json& a = required(j, "action");
   if (!a.is_string()) throw RequestError(400, "field 'action': expected a string: play, pause, step, reset or speed");
   const std::string action = a.get<std::string>();
   if (j.contains("scenario") && action != "reset") throw RequestError(400, "field 'scenario' goes with action reset");
   if (j.contains("weeks_per_second") && action != "speed")
     throw RequestError(400, "field 'weeks_per_second' goes with action speed");
+  if (j.contains("weeks") && action != "round") throw RequestError(400, "field 'weeks' goes with action round");
   if (action == "play") s_.play();
   else if (action == "pause") s_.pause();
   else if (action == "step") s_.step_month();
@@ -77,8 +79,12 @@ Reply Api::control(const json& j) {
     const json& w = required(j, "weeks_per_second");
     if (!w.is_number()) throw RequestError(400, "field 'weeks_per_second': expected a number");
     s_.set_speed(w.get<double>());
+  } else if (action == "round") {
+    const json& w = required(j, "weeks");
+    if (!w.is_number_integer()) throw RequestError(400, "field 'weeks': expected a whole number of weeks");
+    s_.set_round_weeks(static_cast<int>(std::clamp<std::int64_t>(w.get<std::int64_t>(), -1, 1000)));
   } else {
-    throw RequestError(400, "field 'action': expected play, pause, step, reset or speed, got '" +
+    throw RequestError(400, "field 'action': expected play, pause, step, reset, speed or round, got '" +
                                 action.substr(0, 64) + "'");
   }
   return {200, s_.state().dump()};
@@ -104,13 +110,16 @@ Reply Api::handle(const std::string& method, const std::string& path, const std:
       if (path == "/api/network") return {200, s_.network().dump()};
       if (path == "/api/parameters") return {200, s_.parameters().dump()};
       if (path == "/api/scenarios") return {200, Session::scenarios().dump()};
+      if (path == "/api/organisations") return {200, s_.organisations().dump()};
       return error_reply(404, "no such resource: " + path.substr(0, 100));
     }
     if (method != "POST") return error_reply(405, "method not allowed");
-    static const std::set<std::string> posts = {"/api/control", "/api/events", "/api/parameters"};
+    static const std::set<std::string> posts = {"/api/control", "/api/events", "/api/parameters", "/api/join",
+                                                "/api/choice", "/api/me"};
     if (!posts.count(path)) return error_reply(404, "no such resource: " + path.substr(0, 100));
     if (!post_.allow(client)) return error_reply(429, "too many requests; slow down");
-    if (!o_.facilitator_key.empty() && !loopback(client) && key != o_.facilitator_key)
+    const bool participant = path == "/api/join" || path == "/api/choice" || path == "/api/me";
+    if (!participant && !o_.facilitator_key.empty() && !loopback(client) && key != o_.facilitator_key)
       return error_reply(403, "only the facilitator may change the run (X-Workshop-Key header missing or wrong)");
     if (body.size() > kMaxBody) return error_reply(413, "request body larger than 16 KiB");
     const json j = json::parse(body, nullptr, false);
@@ -118,6 +127,9 @@ Reply Api::handle(const std::string& method, const std::string& path, const std:
     if (!j.is_object()) return error_reply(400, "expected a JSON object");
     if (path == "/api/control") return control(j);
     if (path == "/api/events") return events(j);
+    if (path == "/api/join") return {200, s_.join(j).dump()};
+    if (path == "/api/choice") return {200, s_.choose(j).dump()};
+    if (path == "/api/me") return {200, s_.me(j).dump()};
     return parameters(j);
   } catch (const RequestError& e) {
     return error_reply(e.status, e.what());

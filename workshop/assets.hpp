@@ -8,7 +8,7 @@
 namespace cimsim::workshop {
 
 struct Asset {
-  enum class Kind { library, page, style, app };
+  enum class Kind { library, page, style, app, join };
   std::string_view name;  // npm package@version, or the page file's name
   Kind kind;
   std::string_view text;

@@ -8,6 +8,10 @@
 
 #include <httplib.h>
 
+#include <arpa/inet.h>
+#include <ifaddrs.h>
+#include <netinet/in.h>
+
 #include <csignal>
 #include <pthread.h>
 #include <spawn.h>
@@ -50,7 +54,31 @@ void open_browser(const std::string& url) {
     std::cerr << "cimsim workshop: could not start xdg-open; open " << url << " yourself\n";
 }
 
+// The first IPv4 address of this machine other than the loopback ("" if none).
+std::string lan_address() {
+  ifaddrs* list = nullptr;
+  if (getifaddrs(&list) != 0) return "";
+  std::string found;
+  for (ifaddrs* a = list; a != nullptr && found.empty(); a = a->ifa_next) {
+    if (a->ifa_addr == nullptr || a->ifa_addr->sa_family != AF_INET) continue;
+    char buf[INET_ADDRSTRLEN];
+    const auto* in = reinterpret_cast<const sockaddr_in*>(a->ifa_addr);
+    if (inet_ntop(AF_INET, &in->sin_addr, buf, sizeof buf) && std::string(buf).rfind("127.", 0) != 0) found = buf;
+  }
+  freeifaddrs(list);
+  return found;
+}
+
 }  // namespace
+
+const std::string& join_html() {
+  static const std::string html = [] {
+    for (const auto& a : assets())
+      if (a.kind == Asset::Kind::join) return std::string(a.text);
+    return std::string();
+  }();
+  return html;
+}
 
 const std::string& page_html() {
   static const std::string html = [] {
@@ -77,6 +105,10 @@ const std::string& page_html() {
   }();
   return html;
 }
+
+namespace {
+std::string url_for_participants(const Session& s) { return s.state()["participants"]["url"].get<std::string>(); }
+}  // namespace
 
 int serve(const ServeOptions& o, const std::function<void(int)>& on_ready) {
   // Signals go to one waiting thread, not to whichever thread happens to run.
@@ -108,6 +140,9 @@ int serve(const ServeOptions& o, const std::function<void(int)>& on_ready) {
   svr.Get("/", [](const httplib::Request&, httplib::Response& res) {
     res.set_content(page_html(), "text/html; charset=utf-8");
     res.set_header("Content-Security-Policy", "default-src 'self' 'unsafe-inline' 'unsafe-eval' data: blob:");
+  });
+  svr.Get("/join", [](const httplib::Request&, httplib::Response& res) {
+    res.set_content(join_html(), "text/html; charset=utf-8");
   });
   svr.Get("/api/stream", [&](const httplib::Request&, httplib::Response& res) {
     if (streams.fetch_add(1) >= kMaxStreams) {
@@ -190,11 +225,15 @@ int serve(const ServeOptions& o, const std::function<void(int)>& on_ready) {
   const std::string shown = Api::loopback(o.host) || o.host == "localhost" ? "127.0.0.1" : o.host;
   const std::string url = "http://" + (shown.find(':') != std::string::npos ? "[" + shown + "]" : shown) + ":" +
                           std::to_string(port) + "/";
+  // Where participants' phones reach this machine.
+  const std::string lan = o.host == "0.0.0.0" ? lan_address() : "";
+  session.set_join_url(lan.empty() ? url : "http://" + lan + ":" + std::to_string(port) + "/");
   std::cout << "cimsim workshop: " << session.initial_scenario().name << " at " << url
             << (ao.facilitator_key.empty() ? "" : "#key=" + ao.facilitator_key) << "  (Ctrl-C stops)" << std::endl;
   if (!ao.facilitator_key.empty())
     std::cout << "cimsim workshop: listening on " << o.host
               << "; only a browser with the key in its address (#key=...) can change the run" << std::endl;
+  std::cout << "cimsim workshop: participants join at " << url_for_participants(session) << std::endl;
 
   std::atomic<bool> done{false};
   std::thread signals([&] {

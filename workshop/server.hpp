@@ -20,6 +20,8 @@ struct ServeOptions {
 
 // The page (HTML with its scripts inlined), built once.
 const std::string& page_html();
+// The participants' page (/join).
+const std::string& join_html();
 
 // Runs the server until SIGINT/SIGTERM (or until `stop_flag` becomes true, for tests). Prints
 // the URL on stdout. `on_ready(port)` is called once listening. Returns the exit status.

@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <random>
 #include <regex>
 
 namespace cimsim::workshop {
@@ -60,6 +61,14 @@ json sample_json(const Sample& s) {
           {"active_organisations", s.active_orgs}, {"staff", s.staff}, {"partner_ties", s.partner_ties}};
 }
 
+std::string random_text(std::size_t n) {
+  static const char* alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+  std::random_device rd;
+  std::string k;
+  for (std::size_t i = 0; i < n; ++i) k += alphabet[rd() % 32];
+  return k;
+}
+
 std::string plural(int n, const char* one, const char* many) {
   return fmt::format("{} {}", n, n == 1 ? one : many);
 }
@@ -101,9 +110,13 @@ void Branch::step() {
   if (finished()) return;
   while (next_ < pending_.size() && pending_[next_].week <= week() + 1) {
     if (pending_[next_].week == week() + 1) {
-      rs_.intervene(pending_[next_].scenario);
-      current_ = pending_[next_].scenario;
-      timeline_.push_back(pending_[next_]);
+      const Step& st = pending_[next_];
+      if (st.intervene) {
+        rs_.intervene(st.scenario);
+        current_ = st.scenario;
+      }
+      if (st.has_choices) rs_.apply_choices(st.choices);
+      timeline_.push_back(st);
     }
     ++next_;
   }
@@ -120,7 +133,16 @@ void Branch::record_if_month() {
 void Branch::intervene(const model::Scenario& s, const std::string& what) {
   rs_.intervene(s);
   current_ = s;
-  timeline_.push_back(Step{week() + 1, s, what});
+  timeline_.push_back(Step{week() + 1, s, what, true, false, {}});
+}
+
+void Branch::apply_choices(const std::vector<model::Choice>& choices, const std::string& what) {
+  rs_.apply_choices(choices);
+  Step st{week() + 1, current_, what, false, true, {}};
+  st.intervene = false;
+  st.has_choices = true;
+  st.choices = choices;
+  timeline_.push_back(std::move(st));
 }
 
 RunResult Branch::result_to_horizon(const RunKey& key) const {
@@ -206,6 +228,7 @@ Session::Session(SessionOptions o) : opt_(std::move(o)), speed_(opt_.weeks_per_s
                                                   std::to_string(kEventWidth - kMaxPressed) + ")");
   if (opt_.ensemble < 0 || opt_.ensemble > 1000) throw InputError("--ensemble", "", "expected 0 to 1000 seeds");
   schema_ = model::make_schema(model::kMaxPillars, kEventWidth);
+  join_code_ = random_text(5);
   initial_ = loaded_;
   std::lock_guard lk(mu_);
   build_locked(initial_);
@@ -237,6 +260,9 @@ void Session::build_locked(const model::Scenario& s) {
   captions_.clear();
   captions_.emplace_back(0, "Start of " + s.name + ": " + sc::describe_line(s));
   running_ = false;
+  next_choices_.clear();
+  round_log_.clear();
+  choices_active_ = false;
   restart_ensemble_locked();
   bump();
 }
@@ -253,8 +279,13 @@ void Session::restart_ensemble_locked() {
   if (opt_.ensemble == 0) return;
   auto e = std::make_shared<Ensemble>();
   e->members.resize(static_cast<std::size_t>(opt_.ensemble));
+  // The bands follow the model's rules: participants' choices (choice-only steps) are left out.
   std::vector<std::vector<Step>> timelines;
-  for (const auto& b : branches_) timelines.push_back(b.timeline());
+  for (const auto& b : branches_) {
+    timelines.emplace_back();
+    for (const auto& st : b.timeline())
+      if (st.intervene) timelines.back().push_back(st);
+  }
   unsigned threads = opt_.ensemble_threads > 0 ? static_cast<unsigned>(opt_.ensemble_threads)
                                                : std::max(1u, std::thread::hardware_concurrency() - 1);
   threads = std::min<unsigned>(threads, static_cast<unsigned>(opt_.ensemble));
@@ -310,6 +341,7 @@ void Session::step_locked() {
     bump();
     return;
   }
+  if (branches_.front().week() % round_weeks_ == 0) start_round_locked();
   const int before = month_of(branches_.front().week());
   for (auto& b : branches_) b.step();
   if (month_of(branches_.front().week()) != before) caption_locked("");
@@ -405,6 +437,7 @@ void Session::reset(const std::optional<std::string>& builtin) {
       throw RequestError(400, "scenario: '" + *builtin + "' is too large for a live workshop; use `cimsim run`");
     loaded_ = std::move(s);
     pending_reset_.clear();
+    tokens_.clear();  // another population: participants join again
   }
   initial_ = loaded_;
   for (const auto& [k, v] : pending_reset_) sc::apply_set(initial_, k + "=" + v, "POST /api/parameters");
@@ -544,7 +577,199 @@ json Session::state_locked() const {
           {"ensemble", {{"done", done}, {"total", total}}},
           {"seed", opt_.seed},
           {"frame", frame_.load()},
+          {"participants", {{"join_code", join_code_}, {"url", join_url_}, {"count", tokens_.size()},
+                            {"round_weeks", round_weeks_},
+                            {"next_round_week", (f.week() + round_weeks_ - 1) / round_weeks_ * round_weeks_},
+                            {"choices_pending", next_choices_.size()}, {"last_round", round_log_}}},
           {"branches", br}};
+}
+
+// --- participants
+
+std::string Session::org_label(std::uint32_t org) const {
+  const model::Model& m = branches_.front().model();
+  const auto& names = model::sector_names();
+  // Number within its sector, counting organisations of that sector in id order (1-based).
+  int k = 0;
+  for (std::uint32_t i = 0; i <= org && i < m.agents(); ++i)
+    if (!m.is_staff(i) && m.is_org(i) && m.sector()[i] == m.sector()[org]) ++k;
+  std::string sector = names[m.sector()[org]];
+  std::replace(sector.begin(), sector.end(), '_', ' ');
+  return sector + " " + std::to_string(k);
+}
+
+void Session::start_round_locked() {
+  if (next_choices_.empty() && !choices_active_) return;
+  std::vector<model::Choice> list;
+  round_log_.clear();
+  for (const auto& [org, c] : next_choices_) {
+    list.push_back(c);
+    std::vector<std::string> did;
+    if (c.leave) did.push_back("left the initiative");
+    else {
+      if (c.attend == 1) did.push_back("took part");
+      if (c.attend == 0) did.push_back("stayed away");
+      if (c.pillar >= 0) did.push_back("put its effort into pillar " + std::to_string(c.pillar + 1));
+      if (c.share_data) did.push_back("shared its data");
+      if (c.invite) did.push_back("invited a partner");
+    }
+    if (did.empty()) did.push_back("followed its usual rule");
+    std::string t;
+    for (std::size_t i = 0; i < did.size(); ++i) t += (i ? (i + 1 == did.size() ? " and " : ", ") : "") + did[i];
+    round_log_.push_back(org_label(org) + " " + t);
+  }
+  const std::string what = list.empty() ? "participants' choices end" : "participants' choices for a round";
+  for (auto& b : branches_) b.apply_choices(list, what);
+  choices_active_ = !list.empty();
+  if (!round_log_.empty()) {
+    std::string text = "This round: ";
+    for (std::size_t i = 0; i < round_log_.size(); ++i) text += (i ? "; " : "") + round_log_[i];
+    captions_.emplace_back(month_of(branches_.front().week()), text);
+    if (captions_.size() > 8) captions_.erase(captions_.begin());
+  }
+  next_choices_.clear();
+}
+
+json Session::organisations() const {
+  std::lock_guard lk(mu_);
+  const model::Model& m = branches_.front().model();
+  std::map<std::uint32_t, bool> taken;
+  for (const auto& [t, org] : tokens_) taken[org] = true;
+  json out = json::array();
+  for (std::uint32_t i = 0; i < m.agents(); ++i) {
+    if (m.is_staff(i) || !m.is_org(i) || !m.present()[i]) continue;
+    out.push_back({{"id", i}, {"label", org_label(i)}, {"sector", model::sector_names()[m.sector()[i]]},
+                   {"active", m.active()[i] != 0}, {"taken", taken.count(i) > 0}});
+  }
+  return out;
+}
+
+namespace {
+
+void only_fields(const json& j, std::initializer_list<const char*> allowed) {
+  if (!j.is_object()) throw RequestError(400, "expected a JSON object");
+  for (const auto& [k, v] : j.items()) {
+    if (std::none_of(allowed.begin(), allowed.end(), [&](const char* a) { return k == a; })) {
+      std::string list;
+      for (const char* a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
+      throw RequestError(400, "unknown field '" + k.substr(0, 64) + "' (allowed: " + list +
+                                  (k == "organisation" ? "; a participant acts only for the organisation it joined as"
+                                                       : "") + ")");
+    }
+  }
+}
+
+bool flag(const json& j, const char* key) {
+  if (!j.contains(key)) return false;
+  if (!j[key].is_boolean()) throw RequestError(400, std::string("field '") + key + "': expected true or false");
+  return j[key].get<bool>();
+}
+
+}  // namespace
+
+json Session::join(const json& body) {
+  only_fields(body, {"code", "organisation"});
+  if (!body.contains("code") || !body["code"].is_string())
+    throw RequestError(400, "field 'code': expected the join code shown on the projector");
+  std::string code = body["code"].get<std::string>().substr(0, 32);
+  std::transform(code.begin(), code.end(), code.begin(), [](unsigned char ch) { return std::toupper(ch); });
+  std::lock_guard lk(mu_);
+  if (code != join_code_) throw RequestError(403, "wrong join code");
+  if (tokens_.size() >= 200) throw RequestError(409, "the workshop is full (200 participants)");
+  const model::Model& m = branches_.front().model();
+  std::map<std::uint32_t, bool> taken;
+  for (const auto& [t, org] : tokens_) taken[org] = true;
+  auto ok = [&](std::uint32_t i) { return i < m.agents() && !m.is_staff(i) && m.is_org(i) && m.present()[i]; };
+  std::uint32_t org = 0;
+  if (body.contains("organisation")) {
+    const json& o = body["organisation"];
+    if (!o.is_number_integer() || o.get<std::int64_t>() < 0 || o.get<std::int64_t>() > 100000000)
+      throw RequestError(400, "field 'organisation': expected an organisation id from GET /api/organisations");
+    org = o.get<std::uint32_t>();
+    if (!ok(org)) throw RequestError(400, "field 'organisation': " + std::to_string(org) + " is not an organisation");
+    if (taken.count(org)) throw RequestError(409, org_label(org) + " is taken; choose another organisation");
+  } else {  // assigned: the first free one, most influential sectors first (ids in sector order)
+    bool found = false;
+    for (std::uint32_t i = 0; i < m.agents() && !found; ++i)
+      if (ok(i) && !taken.count(i)) org = i, found = true;
+    if (!found) throw RequestError(409, "every organisation is taken");
+  }
+  std::string token;
+  do token = random_text(20);
+  while (tokens_.count(token));
+  tokens_[token] = org;
+  captions_.emplace_back(month_of(branches_.front().week()), "A participant joined as " + org_label(org) + ".");
+  if (captions_.size() > 8) captions_.erase(captions_.begin());
+  bump();
+  return {{"token", token}, {"organisation", org}, {"label", org_label(org)}, {"round_weeks", round_weeks_},
+          {"pillars", branches_.front().scenario().params.pillars}};
+}
+
+json Session::choose(const json& body) {
+  only_fields(body, {"token", "attend", "pillar", "share_data", "invite", "leave"});
+  if (!body.contains("token") || !body["token"].is_string()) throw RequestError(400, "field 'token': missing");
+  std::lock_guard lk(mu_);
+  const auto it = tokens_.find(body["token"].get<std::string>());
+  if (it == tokens_.end()) throw RequestError(403, "unknown token: join again");
+  model::Choice c;
+  c.org = it->second;
+  if (body.contains("attend")) c.attend = flag(body, "attend") ? 1 : 0;
+  if (body.contains("pillar") && !body["pillar"].is_null()) {
+    const int K = branches_.front().scenario().params.pillars;
+    if (!body["pillar"].is_number_integer() || body["pillar"].get<std::int64_t>() < 1 ||
+        body["pillar"].get<std::int64_t>() > K)
+      throw RequestError(400, "field 'pillar': expected a pillar number from 1 to " + std::to_string(K) + ", or null");
+    c.pillar = static_cast<std::int8_t>(body["pillar"].get<int>() - 1);
+  }
+  c.share_data = flag(body, "share_data");
+  c.invite = flag(body, "invite");
+  c.leave = flag(body, "leave");
+  next_choices_[c.org] = c;
+  bump();
+  const int next = (branches_.front().week() + round_weeks_ - 1) / round_weeks_ * round_weeks_;
+  return {{"ok", true}, {"organisation", c.org}, {"label", org_label(c.org)}, {"applies_from_week", next + 1},
+          {"round_weeks", round_weeks_}};
+}
+
+json Session::me(const json& body) const {
+  only_fields(body, {"token"});
+  if (!body.contains("token") || !body["token"].is_string()) throw RequestError(400, "field 'token': missing");
+  std::lock_guard lk(mu_);
+  const auto it = tokens_.find(body["token"].get<std::string>());
+  if (it == tokens_.end()) throw RequestError(403, "unknown token: join again");
+  const model::Model& m = branches_.front().model();
+  const std::uint32_t org = it->second;
+  const bool present = org < m.agents() && m.present()[org];
+  json pending = nullptr;
+  if (const auto c = next_choices_.find(org); c != next_choices_.end())
+    pending = {{"attend", c->second.attend}, {"pillar", c->second.pillar + 1}, {"leave", c->second.leave}};
+  return {{"organisation", org},
+          {"label", org_label(org)},
+          {"active", present && m.active()[org] != 0},
+          {"engagement", present ? m.engagement()[org] : 0.0},
+          {"week", m.tick()},
+          {"round_weeks", round_weeks_},
+          {"next_round_week", (m.tick() + round_weeks_ - 1) / round_weeks_ * round_weeks_},
+          {"pending", pending},
+          {"last_round", round_log_},
+          {"pillars", branches_.front().scenario().params.pillars}};
+}
+
+void Session::set_round_weeks(int weeks) {
+  if (weeks < 1 || weeks > 52) throw RequestError(400, "field 'weeks': a round lasts 1 to 52 weeks");
+  std::lock_guard lk(mu_);
+  round_weeks_ = weeks;
+  bump();
+}
+
+void Session::set_join_url(const std::string& url) {
+  std::lock_guard lk(mu_);
+  join_url_ = url + "join?code=" + join_code_;
+}
+
+bool Session::org_active(std::size_t branch, std::uint32_t org) const {
+  std::lock_guard lk(mu_);
+  return branches_.at(branch).model().active().at(org) != 0;
 }
 
 json Session::state() const {

@@ -17,6 +17,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -45,6 +46,9 @@ struct Step {
   int week = 0;
   model::Scenario scenario;
   std::string what;  // plain description ("event: staff_turnover ...", "parameter x = y")
+  bool intervene = true;              // false: a round of participants' choices only
+  bool has_choices = false;           // replaces the participants' choices (empty: back to the rules)
+  std::vector<model::Choice> choices;
 };
 
 // One run with its timeline of interventions and its monthly samples.
@@ -58,6 +62,8 @@ class Branch {
   void step();
   // Intervenes at the current boundary and records the step (week() + 1).
   void intervene(const model::Scenario& s, const std::string& what);
+  // Participants' choices from the current boundary on (recorded as a step).
+  void apply_choices(const std::vector<model::Choice>& choices, const std::string& what);
   const model::Model& model() const noexcept { return rs_.model(); }
   const model::Scenario& scenario() const noexcept { return current_; }
   const std::vector<Sample>& samples() const noexcept { return samples_; }
@@ -123,6 +129,17 @@ class Session {
   nlohmann::json network() const;     // nodes and ties of the first branch (sampled citizens)
   nlohmann::json parameters() const;  // the slider table
   static nlohmann::json scenarios();  // built-ins for the picker
+
+  // --- participants (HubNet-style): join with the code shown on the projector, get a token
+  // bound to one organisation, choose for it each round (model::Choice).
+  nlohmann::json organisations() const;                // present organisations, who is taken
+  nlohmann::json join(const nlohmann::json& body);     // {"code", "organisation"?} -> token
+  nlohmann::json choose(const nlohmann::json& body);   // {"token", "attend", "pillar", ...}
+  nlohmann::json me(const nlohmann::json& body) const;  // {"token"} -> own organisation's state
+  void set_round_weeks(int weeks);
+  void set_join_url(const std::string& url);
+  const std::string& join_code() const noexcept { return join_code_; }
+  bool org_active(std::size_t branch, std::uint32_t org) const;  // for tests
   // Frame version: changes whenever something visible changes; wait_frame blocks until it
   // differs from `seen` or the timeout passes or the session stops.
   std::uint64_t frame() const noexcept { return frame_.load(); }
@@ -167,6 +184,15 @@ class Session {
   std::vector<std::pair<int, std::string>> marks_;  // (week, label) of events pressed on branch 0
   std::vector<std::pair<int, std::string>> captions_;
   std::vector<std::pair<std::string, std::string>> pending_reset_;  // fixed parameters for reset
+  // participants
+  std::string join_code_, join_url_;
+  std::map<std::string, std::uint32_t> tokens_;  // token -> organisation
+  std::map<std::uint32_t, model::Choice> next_choices_;
+  std::vector<std::string> round_log_;  // who did what in the last round
+  int round_weeks_ = 4;
+  bool choices_active_ = false;
+  void start_round_locked();
+  std::string org_label(std::uint32_t org) const;
   bool running_ = false;
   double speed_;
   std::atomic<std::uint64_t> frame_{1};

@@ -349,3 +349,97 @@ TEST(WorkshopCli, BadScenarioOrPortIsBadInput) {
 }
 
 }  // namespace
+
+namespace {
+
+// Participants: a choice replaces the rule of that organisation for a round, only for it, in
+// both branches, and is part of the replayable timeline.
+TEST(WorkshopParticipants, ChoicesReplaceTheRuleOfTheirOwnOrganisationForARound) {
+  Session control(manual());
+  control.step_weeks(42);
+  const json orgs = control.organisations();
+  std::vector<std::uint32_t> active;
+  for (const auto& o : orgs)
+    if (o["active"].get<bool>()) active.push_back(o["id"].get<std::uint32_t>());
+  ASSERT_GE(active.size(), 2u) << "baseline should have active organisations at week 42";
+  const std::uint32_t a = active[0], b = active[1];
+
+  Session s(manual());
+  s.step_weeks(40);
+  s.press_event(kCoordinatorLeaves);  // choices apply in both branches
+  const std::string code = s.join_code();
+  auto expect_error = [&](const json& body, bool join, int status, const std::string& says) {
+    try {
+      join ? s.join(body) : s.choose(body);
+      ADD_FAILURE() << "accepted: " << body.dump();
+    } catch (const RequestError& e) {
+      EXPECT_EQ(e.status, status) << body.dump() << ": " << e.what();
+      EXPECT_NE(std::string(e.what()).find(says), std::string::npos) << e.what();
+    }
+  };
+  expect_error({{"code", "WRONG"}}, true, 403, "wrong join code");
+  const std::string ta = s.join({{"code", code}, {"organisation", a}})["token"];
+  expect_error({{"code", code}, {"organisation", a}}, true, 409, "taken");
+  expect_error({{"code", code}, {"organisation", 999999}}, true, 400, "not an organisation");
+  const json jb = s.join({{"code", code}, {"organisation", b}});
+  const std::string tb = jb["token"];
+  EXPECT_EQ(jb["organisation"], b);
+  // A participant acts only for its own organisation; tokens are checked; values are typed.
+  expect_error({{"token", ta}, {"organisation", b}, {"attend", false}}, false, 400, "only for the organisation");
+  expect_error({{"token", "nope"}, {"attend", false}}, false, 403, "unknown token");
+  expect_error({{"token", ta}, {"attend", "no"}}, false, 400, "true or false");
+  expect_error({{"token", ta}, {"pillar", 99}}, false, 400, "pillar number");
+  s.choose({{"token", ta}, {"attend", false}});
+  s.choose({{"token", tb}, {"pillar", 2}, {"invite", true}, {"share_data", true}});
+  EXPECT_FALSE(s.me({{"token", ta}})["pending"].is_null());
+  // Chosen at week 40, a round boundary (rounds of 4 weeks): the choices hold in weeks 41-44.
+  EXPECT_EQ(s.me({{"token", ta}})["next_round_week"], 40);
+  s.step_weeks(2);
+  EXPECT_EQ(s.week(), 42);
+  EXPECT_TRUE(control.org_active(0, a));
+  EXPECT_FALSE(s.org_active(0, a)) << "stays away for the round";
+  EXPECT_FALSE(s.org_active(1, a)) << "in the branch without the event too";
+  EXPECT_TRUE(s.org_active(0, b));
+  const auto timelines = s.branch_timelines();
+  ASSERT_EQ(timelines[0].size(), 2u);  // the event and the round, both from week 41
+  EXPECT_EQ(timelines[0][1].week, 41);
+  ASSERT_EQ(timelines[0][1].choices.size(), 2u);
+  s.step_weeks(8);  // week 44: the round ends with no new choices -> the rules again from week 45
+  const auto t2 = s.branch_timelines();
+  ASSERT_EQ(t2[0].size(), 3u);
+  EXPECT_EQ(t2[0][2].week, 45);
+  EXPECT_TRUE(t2[0][2].choices.empty());
+  const json me = s.me({{"token", tb}});
+  EXPECT_EQ(me["organisation"], b);
+  ASSERT_EQ(me["last_round"].size(), 0u);  // the last round had no choices
+  // Replays reproduce both branches with the choices.
+  const auto samples = s.branch_samples();
+  for (std::size_t br = 0; br < 2; ++br) {
+    const Branch r = replay(s.initial_scenario(), s.schema(), s.realization_seed(0), t2[br], s.week());
+    ASSERT_EQ(r.samples().size(), samples[br].size());
+    for (std::size_t i = 0; i < samples[br].size(); ++i) EXPECT_TRUE(same(r.samples()[i], samples[br][i])) << br << " " << i;
+  }
+  // The choice changed the run (organisation a stayed away): the samples differ from the control.
+  bool differs = false;
+  const Branch without_choices = replay(s.initial_scenario(), s.schema(), s.realization_seed(0), {}, s.week());
+  for (std::size_t i = 0; i < samples[1].size(); ++i) differs = differs || !same(samples[1][i], without_choices.samples()[i]);
+  EXPECT_TRUE(differs);
+}
+
+TEST(WorkshopParticipants, JoinAndChoiceThroughTheApiNeedNoFacilitatorKey) {
+  Session s(manual());
+  ApiOptions o;
+  o.facilitator_key = "k";
+  Api api(s, o);
+  const Reply j = api.handle("POST", "/api/join", json{{"code", s.join_code()}}.dump(), "10.0.0.5");
+  ASSERT_EQ(j.status, 200) << j.body;
+  const std::string token = json::parse(j.body)["token"];
+  EXPECT_EQ(api.handle("POST", "/api/choice", json{{"token", token}, {"attend", true}}.dump(), "10.0.0.5").status, 200);
+  EXPECT_EQ(api.handle("POST", "/api/control", R"({"action": "play"})", "10.0.0.5").status, 403);
+  EXPECT_EQ(api.handle("POST", "/api/control", R"({"action": "round", "weeks": 13})", "127.0.0.1").status, 200);
+  EXPECT_EQ(api.handle("POST", "/api/control", R"({"action": "round", "weeks": 0})", "127.0.0.1").status, 400);
+  EXPECT_EQ(json::parse(api.handle("GET", "/api/state", "", "10.0.0.5").body)["participants"]["round_weeks"], 13);
+  EXPECT_EQ(json::parse(api.handle("GET", "/api/organisations", "", "10.0.0.5").body).size(), 74u);
+}
+
+}  // namespace

@@ -50,6 +50,7 @@
   $('reset').onclick = () => post('/api/control', { action: 'reset' }).then(loadSliders);
   $('speed').oninput = () => { $('speed-value').textContent = $('speed').value + ' weeks/s'; };
   $('speed').onchange = () => post('/api/control', { action: 'speed', weeks_per_second: Number($('speed').value) });
+  $('round-weeks').onchange = () => post('/api/control', { action: 'round', weeks: Number($('round-weeks').value) });
   $('scenario').onchange = () => post('/api/control', { action: 'reset', scenario: $('scenario').value }).then(loadSliders);
   document.querySelectorAll('button.event').forEach((b) => {
     b.onclick = () => post('/api/events', EVENTS[b.dataset.event]);
@@ -193,8 +194,28 @@
         `both continue from the same state with the same random numbers.</p>` : '');
   }
 
+  let qrFor = '';
+  function showParticipants(p) {
+    if (!p) return;
+    if (p.url && p.url !== qrFor) {
+      const qr = qrcode(0, 'M');
+      qr.addData(p.url);
+      qr.make();
+      $('qr').innerHTML = qr.createSvgTag({ cellSize: 4, margin: 2 });
+      qrFor = p.url;
+      W.qr = p.url;
+    }
+    $('join-url').textContent = p.url.replace(/\?code=.*/, '');
+    $('join-code').textContent = p.join_code;
+    $('participant-count').textContent = `${p.count} joined; ${p.choices_pending} choices for the round from week ${p.next_round_week}`;
+    if (document.activeElement !== $('round-weeks')) $('round-weeks').value = String(p.round_weeks);
+    $('round-log').innerHTML = p.last_round.map((t) => `<li>${t.replace(/[<>&]/g, '')}</li>`).join('');
+    W.participants = p;
+  }
+
   function showState(st) {
     W.state = st;
+    showParticipants(st.participants);
     const y = Math.floor(st.month / 12), m = st.month % 12;
     $('clock').textContent = `year ${y}, month ${m}` + (st.finished ? ' (end)' : st.running ? '' : ' (paused)');
     const caps = st.captions.slice().reverse();
