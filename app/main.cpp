@@ -4,7 +4,7 @@
 #include "app/commands.hpp"
 #include "app/run_experiment.hpp"
 #include "engine/error.hpp"
-#include "workshop/server.hpp"
+#include "app/workshop/server.hpp"
 
 #include <CLI/CLI.hpp>
 

@@ -1,7 +1,7 @@
 // `cimsim workshop` speed (bench/README.md, "Workshop"): simulated weeks per second of the live
 // run with both branches and the frame it streams, with and without the background ensemble;
 // the latency of an event's fork; the cost of one frame. Not timed tests: numbers to record.
-#include "workshop/session.hpp"
+#include "app/workshop/session.hpp"
 
 #include <benchmark/benchmark.h>
 

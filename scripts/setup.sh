@@ -54,4 +54,4 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 npm_ci "$root/analysis/report"
 # `cimsim workshop`: d3-force and qrcode-generator (embedded into the binary) and puppeteer-core
 # for its browser test (it drives Debian's chromium; --ignore-scripts: no browser download).
-npm_ci "$root/workshop"
+npm_ci "$root/app/workshop"

@@ -1,5 +1,5 @@
 // Real-browser test of `cimsim workshop` (CTest: Workshop.Browser, label workshop): starts the
-// binary, drives Debian's chromium with puppeteer-core (from workshop/package-lock.json; no
+// binary, drives Debian's chromium with puppeteer-core (from app/workshop/package-lock.json; no
 // browser download), and checks what a facilitator would see. Screenshots go to --out.
 //
 //   node tests/workshop/browser_test.mjs --binary build/bin/cimsim --out build/workshop-artifacts
@@ -18,7 +18,7 @@ const chromium = args.chromium || '/usr/bin/chromium';
 fs.mkdirSync(out, { recursive: true });
 
 const { default: puppeteer } = await import(
-  pathToFileURL(path.join(root, 'workshop', 'node_modules', 'puppeteer-core', 'lib', 'puppeteer', 'puppeteer-core.js')).href);
+  pathToFileURL(path.join(root, 'app', 'workshop', 'node_modules', 'puppeteer-core', 'lib', 'puppeteer', 'puppeteer-core.js')).href);
 
 let failures = 0, passes = 0;
 function check(ok, what, detail = '') {

@@ -3,9 +3,9 @@
 #include "analysis/hdf5_read.hpp"
 #include "engine/rng.hpp"
 #include "scenarios/scenario_loader.hpp"
-#include "workshop/api.hpp"
-#include "workshop/server.hpp"
-#include "workshop/session.hpp"
+#include "app/workshop/api.hpp"
+#include "app/workshop/server.hpp"
+#include "app/workshop/session.hpp"
 
 #include <gtest/gtest.h>
 #include <httplib.h>

@@ -3,7 +3,7 @@
 // stream. Loopback only unless a host is given; Ctrl-C (SIGINT) or SIGTERM stops it cleanly.
 #pragma once
 
-#include "workshop/session.hpp"
+#include "app/workshop/session.hpp"
 
 #include <functional>
 #include <string>

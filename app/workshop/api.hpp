@@ -4,7 +4,7 @@
 // client) and a bad one gets an error reply {"error": "..."} with a 4xx status, never a crash.
 #pragma once
 
-#include "workshop/session.hpp"
+#include "app/workshop/session.hpp"
 
 #include <chrono>
 #include <map>

@@ -1,10 +1,10 @@
 // `cimsim workshop` server (server.hpp).
-#include "workshop/server.hpp"
+#include "app/workshop/server.hpp"
 
 #include "analysis/report/assets.hpp"
 #include "engine/error.hpp"
-#include "workshop/api.hpp"
-#include "workshop/assets.hpp"
+#include "app/workshop/api.hpp"
+#include "app/workshop/assets.hpp"
 
 #include <httplib.h>
 

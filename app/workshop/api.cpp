@@ -1,5 +1,5 @@
 // The workshop's HTTP/JSON API (api.hpp).
-#include "workshop/api.hpp"
+#include "app/workshop/api.hpp"
 
 #include "engine/error.hpp"
 

@@ -1,5 +1,5 @@
 // Workshop session: live branches, counterfactual fork, background ensemble (session.hpp).
-#include "workshop/session.hpp"
+#include "app/workshop/session.hpp"
 
 #include "analysis/hdf5_sink.hpp"
 #include "engine/error.hpp"
