@@ -24,7 +24,7 @@ namespace {
 // One executor for every run of the workshop: serial (each run on one thread; the ensemble
 // spreads runs over threads), stateless, so runs and their copies may share it.
 const Executor& serial() {
-  static const Executor exec(false);
+  static const Executor exec(1);
   return exec;
 }
 

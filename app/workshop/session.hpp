@@ -11,6 +11,7 @@
 
 #include "engine/executor.hpp"
 #include "engine/model/model.hpp"
+#include "engine/model/run.hpp"
 
 #include <nlohmann/json.hpp>
 
