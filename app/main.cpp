@@ -5,6 +5,7 @@
 #include "analysis/hdf5_sink.hpp"
 #include "app/run_experiment.hpp"
 #include "engine/error.hpp"
+#include "app/workshop/server.hpp"
 
 #include <CLI/CLI.hpp>
 
@@ -156,6 +157,20 @@ int main(int argc, char** argv) {
   report_cmd->add_option("--compare-json", rep.compare_json, "Use this `cimsim compare --format json` output");
   report_cmd->add_option("--sensitivity-json", rep.sensitivity_json, "Use this `cimsim sensitivity --format json` output");
 
+  workshop::ServeOptions ws;
+  auto* workshop_cmd = app.add_subcommand("workshop", "Live simulation in the browser for a workshop: play, sliders, events with "
+                                                      "their counterfactual, participants (README: Workshop)");
+  workshop_cmd->add_option("scenario", ws.session.scenario, "Built-in scenario name or .toml file")->capture_default_str();
+  workshop_cmd->add_option("--port", ws.port, "Port to listen on (default: a free one)");
+  workshop_cmd->add_option("--host", ws.host, "Address to listen on (0.0.0.0: every network; default: this machine only)")
+      ->capture_default_str();
+  workshop_cmd->add_flag("--open", ws.open, "Open the page in the default browser");
+  workshop_cmd->add_option("-s,--seed", ws.session.seed, "Master seed")->capture_default_str();
+  workshop_cmd->add_option("--ensemble", ws.session.ensemble, "Further seeds of each branch run in the background (0: none)")
+      ->capture_default_str();
+  workshop_cmd->add_option("--ensemble-threads", ws.session.ensemble_threads,
+                           "Threads for them (default: all cores but one)");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -197,6 +212,10 @@ int main(int argc, char** argv) {
       return 0;
     }
     if (report_cmd->parsed()) return cmd_report(rep);
+    if (workshop_cmd->parsed()) {
+      ws.command_line = command_line;
+      return workshop::serve(ws);
+    }
   } catch (const InputError& e) {
     std::cerr << "cimsim: error: " << e.what() << "\n";
     return 2;

@@ -8,6 +8,7 @@ PACKAGES=(
   libboost-dev libboost-graph-dev libtbb-dev libhdf5-dev hdf5-tools zlib1g-dev
   librandom123-dev libtomlplusplus-dev libcsv-dev libcli11-dev nlohmann-json3-dev libfmt-dev
   libgtest-dev libgmock-dev googletest libbenchmark-dev
+  libcpp-httplib-dev
   openmpi-bin libopenmpi-dev time
   python3 python3-xarray python3-netcdf4 python3-h5py python3-numpy python3-pandas
   nodejs chromium python3-matplotlib r-base-core r-cran-hdf5r
@@ -35,13 +36,22 @@ else
   $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
+# npm ci in a folder whose node_modules is missing or older than its package-lock.json.
+npm_ci() {
+  local dir="$1"
+  if [ ! -f "$dir/node_modules/.package-lock.json" ] || \
+     [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
+    echo "setup: npm ci in ${dir#"$root"/}"
+    (cd "$dir" && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error)
+  else
+    echo "setup: ${dir#"$root"/}/node_modules is up to date"
+  fi
+}
+root="$(cd "$(dirname "$0")/.." && pwd)"
+
 # The charting libraries of `cimsim report` (Vega, Vega-Lite, vega-embed), pinned by
 # analysis/report/package-lock.json; CMake embeds them into the binary at build time.
-report_dir="$(cd "$(dirname "$0")/.." && pwd)/analysis/report"
-if [ ! -f "$report_dir/node_modules/.package-lock.json" ] || \
-   [ "$report_dir/package-lock.json" -nt "$report_dir/node_modules/.package-lock.json" ]; then
-  echo "setup: npm ci in analysis/report"
-  (cd "$report_dir" && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error)
-else
-  echo "setup: analysis/report/node_modules is up to date"
-fi
+npm_ci "$root/analysis/report"
+# `cimsim workshop`: d3-force and qrcode-generator (embedded into the binary) and puppeteer-core
+# for its browser test (it drives Debian's chromium; --ignore-scripts: no browser download).
+npm_ci "$root/app/workshop"

@@ -49,6 +49,10 @@ void activities(State& st, const StepContext& ctx) {
       double* row = out + st.sector[i] * K;
       for (std::size_t k = 0; k < K; ++k) {
         const double w = (1.0 - beta) * st.concern[i * K + k] + beta * st.agenda[k];
+        if (const auto c = st.overrides.pillar_of(i); c >= 0) {  // a participant's choice: one pillar
+          row[k] += c == static_cast<int>(k) ? x : 0.0;
+          continue;
+        }
         row[k] += x * ((1.0 - gamma) * w + gamma * st.need[k]);
       }
     }

@@ -82,7 +82,8 @@ void engagement(State& st, const StepContext& ctx) {
       e = clamp01(e);
       st.engagement_next[i] = e;
       const bool was = st.active[i] != 0;
-      const bool now = was ? (e >= p.leave_threshold) : (e >= p.join_threshold);
+      bool now = was ? (e >= p.leave_threshold) : (e >= p.join_threshold);
+      if (const auto c = st.overrides.attend_of(i); c >= 0) now = c != 0;  // a participant's choice
       st.active_next[i] = now;
       if (!was && now && !citizen) joins[st.tick - st.invited_at[i] <= kInvitedWindow ? 0 : 1] += 1.0;
       const double f = st.fatigue[i];

@@ -60,6 +60,10 @@ class Model {
   // streams (keyed by event index) continue unchanged.
   void intervene(const Params& params, const std::vector<Event>& events);
 
+  // Participants' choices (participants.hpp), between ticks: they replace the chosen
+  // organisations' rules until the next call; an empty list restores the rules.
+  void apply_choices(const std::vector<Choice>& choices);
+
   // --- state read by probes (structure of arrays; index = agent id)
   const State& state() const noexcept { return st_; }
   std::size_t agents() const noexcept { return st_.agents(); }

@@ -23,6 +23,8 @@ class RunState {
   void advance(int to_week, const RunContext& ctx);
   // Continue as `variant` from here (Model::intervene; troughs use the variant's events).
   void intervene(const Scenario& variant);
+  // Participants' choices from here (Model::apply_choices).
+  void apply_choices(const std::vector<Choice>& choices) { m_.apply_choices(choices); }
   // Runs to the horizon and returns the recorded series and summaries; call once.
   RunResult finish(const RunContext& ctx);
   const Model& model() const noexcept { return m_; }

@@ -6,6 +6,7 @@
 
 #include "engine/network.hpp"
 #include "engine/model/params.hpp"
+#include "engine/model/participants.hpp"
 
 #include <algorithm>
 #include <array>
@@ -80,6 +81,10 @@ struct State {
   double outcome() const noexcept;
   int backbone_staff() const noexcept;
   double org_active_share() const noexcept;
+
+  // Participants' choices (participants.hpp; `cimsim workshop` only), read by the engagement and
+  // activities submodels; empty without participants.
+  Overrides overrides;
 };
 
 // Derived quantities (state.cpp).
