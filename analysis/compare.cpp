@@ -1,5 +1,6 @@
 #include "analysis/compare.hpp"
 
+#include "analysis/labels.hpp"
 #include "analysis/report_text.hpp"
 #include "analysis/stats.hpp"
 #include "engine/error.hpp"
@@ -34,12 +35,29 @@ double event_month(const std::string& label) {
   return digits > 0 ? std::floor(12.0 * week / 52.0) : kNaN;
 }
 
-std::vector<double> default_years(const EnsembleFile& f) {
+// Years 3, 5 and the horizon; a year within 6 months of a scheduled event (where the event's
+// effect has barely started, or the comparison straddles it) moves to the first whole year at
+// least 12 months after that event. `moved` says which moved where and why.
+std::vector<double> default_years(const EnsembleFile& f, std::string& moved) {
   const double horizon = std::floor(f.months().back() / 12.0);
+  std::vector<double> events;
+  if (f.has_dataset("event_label"))
+    for (const auto& label : f.strings("event_label"))
+      if (!label.empty() && !std::isnan(event_month(label))) events.push_back(event_month(label));
   std::vector<double> y;
-  for (double v : {3.0, 5.0})
-    if (v < horizon) y.push_back(v);
-  y.push_back(horizon);
+  for (double v : {3.0, 5.0, horizon}) {
+    double year = v;
+    for (int guard = 0; guard < 64; ++guard) {
+      const auto clash = std::find_if(events.begin(), events.end(), [&](double m) { return std::abs(12.0 * year - m) < 6.0; });
+      if (clash == events.end()) break;
+      const double later = std::ceil((*clash + 12.0) / 12.0);
+      moved += fmt::format("{}year {:g} -> {:g} (an event at month {:g})", moved.empty() ? "" : "; ", year, later, *clash);
+      year = later;
+    }
+    if (year <= horizon && std::find(y.begin(), y.end(), year) == y.end()) y.push_back(year);
+  }
+  std::sort(y.begin(), y.end());
+  if (y.empty() || y.back() != horizon) y.push_back(horizon);  // the end of the run is always shown
   return y;
 }
 
@@ -56,8 +74,8 @@ json gap_to_baseline(const EnsembleFile& f, const PerRun& out, std::size_t s,
   if (std::isnan(month) || s == base) return nullptr;
   const std::size_t R = f.realizations();
   const auto m0 = static_cast<std::size_t>(month);
-  std::vector<double> low, t;
-  std::vector<bool> caught;
+  std::vector<double> low, t, dip, dip_t;
+  std::vector<bool> caught, dip_back;
   for (std::size_t r = 0; r < R; ++r) {
     const std::size_t q = pair[r];
     if (q == R || !f.ok(s, r) || !f.ok(base, q)) continue;
@@ -79,14 +97,42 @@ json gap_to_baseline(const EnsembleFile& f, const PerRun& out, std::size_t s,
       }
     caught.push_back(back < end);
     t.push_back(static_cast<double>((back < end ? back : end - 1) - m0));
+    // The event's dip net of the baseline's own slowing: the lowest difference in 3-month
+    // progress (scenario minus the same seed's baseline) within 36 months after the event, and the
+    // months from the event until that difference is back at 0 or above after its lowest point.
+    if (m0 >= 3) {
+      auto growth_gap = [&](std::size_t m) { return (a[m] - a[m - 3]) - (b[m] - b[m - 3]); };
+      double d_low = growth_gap(m0);
+      std::size_t d_at = m0;
+      for (std::size_t m = m0; m < end && m <= m0 + 36; ++m)
+        if (growth_gap(m) < d_low) d_low = growth_gap(m), d_at = m;
+      std::size_t d_back = end;
+      for (std::size_t m = d_at; m < end; ++m)
+        if (growth_gap(m) >= 0.0) {
+          d_back = m;
+          break;
+        }
+      dip.push_back(d_low);
+      dip_back.push_back(d_back < end);
+      dip_t.push_back(static_cast<double>((d_back < end ? d_back : end - 1) - m0));
+    }
   }
   if (low.empty()) return nullptr;
   const Estimate m = bootstrap_mean(low, level);
   const Survival km = kaplan_meier(t, caught);
   std::size_t level_again = 0;
   for (bool c : caught) level_again += c;
-  return {{"trough", text::interval(m.mean, m.lo, m.hi)},
-          {"level_again_months", {{"median", number(km.median)}, {"recovered", level_again}, {"runs", low.size()}}}};
+  json res = {{"trough", text::interval(m.mean, m.lo, m.hi)},
+              {"level_again_months", {{"median", number(km.median)}, {"recovered", level_again}, {"runs", low.size()}}}};
+  if (!dip.empty()) {
+    const Estimate dm = bootstrap_mean(dip, level);
+    const Survival dk = kaplan_meier(dip_t, dip_back);
+    std::size_t back = 0;
+    for (bool c : dip_back) back += c;
+    res["dip"] = text::interval(dm.mean, dm.lo, dm.hi);
+    res["dip_recovery_months"] = {{"median", number(dk.median)}, {"recovered", back}, {"runs", dip.size()}};
+  }
+  return res;
 }
 
 // The per-run arrays of the whole file that every scenario's summary reads, read once.
@@ -191,7 +237,8 @@ json compare(const EnsembleFile& f, const CompareOptions& o) {
     throw InputError("--baseline", "", "scenario '" + o.baseline + "' is not in " + f.path() + " (it holds: " + names +
                                            "); name one of these with --baseline");
   }
-  const std::vector<double> years = o.at_years.empty() ? default_years(f) : o.at_years;
+  std::string moved;
+  const std::vector<double> years = o.at_years.empty() ? default_years(f, moved) : o.at_years;
   std::vector<std::size_t> tidx;
   for (double y : years) {
     if (!(y >= 0.0)) throw InputError("--at", "", "years must be zero or positive");
@@ -199,6 +246,7 @@ json compare(const EnsembleFile& f, const CompareOptions& o) {
   }
   const std::size_t R = f.realizations();
   json out = {{"file", f.path()}, {"baseline", o.baseline}, {"level", o.level}, {"at_years", years}};
+  if (!moved.empty()) out["at_years_moved"] = moved;
   json vars = json::array();
   for (const auto& v : compare_variables())
     if (f.has_dataset(v.dataset)) vars.push_back({{"name", v.name}, {"label", v.label}, {"units", v.units}});
@@ -247,10 +295,12 @@ json compare(const EnsembleFile& f, const CompareOptions& o) {
     arrays.trough = f.per_run_vectors("event_trough");
     arrays.recovery = f.per_run_vectors("event_recovery");
   }
+  const auto labels = scenario_labels(f);
   for (std::size_t s = 0; s < f.scenarios().size(); ++s) {
     std::vector<std::size_t> pair(R);
     for (std::size_t r = 0; r < R; ++r) pair[r] = partner(s, r);
     scen.push_back(scenario_summary(f, arrays, s, base, pair, o.level));
+    scen.back()["label"] = labels[s];  // sweep points: "sweep-00012 (backbone.staff=4, ...)"
   }
   out["scenarios"] = scen;
   return out;
@@ -284,12 +334,15 @@ std::string compare_table(const json& j) {
       "\nDifference from '{}' (scenario minus baseline; mean over runs paired by seed, with {}% bootstrap interval).\n"
       "* = the interval excludes 0: the difference is unlikely to be chance. All variables on a 0-1 scale.\n",
       base, pct);
+  if (j.contains("at_years_moved"))
+    o << "Years moved off scheduled events (a comparison right at an event shows little of it): "
+      << j["at_years_moved"].get<std::string>() << "; --at chooses others.\n";
   std::vector<std::vector<std::string>> rows;
   for (const auto& s : scen) {
     const std::string name = s["name"].get<std::string>();
     if (name == base) continue;
     rows.push_back({});
-    std::vector<std::string> head = {name + " vs " + base};
+    std::vector<std::string> head = {s.value("label", name) + " vs " + base};
     for (double y : years) head.push_back(fmt::format("year {:g}", y));
     rows.push_back(head);
     for (const auto& v : j["variables"]) {
@@ -315,7 +368,7 @@ std::string compare_table(const json& j) {
   rows = {{"scenario", "runs ok", "launch failed", "collapsed", "reached goal", "median months to goal"}};
   for (const auto& s : scen) {
     const auto& g = s["time_to_goal"];
-    rows.push_back({s["name"].get<std::string>(), count_of(s["ok"], s["runs"]), fmt_pct(s["p_launch_failure"]),
+    rows.push_back({s.value("label", s["name"].get<std::string>()), count_of(s["ok"], s["runs"]), fmt_pct(s["p_launch_failure"]),
                     fmt_pct(s["p_collapse"]), count_of(g["reached"], s["ok"]), text::fixed(num(g["median_months"]), 0, false)});
   }
   o << text::columns(rows);
@@ -331,30 +384,35 @@ std::string compare_table(const json& j) {
                       text::fixed(num(rec["median_when_dipped"]), 0, false)});
     }
   std::vector<std::vector<std::string>> gaps = {
-      {"scenario", "event", "month", "lowest gap to " + base, "level with " + base + " again", "median months until level"}};
+      {"scenario", "event", "month", "dip vs " + base, "lowest gap to " + base, "level with " + base + " again",
+       "median months until level"}};
   for (const auto& s : scen)
     for (const auto& e : s["events"]) {
       const auto& g = e["gap_to_baseline"];
       if (g.is_null()) continue;
       const auto& t = g["trough"];
       const auto& l = g["level_again_months"];
-      gaps.push_back({s["name"].get<std::string>(), e["label"].get<std::string>(), text::fixed(num(e["month"]), 0, false),
+      std::string dip = "-";
+      if (g.contains("dip")) dip = text::interval_text(num(g["dip"]["estimate"]), num(g["dip"]["lo"]), num(g["dip"]["hi"]), 3, true);
+      gaps.push_back({s["name"].get<std::string>(), e["label"].get<std::string>(), text::fixed(num(e["month"]), 0, false), dip,
                       text::interval_text(num(t["estimate"]), num(t["lo"]), num(t["hi"]), 3, true),
                       count_of(l["recovered"], l["runs"]), text::fixed(num(l["median"]), 0, false)});
     }
   if (gaps.size() > 1) {
     o << fmt::format(
-        "\nAfter each scheduled event, against '{}' with the same seeds: the lowest gap in overall progress\n"
-        "(scenario minus baseline) within 3 years after the event (mean over runs, {}% interval, * = excludes 0),\n"
-        "and how long until the scenario is level with the baseline again (Kaplan-Meier median; runs that never\n"
+        "\nAfter each scheduled event, against '{}' with the same seeds (the event's own effect). Dip: the lowest\n"
+        "difference in 3-month progress (scenario minus baseline) within 3 years after the event. Lowest gap: the\n"
+        "lowest difference in overall progress in that time (means over runs, {}% intervals, * = excludes 0).\n"
+        "Then how long until the scenario is level with the baseline again (Kaplan-Meier median; runs that never\n"
         "catch up are censored at the end of the run; '-' = fewer than half catch up).\n",
         base, pct);
     o << text::columns(gaps);
   }
   if (rows.size() > 1) {
     o << fmt::format(
-        "\nScheduled events, within each run. Dip: the largest fall in 3-month progress within 3 years after the event, relative to\n"
-        "the 3 months before it (mean over all runs, {}% interval; 0 = no dip). Recovery: months until 3-month\n"
+        "\nScheduled events, within each run (this dip also holds the initiative's own slowing down, which the baseline\n"
+        "has too: the table above gives the event's effect). Dip: the largest fall in 3-month progress within 3 years\n"
+        "after the event, relative to the 3 months before it (mean over all runs, {}% interval; 0 = no dip). Recovery: months until 3-month\n"
         "progress is back at its pre-event level, 0 without a dip (Kaplan-Meier median over the runs with a dip;\n"
         "runs that never recover are censored at the end of the run; '-' = fewer than half of them recover).\n",
         pct);
@@ -385,14 +443,20 @@ std::string compare_csv(const json& j) {
       const auto& t = e["trough"];
       o << name << ",event_trough," << label << ",," << n(t["estimate"]) << "," << n(t["lo"]) << "," << n(t["hi"]) << ","
         << n(e["recovery_months"]["runs"]) << ",,\n";
-      o << name << ",event_median_months_to_recover," << label << ",," << n(e["recovery_months"]["median"]) << ",,,"
-        << n(e["recovery_months"]["runs"]) << ",,\n";
+      // As in the table: the Kaplan-Meier median over the runs with a dip (n = those runs).
+      o << name << ",event_median_months_to_recover," << label << ",," << n(e["recovery_months"]["median_when_dipped"])
+        << ",,," << n(e["recovery_months"]["dipped"]) << ",,\n";
       if (const auto& g = e["gap_to_baseline"]; !g.is_null()) {
         const auto& gt = g["trough"];
         o << name << ",event_gap_to_baseline," << label << ",," << n(gt["estimate"]) << "," << n(gt["lo"]) << ","
           << n(gt["hi"]) << "," << n(g["level_again_months"]["runs"]) << ",,\n";
         o << name << ",event_median_months_until_level," << label << ",," << n(g["level_again_months"]["median"])
           << ",,," << n(g["level_again_months"]["runs"]) << ",,\n";
+        if (g.contains("dip")) {
+          const auto& d = g["dip"];
+          o << name << ",event_dip_vs_baseline," << label << ",," << n(d["estimate"]) << "," << n(d["lo"]) << ","
+            << n(d["hi"]) << "," << n(g["dip_recovery_months"]["runs"]) << ",,\n";
+        }
       }
     }
   }

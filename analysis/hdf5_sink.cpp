@@ -316,7 +316,8 @@ void Hdf5Sink::Impl::create() {
 
   // Variable names: unique, not clashing with the fixed ones.
   std::set<std::string> names = {"scenario", "realization", "time", "seed", "status", "status_message", "event_label",
-                                 "parameter", "scenario_parameter"};
+                                 "parameter", "scenario_parameter", "swept_parameter", "parameter_value",
+                                 "parameter_unit"};
   if (!schema.sectors.empty()) names.insert("sector");
   if (!schema.pillars.empty()) names.insert("pillar");
   if (!schema.events.empty()) names.insert("event");
@@ -479,13 +480,30 @@ void Hdf5Sink::Impl::create() {
     const std::size_t P = layout.parameters.size();
     if (layout.scenario_parameter.size() != S * P)
       throw std::invalid_argument("HDF5 output: scenario_parameter needs scenarios x parameters values");
-    Handle parameter_ds = string_coordinate("parameter", layout.parameters, "swept parameter");
+    Handle parameter_ds = string_coordinate("swept_parameter", layout.parameters, "swept parameter");
     Handle ds = create_dataset("scenario_parameter", H5T_IEEE_F64LE, {S, P}, {}, H5T_NATIVE_DOUBLE, &nan);
     check_rc(H5Dwrite(ds.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, layout.scenario_parameter.data()),
              "cannot write dataset 'scenario_parameter'");
     describe(ds.get(), "value of each swept parameter in each scenario (missing: not a sweep point)", "1");
     set_numeric_attr(ds.get(), "_FillValue", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &nan, 1);
     attach(ds.get(), "scenario_parameter", {scenario_ds.get(), parameter_ds.get()});
+  }
+  if (!layout.all_parameters.empty()) {
+    // Every parameter's value in every scenario, so that readers need not parse the TOML.
+    const std::size_t P = layout.all_parameters.size();
+    if (layout.parameter_values.size() != S * P || layout.parameter_units.size() != P)
+      throw std::invalid_argument("HDF5 output: parameter_value needs scenarios x parameters values and a unit each");
+    Handle parameter_ds = string_coordinate("parameter", layout.all_parameters, "model parameter (scenario file key)");
+    Handle ds = create_dataset("parameter_value", H5T_IEEE_F64LE, {S, P}, {}, H5T_NATIVE_DOUBLE, &nan);
+    check_rc(H5Dwrite(ds.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, layout.parameter_values.data()),
+             "cannot write dataset 'parameter_value'");
+    describe(ds.get(), "value of each parameter in each scenario (true/false as 1/0); units in parameter_unit", "1");
+    set_numeric_attr(ds.get(), "_FillValue", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &nan, 1);
+    attach(ds.get(), "parameter_value", {scenario_ds.get(), parameter_ds.get()});
+    Handle units = create_dataset("parameter_unit", string_type.get(), {P}, {}, H5I_INVALID_HID, nullptr);
+    write_strings(units.get(), "parameter_unit", layout.parameter_units);
+    describe(units.get(), "unit of each parameter", "1");
+    attach(units.get(), "parameter_unit", {parameter_ds.get()});
   }
 
   written.assign(S * R, false);

@@ -10,7 +10,9 @@
 //   status         (scenario, realization)  int8: 0 not_run, 1 ok, 2 failed (CF flag_values)
 //   status_message (scenario, realization)  string: the error of a failed run, else ""
 //   event_label    (scenario, event)        string: scheduled event in each event slot
-//   scenario_parameter (scenario, parameter) double: swept parameter values (sweeps only)
+//   scenario_parameter (scenario, swept_parameter) double: swept parameter values (sweeps only)
+//   parameter_value (scenario, parameter)  double: every parameter of every scenario (bool 0/1),
+//   parameter_unit  (parameter)            string: its unit
 // Every variable has long_name and units. Global attributes hold provenance.
 //
 // Written safely: everything goes to a temporary file "PATH.tmp-PID" beside the final path,
@@ -42,6 +44,11 @@ struct OutputLayout {
   // Empty when the file holds no sweep.
   std::vector<std::string> parameters;
   std::vector<double> scenario_parameter;
+  // Every parameter of the model (coordinate `parameter`), its unit and its value in each
+  // scenario, row-major [scenario][parameter] (variable `parameter_value`). Empty: not written.
+  std::vector<std::string> all_parameters;
+  std::vector<std::string> parameter_units;
+  std::vector<double> parameter_values;
   // Global attributes (provenance): written as string attributes.
   std::map<std::string, std::string> attributes;
 };

@@ -80,7 +80,7 @@ StoredRuns::StoredRuns(const std::string& path, const RecordSchema& schema, cons
     if (std::string(key) == "configuration") differs(key, "its configuration differs");
     differs(key, "the file has " + (have.empty() ? std::string("none") : have) + ", this command " + want);
   }
-  if (!layout.parameters.empty() && f.strings("parameter") != layout.parameters) differs("parameter", "another sweep");
+  if (!layout.parameters.empty() && f.strings(f.has_dataset("swept_parameter") ? "swept_parameter" : "parameter") != layout.parameters) differs("parameter", "another sweep");
   const std::size_t S = layout.scenarios.size();
   status_.resize(S * replicates_);
   for (std::size_t s = 0; s < S; ++s)

@@ -50,13 +50,15 @@ json sensitivity(const EnsembleFile& f, const SensitivityOptions& o) {
   if (design == "none") throw InputError(f.path(), "", no_sweep + " (design is \"none\")");
   if (design != "grid" && design != "lhs" && design != "saltelli" && design != "csv")
     throw InputError(f.path(), "design", "unknown design '" + design + "'; expected grid, lhs, saltelli or csv");
-  if (!f.has_dataset("parameter") || !f.has_dataset("scenario_parameter"))
-    throw InputError(f.path(), "", "design '" + design + "' but no 'parameter'/'scenario_parameter' datasets");
-  const auto params = f.strings("parameter");
+  // Swept parameters: coordinate `swept_parameter` (older files called it `parameter`).
+  const std::string pdim = f.has_dataset("swept_parameter") ? "swept_parameter" : "parameter";
+  if (!f.has_dataset(pdim) || !f.has_dataset("scenario_parameter"))
+    throw InputError(f.path(), "", "design '" + design + "' but no 'swept_parameter'/'scenario_parameter' datasets");
+  const auto params = f.strings(pdim);
   const std::size_t k = params.size(), S = f.scenarios().size(), R = f.realizations();
   const auto sp = f.array("scenario_parameter");
   if (sp.shape.size() != 2 || sp.shape[0] != S || sp.shape[1] != k)
-    throw InputError(f.path(), "scenario_parameter", "expected dimensions (scenario, parameter)");
+    throw InputError(f.path(), "scenario_parameter", "expected dimensions (scenario, swept_parameter)");
 
   std::string what;
   const auto values = output_values(f, o, what);

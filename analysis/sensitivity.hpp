@@ -18,7 +18,7 @@ struct SensitivityOptions {
   std::size_t resamples = 1000;
 };
 
-// Reads the sweep design of contract A (attribute `design`, datasets `parameter` and
+// Reads the sweep design of contract A (attribute `design`, datasets `swept_parameter` (older files: `parameter`) and
 // `scenario_parameter`, attribute `saltelli_n`). The output of a sweep point is the mean over
 // its replicates that finished ok. Saltelli design: Sobol' S1 and ST with bootstrap intervals
 // (stats.hpp); grid, lhs or csv: Morris-style mu, mu*, sigma (morris_effects in stats.hpp).

@@ -130,7 +130,7 @@ std::string SummarySink::difference_table(const std::vector<std::string>& names,
     std::snprintf(line, sizeof line, " %-28s", sh.title);
     o << line;
   }
-  o << "\n";
+  o << " pairs\n";
   for (std::size_t s = 0; s < names.size() && s < values_.size(); ++s) {
     if (s == ref) continue;
     std::snprintf(line, sizeof line, "%-34s", names[s].c_str());
@@ -153,7 +153,12 @@ std::string SummarySink::difference_table(const std::vector<std::string>& names,
       std::snprintf(line, sizeof line, " %-28s", text.c_str());
       o << line;
     }
-    o << "\n";
+    // Seeds completed ok in both scenarios: the only ones compared (after an interrupt, fewer).
+    std::size_t pairs = 0;
+    if (const std::size_t c = column_index("final_outcome"); c < columns_.size())
+      for (std::size_t i = 0; i < values_[s][c].size(); ++i)
+        pairs += !std::isnan(values_[s][c][i]) && !std::isnan(values_[ref][c][i]);
+    o << " " << pairs << "\n";
   }
   return o.str();
 }

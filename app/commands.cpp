@@ -7,12 +7,14 @@
 #include "engine/error.hpp"
 #include "engine/model/model.hpp"
 #include "scenarios/experiment.hpp"
+#include "scenarios/parameter_values.hpp"
 #include "scenarios/scenario_loader.hpp"
 
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <iostream>
 #include <type_traits>
 #include <variant>
@@ -80,7 +82,29 @@ int cmd_analysis(const AnalysisCli<Options>& c, const std::string& group,
 
 }  // namespace
 
-int cmd_list() {
+void print_warnings(const std::vector<model::Scenario>& scenarios) {
+  std::vector<std::pair<std::string, std::vector<std::string>>> seen;  // message -> scenarios
+  for (const auto& s : scenarios)
+    for (const auto& w : sc::parameter_warnings(s)) {
+      auto it = std::find_if(seen.begin(), seen.end(), [&](const auto& e) { return e.first == w; });
+      if (it == seen.end()) seen.push_back({w, {s.name}});
+      else it->second.push_back(s.name);
+    }
+  for (const auto& [w, names] : seen)
+    std::fprintf(stderr, "cimsim: warning: %s (%s%s)\n", w.c_str(), names.front().c_str(),
+                 names.size() > 1 ? fmt::format(" and {} more", names.size() - 1).c_str() : "");
+}
+
+int cmd_list(const std::string& format) {
+  if (format == "json") {
+    nlohmann::json out = nlohmann::json::array();
+    for (const auto& b : sc::builtins()) {
+      const model::Scenario s = sc::load(b.name);
+      out.push_back({{"name", s.name}, {"description", s.description}, {"summary", sc::describe_line(s)}});
+    }
+    std::cout << out.dump(2) << "\n";
+    return 0;
+  }
   std::size_t width = 0;
   for (const auto& b : sc::builtins()) width = std::max(width, b.name.size());
   for (const auto& b : sc::builtins()) {
@@ -90,11 +114,40 @@ int cmd_list() {
   return 0;
 }
 
-int cmd_describe(const std::string& name, const std::vector<std::string>& sets, bool markdown) {
+int cmd_describe(const std::string& name, const std::vector<std::string>& sets, bool markdown, const std::string& format) {
   model::Scenario s = sc::load(name);
   for (const auto& a : sets) sc::apply_set(s, a);
   sc::check(s);
   if (markdown) return print_markdown_parameters(s);
+  if (format == "json") {
+    nlohmann::json params = nlohmann::json::array();
+    for (const auto& spec : model::param_table()) {
+      nlohmann::json p = {{"key", spec.key}, {"unit", spec.unit}, {"description", spec.description}, {"source", spec.source}};
+      std::visit(
+          [&](auto m) {
+            using T = std::remove_cvref_t<decltype(s.params.*m)>;
+            p["value"] = s.params.*m;
+            if constexpr (std::is_same_v<T, bool>) {
+              p["type"] = "bool";
+            } else {
+              p["type"] = std::is_same_v<T, int> ? "int" : "float";
+              p["min"] = spec.min;
+              p["max"] = spec.max;
+            }
+          },
+          spec.field);
+      params.push_back(p);
+    }
+    nlohmann::json events = nlohmann::json::array();
+    for (const auto& e : s.events) events.push_back({{"event", sc::describe_event(e)}, {"origin", e.origin}});
+    nlohmann::json schedule = nlohmann::json::array();
+    for (const auto& p : model::Model::phase_info()) schedule.push_back({{"phase", p.name}, {"summary", p.summary}});
+    const nlohmann::json out = {{"name", s.name}, {"description", s.description}, {"parameters", params},
+                                {"events", events}, {"schedule", schedule}, {"warnings", sc::parameter_warnings(s)}};
+    std::cout << out.dump(2) << "\n";
+    return 0;
+  }
+  print_warnings({s});
   std::cout << "scenario " << s.name << ": " << s.description << "\n\nParameters (resolved):\n";
   std::cout << fmt::format("  {:<40} {:>10}  {:<22} {:<18} {}\n", "key", "value", "unit", "range", "source");
   for (const auto& spec : model::param_table()) {
@@ -115,6 +168,11 @@ int cmd_describe(const std::string& name, const std::vector<std::string>& sets, 
 int cmd_validate_experiment(const std::string& file) {
   const sc::ExperimentSpec spec = sc::load_experiment(file);
   const sc::Plan plan = sc::make_plan(spec, {});
+  {
+    std::vector<model::Scenario> all;
+    for (const auto& it : plan.items) all.push_back(it.scenario);
+    print_warnings(all);
+  }
   std::size_t points = 0, forked = 0;
   const std::size_t P = plan.parameters.size();
   for (std::size_t i = 0; i < plan.items.size(); ++i) {
@@ -132,6 +190,7 @@ int cmd_validate(const std::vector<std::string>& files, const std::vector<std::s
     for (const auto& a : sets) sc::apply_set(s, a);
     sc::check(s);
     std::cout << f << ": ok (scenario " << s.name << ", " << s.events.size() << " event(s))\n";
+    print_warnings({s});
   }
   return 0;
 }

@@ -6,6 +6,7 @@
 #include "analysis/compare.hpp"
 #include "analysis/report/report.hpp"
 #include "analysis/sensitivity.hpp"
+#include "engine/model/model.hpp"
 
 #include <string>
 #include <vector>
@@ -21,8 +22,8 @@ struct AnalysisCli {
   bool store = false;
 };
 
-int cmd_list();
-int cmd_describe(const std::string& name, const std::vector<std::string>& sets, bool markdown);
+int cmd_list(const std::string& format);  // format: table or json
+int cmd_describe(const std::string& name, const std::vector<std::string>& sets, bool markdown, const std::string& format);
 int cmd_validate_experiment(const std::string& file);
 int cmd_validate(const std::vector<std::string>& files, const std::vector<std::string>& sets);
 // --store keeps the JSON under /analysis/compare (or /analysis/sensitivity) in the file.
@@ -30,6 +31,10 @@ int cmd_compare(const AnalysisCli<CompareOptions>& c, const std::string& command
 int cmd_sensitivity(const AnalysisCli<SensitivityOptions>& c, const std::string& command_line);
 // Writes the HTML report; the network picture re-runs one run (network_picture.hpp).
 int cmd_report(report::Options o);
+
+// Warnings on stderr for settings another parameter silently undoes
+// (scenarios::parameter_warnings), once per message with the scenarios it concerns.
+void print_warnings(const std::vector<model::Scenario>& scenarios);
 
 // "cimsim VERSION (GIT_REVISION, BUILD_TYPE[, MPI])", as --version prints it.
 std::string version_line();

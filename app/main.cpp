@@ -1,5 +1,6 @@
 // cimsim command-line interface: parses the command line, calls the command (app/commands.hpp,
 // app/run_experiment.hpp) and turns errors into exit statuses (2: bad input, 3: internal error).
+#include "analysis/export.hpp"
 #include "app/commands.hpp"
 #include "analysis/hdf5_sink.hpp"
 #include "app/run_experiment.hpp"
@@ -48,9 +49,9 @@ int main(int argc, char** argv) {
   std::string command_line;
   for (int i = 0; i < argc; ++i) command_line += (i ? " " : "") + std::string(argv[i]);
 
-  CLI::App app{"cimsim: agent-based simulation of collective impact initiatives"};
-  app.set_version_flag("--version", version_line());
-  app.require_subcommand(1);
+  CLI::App app{"cimsim: agent-based simulation of collective impact initiatives", "cimsim"};
+  app.set_version_flag("-V,--version", version_line());
+  app.require_subcommand(0, 1);  // bare `cimsim`: help (below)
 
   RunOptions ro;
   auto* run = app.add_subcommand("run", "Run scenarios as an ensemble of seeds and write one HDF5/netCDF-4 file");
@@ -62,13 +63,15 @@ int main(int argc, char** argv) {
       ->check(CLI::Validator(seed_rule, "SEED"))
       ->capture_default_str();
   run->add_option("-o,--out", ro.out, "Output file (default: cimsim-<scenario>-<UTC time>.h5)");
-  run->add_option("--set", ro.sets, "Override a parameter in every scenario: key=value (repeatable)");
+  run->add_option("--set", ro.sets, "Override a parameter in every scenario: key=value (one per --set; repeat the flag)")
+      ->allow_extra_args(false);
   run->add_flag("-f,--force", ro.force, "Overwrite an existing output file");
   run->add_flag("-q,--quiet", ro.quiet, "No progress or summary table");
   run->add_flag("--progress", ro.progress, "Report progress also when stderr is not a terminal (one line per update)");
   run->add_option("-e,--experiment", ro.experiment, "Experiment file (TOML): scenarios, sweep, fork, replicates");
   run->add_option("--baseline", ro.baseline, "Reference scenario of the comparison (default: baseline, if run)");
-  run->add_option("--sweep", ro.sweep, "Sweep a parameter over a range: KEY=LOW:HIGH (repeatable)");
+  run->add_option("--sweep", ro.sweep, "Sweep a parameter over a range: KEY=LOW:HIGH (one per --sweep; repeat the flag)")
+      ->allow_extra_args(false);
   run->add_option("--sweep-scenario", ro.sweep_scenario, "Scenario every sweep point starts from")->capture_default_str();
   run->add_option("--design", ro.design, "Sweep design: grid (default), lhs or saltelli");
   run->add_option("--points", ro.points, "Points of an lhs design; base sample size N of a saltelli design");
@@ -79,18 +82,24 @@ int main(int argc, char** argv) {
   run->add_option("--sample", ro.sample, "Sweep over the rows of a CSV table (header: parameter keys)");
   run->add_option("--fork", ro.fork, "Scenario to run up to --fork-at; the variants continue from its state");
   run->add_option("--fork-at", ro.fork_at, "Time of the fork: \"year 3\", \"month 30\" or \"week 100\"");
-  run->add_option("--variant", ro.variants, "Scenario that continues from the fork (repeatable)");
+  run->add_option("--variant", ro.variants, "Scenario that continues from the fork (one per --variant; repeat the flag)")
+      ->allow_extra_args(false);
   run->add_option("--resume", ro.resume,
                   "Complete an interrupted output file: repeat the command that wrote it and add --resume FILE");
 
-  app.add_subcommand("list", "List the built-in scenarios");
+  auto* list = app.add_subcommand("list", "List the built-in scenarios");
+  std::string list_format = "table", describe_format = "table";
+  list->add_option("--format", list_format, "Output format")->check(CLI::IsMember({"table", "json"}))->capture_default_str();
   std::string describe_name;
   std::vector<std::string> describe_sets;
   auto* describe = app.add_subcommand("describe", "Show a scenario's resolved parameters with units, and the schedule");
   describe->add_option("scenario", describe_name, "Scenario name or .toml path")->required();
-  describe->add_option("--set", describe_sets, "Override a parameter: key=value (repeatable)");
+  describe->add_option("--set", describe_sets, "Override a parameter: key=value (one per --set; repeat the flag)")
+      ->allow_extra_args(false);
   bool describe_markdown = false;
   describe->add_flag("--markdown", describe_markdown, "Print only the parameter table, as Markdown");
+  describe->add_option("--format", describe_format, "Output format")
+      ->check(CLI::IsMember({"table", "json"}))->capture_default_str();
   std::vector<std::string> validate_files;
   auto* validate = app.add_subcommand("validate", "Check scenario files (or an experiment file, --experiment) without running them");
   std::string validate_experiment;
@@ -121,6 +130,17 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   sens->add_flag("--store", sc_.store, "Also store the result in the file, in group /analysis/sensitivity");
 
+  ExportOptions xo;
+  auto* export_cmd = app.add_subcommand("export", "Write an output file as one tidy table (CSV; .csv.gz compressed) for pandas, R or a spreadsheet");
+  export_cmd->add_option("file", xo.file, "Output file of `cimsim run` (.h5)")->required();
+  export_cmd->add_option("-o,--out", xo.out, "Table to write: .csv, or .csv.gz for gzip; - for standard output")->required();
+  export_cmd->add_option("--variables", xo.variables,
+                         "Variables to include (repeatable or comma-separated; default: every time series, or with "
+                         "--per run every variable)")->delimiter(',')->allow_extra_args(false);
+  export_cmd->add_option("--per", xo.per, "One row per month of each run, or one per run")
+      ->check(CLI::IsMember({"month", "run"}))->capture_default_str();
+  export_cmd->add_flag("-f,--force", xo.force, "Overwrite an existing table");
+
   report::Options rep;
   auto* report_cmd = app.add_subcommand("report", "Write one self-contained HTML report (charts, works offline) of an output file");
   report_cmd->add_option("file", rep.file, "cimsim output file (.h5)")->required();
@@ -149,6 +169,10 @@ int main(int argc, char** argv) {
     return 2;
   }
 
+  if (app.get_subcommands().empty()) {  // bare `cimsim`: a misuse, answered with the help
+    std::cout << app.help();
+    return 2;
+  }
   try {
     if (run->parsed()) {
       if (run->count("--threads") > 0 && ro.threads <= 0)
@@ -157,15 +181,20 @@ int main(int argc, char** argv) {
       ro.seed_given = run->count("--seed") > 0;
       return run_command(ro, command_line);
     }
-    if (app.got_subcommand("list")) return cmd_list();
+    if (list->parsed()) return cmd_list(list_format);
     if (cmp->parsed()) return cmd_compare(cc, command_line);
     if (sens->parsed()) return cmd_sensitivity(sc_, command_line);
-    if (describe->parsed()) return cmd_describe(describe_name, describe_sets, describe_markdown);
+    if (describe->parsed()) return cmd_describe(describe_name, describe_sets, describe_markdown, describe_format);
     if (validate->parsed()) {
       if (validate_files.empty() && validate_experiment.empty())
         throw InputError("validate", "", "expected scenario files or names, or --experiment FILE");
       if (!validate_experiment.empty()) cmd_validate_experiment(validate_experiment);
       return cmd_validate(validate_files, {});
+    }
+    if (export_cmd->parsed()) {
+      const std::size_t rows = export_table(xo);
+      if (xo.out != "-") std::cerr << "cimsim: wrote " << rows << " rows to " << xo.out << "\n";
+      return 0;
     }
     if (report_cmd->parsed()) return cmd_report(rep);
   } catch (const InputError& e) {

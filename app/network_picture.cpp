@@ -27,6 +27,7 @@
 #include <map>
 #include <numbers>
 #include <set>
+#include <thread>
 
 namespace cimsim::app {
 
@@ -135,7 +136,8 @@ NetworkPicture network_picture(const std::string& file, const std::string& scena
   std::sort(weeks.begin(), weeks.end());
   if (weeks.empty()) throw InputError("--network-years", "", "no snapshot time within the run's horizon");
 
-  const Executor exec(true, 4096);  // as run_ensemble's default grain: results do not depend on threads
+  // All cores, run_ensemble's default grain: results do not depend on either.
+  const Executor exec(static_cast<int>(std::max(1u, std::thread::hardware_concurrency())), 4096);
   const auto n_citizens = static_cast<std::size_t>(s.params.n_citizens);
   pic.citizens_total = n_citizens;
 

@@ -1,11 +1,14 @@
 #include "app/run_experiment.hpp"
 
 #include "analysis/hdf5_sink.hpp"
+#include "analysis/labels.hpp"
 #include "analysis/output_files.hpp"
+#include "app/commands.hpp"
 #include "analysis/summary.hpp"
 #include "engine/error.hpp"
 #include "engine/model/model.hpp"
 #include "engine/rng.hpp"
+#include "scenarios/parameter_values.hpp"
 #include "scenarios/scenario_loader.hpp"
 
 #include <fmt/format.h>
@@ -44,6 +47,14 @@ extern "C" void on_signal(int sig) {
   std::signal(sig, SIG_DFL);  // a second signal ends the process at once
 }
 
+// Seconds as "4.2 s", "3 min 05 s" or "1 h 02 min".
+std::string duration(double sec) {
+  if (sec < 60.0) return fmt::format("{:.1f} s", sec);
+  const auto t = static_cast<long long>(sec + 0.5);
+  if (t < 3600) return fmt::format("{} min {:02} s", t / 60, t % 60);
+  return fmt::format("{} h {:02} min", t / 3600, (t % 3600) / 60);
+}
+
 class Progress {
  public:
   // enabled: print at all; lines: one line per update (for logs) instead of rewriting one line.
@@ -54,8 +65,18 @@ class Progress {
     if (done != total && el - last_ < 0.1) return;
     last_ = el;
     const double eta = done > 0 ? el * static_cast<double>(total - done) / static_cast<double>(done) : 0.0;
-    std::fprintf(stderr, "%s  runs %zu/%zu (%3.0f%%)  elapsed %.1f s  ETA %.1f s%s", lines_ ? "" : "\r", done, total,
-                 100.0 * static_cast<double>(done) / static_cast<double>(total), el, eta, lines_ ? "\n" : "   ");
+    const double frac = total > 0 ? static_cast<double>(done) / static_cast<double>(total) : 1.0;
+    if (lines_) {  // not a terminal: one plain line per update, for logs
+      std::fprintf(stderr, "  runs %zu/%zu (%3.0f%%)  elapsed %.1f s  ETA %s\n", done, total, 100.0 * frac, el,
+                   duration(eta).c_str());
+    } else {  // a terminal: one line redrawn in place, with a bar
+      constexpr int kWidth = 30;
+      const int filled = static_cast<int>(frac * kWidth);
+      const std::string bar = std::string(static_cast<std::size_t>(filled), '#') +
+                              std::string(static_cast<std::size_t>(kWidth - filled), '.');
+      std::fprintf(stderr, "\r  [%s] %3.0f%%  runs %zu/%zu  elapsed %s  ETA %s   ", bar.c_str(), 100.0 * frac, done,
+                   total, duration(el).c_str(), duration(eta).c_str());
+    }
     if (done == total && !lines_) std::fprintf(stderr, "\n");
     std::fflush(stderr);
   }
@@ -213,6 +234,7 @@ int run_command(RunOptions o, const std::string& command_line) {
     spec = experiment_from(o);
     plan = sc::make_plan(spec, o.sets);
     for (const auto& it : plan.items) scenarios.push_back(it.scenario);
+    if (root) print_warnings(scenarios);
     if (!o.resume.empty() && o.out.empty()) {
       // A killed run's temporary file "X.h5.tmp-PID" is completed into X.h5; any other file
       // in place.
@@ -230,6 +252,12 @@ int run_command(RunOptions o, const std::string& command_line) {
     }
     layout.parameters = plan.parameters;
     layout.scenario_parameter = plan.values;
+    {
+      sc::ParameterValues pv = sc::parameter_values(scenarios);
+      layout.all_parameters = std::move(pv.keys);
+      layout.parameter_units = std::move(pv.units);
+      layout.parameter_values = std::move(pv.values);
+    }
     layout.replicates = static_cast<std::size_t>(o.replicates);
     layout.time = model::record_months(years);
     std::string config;
@@ -376,10 +404,19 @@ int run_command(RunOptions o, const std::string& command_line) {
               << " swept parameter(s), design " << plan.design
               << "): too many for a table here; cimsim compare and cimsim sensitivity read the file.\n";
   } else if (!o.quiet) {
-    std::cout << "\n" << summary->table(names) << "\n";
+    if (rep.interrupted)
+      std::cout << "\nPartial results: interrupted after " << rep.completed << " of " << rep.total
+                << " runs. Each scenario's row covers its completed runs; each difference pairs only the seeds "
+                   "completed in both scenarios (column 'pairs').\n";
+    // Sweep points are shown with their values: "sweep-00003 (backbone.staff=6)".
+    std::vector<std::string> labels = names;
+    if (!plan.parameters.empty())
+      for (std::size_t i = 0; i < labels.size(); ++i)
+        labels[i] = sweep_label(names[i], plan.parameters, plan.values.data() + i * plan.parameters.size());
+    std::cout << "\n" << summary->table(labels) << "\n";
     // Paired differences from the baseline (or, without one, from the first scenario).
     const auto base = std::find(names.begin(), names.end(), plan.baseline.empty() ? std::string("baseline") : plan.baseline);
-    const std::string diff = summary->difference_table(names, base != names.end() ? static_cast<std::size_t>(base - names.begin()) : 0);
+    const std::string diff = summary->difference_table(labels, base != names.end() ? static_cast<std::size_t>(base - names.begin()) : 0);
     if (!diff.empty()) std::cout << diff << "\n";
   }
   if (rep.interrupted) {

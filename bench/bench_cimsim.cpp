@@ -14,7 +14,7 @@
 #include "analysis/hdf5_sink.hpp"
 #include "engine/ensemble.hpp"
 #include "engine/executor.hpp"
-#include "engine/model/model.hpp"
+#include "engine/model/run.hpp"
 #include "engine/network.hpp"
 #include "engine/observer.hpp"
 #include "engine/rng.hpp"
@@ -101,7 +101,7 @@ constexpr int kWarmWeeks = 26;
 struct Cached {
   int citizens = -1;
   model::Scenario s;
-  Executor exec{false, kGrain};
+  Executor exec{1, kGrain};
   std::unique_ptr<model::Model> m;
 };
 Cached& cached(int citizens) {
@@ -114,11 +114,11 @@ Cached& cached(int citizens) {
     const int threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
     tbb::global_control limit(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(threads));
     tbb::task_arena arena(threads);
-    c.exec = Executor(threads > 1, kGrain);
+    c.exec = Executor(threads, kGrain);
     arena.execute([&] {
       for (int w = 0; w < kWarmWeeks; ++w) c.m->step();
     });
-    c.exec = Executor(false, kGrain);
+    c.exec = Executor(1, kGrain);
   }
   return c;
 }
@@ -310,7 +310,7 @@ void BM_TrafficFloor(benchmark::State& state) {
     std::uint32_t active_champion;
   };
   std::vector<Signal> signal(n);
-  const Executor exec(threads > 1, kGrain);
+  const Executor exec(threads, kGrain);
   Threads pool(threads);
   pool.run([&] {
     for (auto _ : state) {
@@ -379,7 +379,7 @@ void BM_TrafficFloor(benchmark::State& state) {
 // Building a model (population and network; serial).
 void BM_Build(benchmark::State& state) {
   const model::Scenario s = baseline_with(static_cast<int>(state.range(0)));
-  const Executor exec(false, kGrain);
+  const Executor exec(1, kGrain);
   std::size_t ties = 0, agents = 0;
   for (auto _ : state) {
     model::Model m(s, replicate_seed(kSeed, 0), exec);
@@ -401,13 +401,13 @@ void BM_Tick(benchmark::State& state) {
   Cached& c = cached(static_cast<int>(state.range(0)));
   const int threads = static_cast<int>(state.range(1));
   Threads pool(threads);
-  c.exec = Executor(threads > 1, kGrain);
+  c.exec = Executor(threads, kGrain);
   model::Model work(*c.m);
   const int first_tick = work.tick() + 1;
   pool.run([&] {
     for (auto _ : state) work.step();
   });
-  c.exec = Executor(false, kGrain);
+  c.exec = Executor(1, kGrain);
   state.SetItemsProcessed(state.iterations());
   network_counters(state, work.network());
   state.counters["first_tick"] = first_tick;
@@ -421,7 +421,7 @@ void BM_TickPhases(benchmark::State& state) {
   Cached& c = cached(static_cast<int>(state.range(0)));
   const int threads = static_cast<int>(state.range(1));
   Threads pool(threads);
-  c.exec = Executor(threads > 1, kGrain);
+  c.exec = Executor(threads, kGrain);
   model::Model work(*c.m);
   const auto& phases = model::Model::phase_info();
   std::vector<double> seconds(phases.size(), 0.0);
@@ -434,7 +434,7 @@ void BM_TickPhases(benchmark::State& state) {
     floor_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - f0).count() / kFloorPasses;
     for (auto _ : state) work.step_timed([&](std::size_t k, double s) { seconds[k] += s; });
   });
-  c.exec = Executor(false, kGrain);
+  c.exec = Executor(1, kGrain);
   const auto ticks = static_cast<double>(state.iterations());
   for (std::size_t k = 0; k < phases.size(); ++k) {
     state.counters[phases[k].name + "_ms"] = 1e3 * seconds[k] / ticks;
@@ -574,7 +574,7 @@ void BM_Memory(benchmark::State& state) {
     for (int k = 0; k < 2; ++k) {
       const model::Scenario s =
           scenario("baseline", {"population.citizens=100000", "network.citizen_degree=" + std::to_string(10 * (k + 1))});
-      const Executor exec(false, kGrain);
+      const Executor exec(1, kGrain);
       malloc_trim(0);
       const double before = heap_in_use();
       model::Model m(s, replicate_seed(kSeed, 0), exec);

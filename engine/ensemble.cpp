@@ -79,7 +79,7 @@ EnsembleReport run_ensemble_claiming(const EnsembleOptions& opt, const RunFuncti
   std::atomic<std::size_t> completed{0}, failed{0};
   std::atomic<bool> cut{false}, exhausted{false};
   std::mutex progress_mutex;
-  const Executor exec(opt.threads > 1, opt.grain);
+  const Executor exec(opt.threads, opt.grain);
 
   // One task per item; each claims the next item not yet taken (by any thread or process).
   auto one = [&](std::size_t) {

@@ -9,6 +9,7 @@
 
 #include <cstddef>
 #include <memory>
+#include <span>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -35,13 +36,16 @@ class FunctionRef<R(A...)> {
 
 class Executor {
  public:
-  // grain: agents per chunk. parallel: whether chunks may run on several threads (the thread
-  // count itself is set by whoever runs the ensemble, through a TBB arena).
-  explicit Executor(bool parallel = true, std::size_t grain = 4096) noexcept
-      : parallel_(parallel), grain_(grain == 0 ? 1 : grain) {}
+  // threads: how many threads a loop may use (1: serial). grain: agents per chunk. A loop
+  // called from inside a TBB arena of exactly `threads` threads (run_ensemble's) runs in that
+  // arena; called from anywhere else, it runs in the executor's own arena of that size, so
+  // the caller's arena never decides the thread count. Results never depend on it.
+  explicit Executor(int threads = 1, std::size_t grain = 4096);
+  Executor(bool, std::size_t = 4096) = delete;  // a thread count, not a flag
 
   std::size_t grain() const noexcept { return grain_; }
-  bool parallel() const noexcept { return parallel_; }
+  int threads() const noexcept { return threads_; }
+  bool parallel() const noexcept { return threads_ > 1; }
   std::size_t chunk_count(std::size_t n) const noexcept { return (n + grain_ - 1) / grain_; }
 
   using ChunkFn = FunctionRef<void(std::size_t chunk, std::size_t begin, std::size_t end)>;
@@ -53,9 +57,18 @@ class Executor {
   // Allocates one partial per chunk when there is more than one chunk.
   double sum(std::size_t n, FunctionRef<double(std::size_t, std::size_t)> fn) const;
 
+  // Vector reduction: fn(begin, end, acc) adds a chunk's results into acc (out.size() values,
+  // zero at the start of each chunk); the chunks' accumulators are then added to `out`
+  // element by element in chunk order (deterministic at any thread count). `buffer` holds
+  // the accumulators and keeps its capacity between calls (no allocation in steady state).
+  using ReduceFn = FunctionRef<void(std::size_t begin, std::size_t end, double* acc)>;
+  void reduce(std::size_t n, std::span<double> out, std::vector<double>& buffer, ReduceFn fn) const;
+
  private:
-  bool parallel_;
+  struct Arena;
+  int threads_;
   std::size_t grain_;
+  std::shared_ptr<Arena> arena_;  // when threads_ > 1; shared by copies
 };
 
 // Intents issued by agents during a phase, committed serially afterwards in agent-id order.

@@ -114,7 +114,7 @@ class Network {
   // count).
   const NetworkView& view() const noexcept { return view_; }
   NetworkView& mutable_view() noexcept { return view_; }
-  void refresh(const Executor& exec = Executor(false));
+  void refresh(const Executor& exec = Executor(1));
   bool stale() const noexcept { return stale_; }
   // How the last refresh brought the view up to date (for tests and benchmarks).
   enum class Refresh : std::uint8_t { none, edited, rebuilt };

@@ -1,7 +1,7 @@
 // Sweep designs: which parameter values an experiment runs. scenarios::make_plan turns each row
 // into one scenario (a sweep point); the output file records the design (root attribute `design`:
-// grid, lhs, saltelli or csv; `saltelli_n` for saltelli), the swept keys (dataset `parameter`)
-// and each scenario's values (dataset `scenario_parameter`, scenarios x parameters, NaN for a
+// grid, lhs, saltelli or csv; `saltelli_n` for saltelli), the swept keys (dataset `swept_parameter`;
+// `parameter` in files before issue 14) and each scenario's values (dataset `scenario_parameter`, scenarios x parameters, NaN for a
 // scenario that is not a sweep point). `cimsim sensitivity` (analysis/sensitivity.hpp) reads
 // those back; a Saltelli design's rows must keep the order given below.
 //

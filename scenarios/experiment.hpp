@@ -11,7 +11,7 @@
 
 #include "scenarios/design.hpp"
 #include "engine/ensemble.hpp"
-#include "engine/model/model.hpp"
+#include "engine/model/run.hpp"
 
 #include <cstdint>
 #include <map>

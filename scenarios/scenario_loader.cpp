@@ -374,15 +374,7 @@ std::string nearest(const std::string& word, const std::vector<std::string>& can
 
 int parse_time(const std::string& text, const std::string& where) { return parse_weeks(text, where); }
 
-bool fixed_at_fork(const std::string& key) {
-  static const std::vector<std::string> keys = {
-      "preconditions.urgency_professional", "preconditions.urgency_citizen", "preconditions.champions",
-      "preconditions.champion_influence",   "preconditions.champion_ties",   "backbone.enabled",
-      "backbone.staff"};
-  for (const char* group : {"run.", "population.", "network.", "summary."})
-    if (key.starts_with(group)) return true;
-  return std::find(keys.begin(), keys.end(), key) != keys.end();
-}
+bool fixed_at_fork(const std::string& key) { return model::fixed_at_fork(key); }
 
 void check_fork(const Scenario& base, const Scenario& variant, int week, const std::string& where) {
   // The variant is at fault: name where it set the key, else its file.
@@ -410,7 +402,7 @@ void check_fork(const Scenario& base, const Scenario& variant, int week, const s
                            "' in order: expected it to extend '" + base.name + "' and add events");
   for (std::size_t j = base.events.size(); j < variant.events.size(); ++j) {
     const Event& e = variant.events[j];
-    if (e.type == Event::Type::backbone_created || e.type == Event::Type::stakeholders_join)
+    if (!model::allowed_at_fork(e.type))
       throw InputError(e.origin, "events.type",
                        std::string(model::event_type_name(e.type)) +
                            " sets up agents when a run starts, so a fork cannot add it: run the variant from the start "

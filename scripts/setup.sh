@@ -5,11 +5,11 @@ set -euo pipefail
 
 PACKAGES=(
   build-essential cmake ninja-build git pkg-config
-  libboost-dev libboost-graph-dev libtbb-dev libhdf5-dev hdf5-tools
+  libboost-dev libboost-graph-dev libtbb-dev libhdf5-dev hdf5-tools zlib1g-dev
   librandom123-dev libtomlplusplus-dev libcsv-dev libcli11-dev nlohmann-json3-dev libfmt-dev
   libgtest-dev libgmock-dev googletest libbenchmark-dev
   openmpi-bin libopenmpi-dev time
-  python3 python3-xarray python3-netcdf4 python3-h5py python3-numpy
+  python3 python3-xarray python3-netcdf4 python3-h5py python3-numpy python3-pandas
   nodejs chromium python3-matplotlib r-base-core r-cran-hdf5r
 )
 # npm comes with some builds of nodejs (e.g. NodeSource's, which conflict with Debian's npm);

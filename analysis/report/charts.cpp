@@ -14,6 +14,11 @@ namespace cimsim::report {
 
 using nlohmann::json;
 
+// Vega expression: a label over 30 characters is drawn on two lines, broken at the last space
+// within its first 30 characters (long names wrapped, not cut: labelLimit 0).
+constexpr const char* kWrapLabel =
+    "length(datum.label) <= 30 || lastindexof(substring(datum.label, 0, 30), ' ') < 1 ? datum.label : [substring(datum.label, 0, lastindexof(substring(datum.label, 0, 30), ' ')), substring(datum.label, lastindexof(substring(datum.label, 0, 30), ' ') + 1)]";
+
 const std::vector<Variable>& key_variables() {
   // Plain titles for the workshop, by the compare analysis's variable names.
   struct Words {
@@ -68,7 +73,8 @@ json base_spec() {
                       {"legend", {{"labelFontSize", 12}, {"titleFontSize", 12}}}, {"view", {{"stroke", "#ddd"}}}}}};
 }
 
-json scenario_sort(const Inputs& in) { return in.scenarios; }
+// Scenarios in file order, by their labels (sweep points with their values).
+json scenario_sort(const Inputs& in) { return in.labels.size() == in.scenarios.size() ? in.labels : in.scenarios; }
 
 const Variable* find_variable(const std::string& name) {
   for (const auto& v : key_variables())
@@ -92,10 +98,18 @@ std::string event_text(const json& e) {
 
 }  // namespace
 
+json chart_title(const std::string& text, const json& subtitle) { return title(text, subtitle); }
+json chart_base() { return base_spec(); }
+
 json fan_chart(const Inputs& in, const Variable& v) {
   json rows = json::array();
   for (const auto& r : in.fans)
-    if (r["variable"] == v.name) rows.push_back(r);
+    if (r["variable"] == v.name) {
+      rows.push_back(r);
+      const auto at = std::find(in.scenarios.begin(), in.scenarios.end(), r["scenario"].get<std::string>());
+      const auto i = static_cast<std::size_t>(at - in.scenarios.begin());
+      if (at != in.scenarios.end() && i < in.labels.size()) rows.back()["scenario"] = in.labels[i];
+    }
   const std::string fmt_y = v.percent ? ".0%" : ".2f";
   json x = {{"field", "year"}, {"type", "quantitative"}, {"title", "Years since the start"}};
   json spec = base_spec();
@@ -139,7 +153,7 @@ json interval_chart(const json& rows, const std::string& chart_title, const std:
   spec["title"] = title(chart_title, subtitle);
   spec["data"] = {{"values", rows}};
   const json y = {{"field", "label"}, {"type", "nominal"}, {"title", nullptr}, {"sort", label_sort},
-                  {"axis", {{"labelLimit", 320}}}};
+                  {"axis", {{"labelLimit", 0}, {"labelExpr", kWrapLabel}}}};
   const json tooltip = json::array({{{"field", "label"}, {"title", "what"}},
                                     {{"field", "estimate"}, {"format", x_format}},
                                     {{"field", "lo"}, {"title", "interval from"}, {"format", x_format}},
@@ -176,22 +190,36 @@ std::vector<Chart> difference_charts(const Inputs& in) {
     const Variable* v = find_variable(name);
     json rows = json::array();
     json sort = json::array();
+    // Sweep points by their values ("sweep-00003 (backbone.staff=6)").
+    auto label_of = [&](const std::string& scenario) {
+      const auto at = std::find(in.scenarios.begin(), in.scenarios.end(), scenario);
+      const auto i = static_cast<std::size_t>(at - in.scenarios.begin());
+      return at != in.scenarios.end() && i < in.labels.size() ? in.labels[i] : scenario;
+    };
     for (const auto& s : in.scenarios)
-      if (s != base) sort.push_back(s);
+      if (s != base) sort.push_back(label_of(s));
+    const bool pct = v != nullptr && v->percent;
+    const double scale = pct ? 100.0 : 1.0;  // shares: percentage points
+    double max_abs = 0.0;
     for (const auto& d : c.value("differences", json::array()))
-      if (d.value("variable", std::string()) == name && d["diff"].is_number())
-        rows.push_back({{"label", d["scenario"]}, {"estimate", d["diff"]}, {"lo", d["lo"]}, {"hi", d["hi"]},
+      if (d.value("variable", std::string()) == name && d["diff"].is_number()) {
+        const double e = d["diff"].get<double>() * scale, lo = d["lo"].get<double>() * scale,
+                     hi = d["hi"].get<double>() * scale;
+        max_abs = std::max({max_abs, std::abs(lo), std::abs(hi)});
+        rows.push_back({{"label", label_of(d["scenario"].get<std::string>())}, {"estimate", e}, {"lo", lo}, {"hi", hi},
                         {"panel", fmt::format("after {:g} years", d["at_years"].get<double>())},
                         {"order", d["at_years"]}});
+      }
     if (rows.empty()) continue;
     const std::string label = v != nullptr ? v->title : var.value("label", name);
-    const bool pct = v != nullptr && v->percent;
+    // Two significant digits of the largest value (an axis of '+0.000' ticks says nothing).
+    const int decimals = max_abs > 0.0 ? std::clamp(1 - static_cast<int>(std::floor(std::log10(max_abs))), 0, 8) : 1;
     out.push_back({"diff-" + name,
                    interval_chart(rows, label + ": difference from " + base,
                                   "Dot: average difference, run for run with the same random draws. Line: 95% interval. "
                                   "Right of the dashed line: higher than in " + base + ".",
                                   pct ? "Difference (percentage points)" : "Difference (0-1 scale)",
-                                  pct ? "+.0%" : "+.3f", sort, true, true),
+                                  fmt::format("+.{}f", decimals), sort, true, true),
                    ""});
   }
   return out;
@@ -201,7 +229,8 @@ json survival_chart(const Inputs& in, double goal) {
   json rows = json::array();
   for (const auto& s : in.compare.value("scenarios", json::array()))
     for (const auto& p : s["time_to_goal"].value("km", json::array()))
-      rows.push_back({{"scenario", s["name"]}, {"year", p[0].get<double>() / 12.0}, {"share", p[1]}});
+      rows.push_back({{"scenario", s.value("label", s["name"].get<std::string>())}, {"year", p[0].get<double>() / 12.0},
+                      {"share", p[1]}});
   json spec = base_spec();
   spec["title"] = title("How long it takes to reach the goal",
                         goal > 0 ? fmt::format("Share of runs that have not yet reached the goal (progress {:.2f}), "
@@ -240,7 +269,7 @@ json failure_chart(const Inputs& in) {
                                             {"p_collapse", "collapsed after starting", 1}}) {
       const json& e = s.value(key, json::object());
       if (e.value("estimate", json()).is_number())
-        rows.push_back({{"label", s["name"]}, {"estimate", e["estimate"]}, {"lo", e["lo"]}, {"hi", e["hi"]},
+        rows.push_back({{"label", s.value("label", s["name"].get<std::string>())}, {"estimate", e["estimate"]}, {"lo", e["lo"]}, {"hi", e["hi"]},
                         {"panel", panel}, {"order", order}});
     }
   if (rows.empty()) return nullptr;
@@ -295,7 +324,7 @@ json sensitivity_chart(const json& sens) {
                                  : "Bar: average size of the change in results when the setting changes (elementary effects).");
   spec["data"] = {{"values", rows}};
   const json y = {{"field", "parameter"}, {"type", "nominal"}, {"title", "Setting"}, {"sort", "-x"},
-                  {"axis", {{"labelLimit", 320}}}};
+                  {"axis", {{"labelLimit", 0}, {"labelExpr", kWrapLabel}}}};
   spec["facet"] = {{"field", "measure"}, {"type", "nominal"}, {"title", nullptr}};
   spec["spec"] = {
       {"width", 260},

@@ -1,6 +1,7 @@
 // Vega-Lite specifications of the report's charts (charts.cpp).
 #pragma once
 
+#include "analysis/ensemble_file.hpp"
 #include "analysis/report/report.hpp"
 
 namespace cimsim::report {
@@ -22,5 +23,21 @@ nlohmann::json failure_chart(const Inputs& in);      // null when the compare JS
 nlohmann::json trough_chart(const Inputs& in);       // null when no scenario has scheduled events
 nlohmann::json sensitivity_chart(const nlohmann::json& sensitivity);  // null when empty
 nlohmann::json network_chart(const NetworkPicture& pic);
+
+// Shared pieces of every chart: the title block and the base specification (config, schema).
+nlohmann::json chart_title(const std::string& text, const nlohmann::json& subtitle = "");
+nlohmann::json chart_base();
+
+// ---- over_time.cpp: effects over time
+// Per key variable, non-baseline scenario and month: mean difference from the baseline over runs
+// paired by seed, with a 95% normal interval: [{variable, scenario (label), year, diff, lo, hi, n}].
+nlohmann::json paired_rows(const EnsembleFile& file, const std::string& baseline);
+// All scenarios overlaid (median and middle half) beside the paired difference over time with its
+// interval and the scheduled events as vertical rules; null without data.
+nlohmann::json effect_chart(const Inputs& in, const Variable& v);
+// "Practical size: ... progress -3.1% of the baseline's ..., +4 months of delay to the goal", with
+// a star only where the interval excludes 0 and the effect is at least negligible_share of the
+// baseline's progress. Empty without a baseline comparison.
+std::string practical_caption(const Inputs& in, double negligible_share);
 
 }  // namespace cimsim::report

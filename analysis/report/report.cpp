@@ -3,6 +3,7 @@
 #include "analysis/report/report.hpp"
 
 #include "analysis/ensemble_file.hpp"
+#include "analysis/labels.hpp"
 #include "analysis/report/assets.hpp"
 #include "analysis/report/charts.hpp"
 #include "analysis/summary.hpp"
@@ -27,6 +28,9 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 
 namespace {
+
+// Effects smaller than this share of the baseline's progress are called negligible (no star).
+constexpr double kNegligibleShare = 0.01;
 
 double round4(double x) { return std::isnan(x) ? x : std::round(x * 1e4) / 1e4; }
 
@@ -220,6 +224,8 @@ Inputs gather(const Options& o) {
     throw InputError("--baseline", "", "no scenario '" + o.baseline + "' in " + o.file);
   const std::string baseline = has_baseline ? o.baseline : in.scenarios.front();  // a file without "baseline"
   in.compare = o.compare_json.empty() ? compare_for(o.file, baseline) : read_json_file(o.compare_json);
+  in.labels = scenario_labels(f);
+  in.paired = paired_rows(f, in.compare.value("baseline", baseline));
   if (!o.sensitivity_json.empty()) in.sensitivity = read_json_file(o.sensitivity_json);
   else if (!in.design.empty() && in.design != "none") {
     try {
@@ -272,6 +278,22 @@ std::string render_html(const Inputs& in) {
                "Compare the lines between scenarios, and read the bands as the honest range of what could happen.");
   for (const auto& v : key_variables()) page.chart("fan-" + v.name, fan_chart(in, v));
   page.end_section();
+
+  if (in.scenarios.size() > 1 && !in.paired.empty()) {
+    page.section("effects", "Each scenario against " + base + ", over time",
+                 "Left: every scenario in one chart, so you can see them side by side: the line is the middle run, "
+                 "the band the middle half of the runs. Right: how far each scenario is from " + base + " month by "
+                 "month, comparing runs that share the same random draws. Where the band around a line does not "
+                 "include 0, the difference is unlikely to be chance. Dashed red lines mark scheduled events, such as "
+                 "the coordinator leaving, so you can see what happens after them.");
+    const std::string caption = practical_caption(in, kNegligibleShare);
+    bool first = true;
+    for (const auto& v : key_variables()) {
+      page.chart("effect-" + v.name, effect_chart(in, v), first ? caption : std::string());
+      first = false;
+    }
+    page.end_section();
+  }
 
   if (in.scenarios.size() > 1) {
     page.section("differences", "Differences from " + base,

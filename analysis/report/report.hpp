@@ -66,6 +66,8 @@ struct Inputs {
   std::vector<double> months;
   nlohmann::json provenance;              // root attributes, {name: value}
   nlohmann::json fans;                    // [{variable, scenario, year, q05, q25, q50, q75, q95}]
+  std::vector<std::string> labels;        // per scenario: its name, sweep points with their values
+  nlohmann::json paired;                  // paired differences over time (charts.hpp paired_rows)
   nlohmann::json compare;                 // contract B
   std::optional<nlohmann::json> sensitivity;  // contract C, when the file holds a sweep
   std::string sensitivity_note;           // why there is none, when the file holds a sweep

@@ -1,5 +1,7 @@
 #include "params.hpp"
 
+#include <algorithm>
+
 namespace cimsim::model {
 
 const std::vector<std::string>& sector_names() {
@@ -245,6 +247,16 @@ std::string check_consistency(const Params& p) {
   if (p.n_citizens > 0 && p.citizen_degree >= p.n_citizens)
     return "network.citizen_degree must be below population.citizens";
   return {};
+}
+
+bool fixed_at_fork(const std::string& key) {
+  static const std::vector<std::string> keys = {
+      "preconditions.urgency_professional", "preconditions.urgency_citizen", "preconditions.champions",
+      "preconditions.champion_influence",   "preconditions.champion_ties",   "backbone.enabled",
+      "backbone.staff"};
+  for (const char* group : {"run.", "population.", "network.", "summary."})
+    if (key.starts_with(group)) return true;
+  return std::find(keys.begin(), keys.end(), key) != keys.end();
 }
 
 }  // namespace cimsim::model

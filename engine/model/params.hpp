@@ -140,6 +140,11 @@ struct ParamSpec {
 
 // Every parameter, in documentation order.
 const std::vector<ParamSpec>& param_table();
+// Whether a parameter only sets the population or the initial state, so that a fork (Model::
+// intervene) cannot change it: run.*, population.*, network.*, summary.*, initial urgency and
+// champions, backbone.enabled and backbone.staff. The one list; the scenario loader's
+// check_fork reads it.
+bool fixed_at_fork(const std::string& key);
 const ParamSpec* find_param(const std::string& key);
 
 // Checks cross-field constraints the per-field ranges cannot express (e.g. leave < join).

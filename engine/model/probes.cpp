@@ -1,10 +1,11 @@
 // What the model records (probes, read-only) and the run loop that drives recording.
-#include "model.hpp"
+#include "engine/model/run.hpp"
 
 #include "engine/error.hpp"
 
 #include <algorithm>
 #include <cmath>
+#include <numeric>
 
 namespace cimsim::model {
 
@@ -198,13 +199,17 @@ RunResult RunState::finish(const RunContext& ctx) {
   advance(m_.ticks_total(), ctx);
   const Scenario& scenario = scenario_;
   RunResult r = std::move(rec_.result());  // the state is spent after finish()
-  r.summaries = {{m_.outcome()}, {launched_ ? 1.0 : 0.0}, {to_goal_}, {collapsed_}};
   const RecordSchema& schema = *schema_;
+  std::vector<double> trough, recovery;
   if (!schema.events.empty()) {
     // Trough of outcome growth after each scheduled event and the months to recover.
-    std::vector<double> trough(schema.events.size(), kMissing), recovery(schema.events.size(), kMissing);
+    trough.assign(schema.events.size(), kMissing);
+    recovery.assign(schema.events.size(), kMissing);
     const auto events = scheduled_events(scenario);
-    const auto& out = r.series[0];  // outcome, one value per month
+    std::size_t outcome = 0;
+    while (outcome < schema.series.size() && schema.series[outcome].name != "outcome") ++outcome;
+    if (outcome == schema.series.size()) throw ModelError("the schema records no outcome");
+    const auto& out = r.series[outcome];  // one value per month
     auto growth = [&](std::size_t mth) { return mth >= 3 ? out[mth] - out[mth - 3] : out[mth] - out[0]; };
     for (std::size_t j = 0; j < events.size() && j < trough.size(); ++j) {
       const auto at = static_cast<std::size_t>((events[j]->week * 12) / kWeeksPerYear);
@@ -225,8 +230,17 @@ RunResult RunState::finish(const RunContext& ctx) {
           }
       }
     }
-    r.summaries.push_back(trough);
-    r.summaries.push_back(recovery);
+  }
+  // Per-run summaries in the schema's order, each found by its name.
+  r.summaries.clear();
+  for (const VariableSpec& v : schema.summaries) {
+    if (v.name == "final_outcome") r.summaries.push_back({m_.outcome()});
+    else if (v.name == "launched") r.summaries.push_back({launched_ ? 1.0 : 0.0});
+    else if (v.name == "time_to_goal") r.summaries.push_back({to_goal_});
+    else if (v.name == "months_collapsed") r.summaries.push_back({collapsed_});
+    else if (v.name == "event_trough") r.summaries.push_back(trough);
+    else if (v.name == "event_recovery") r.summaries.push_back(recovery);
+    else throw ModelError("no rule for the summary '" + v.name + "'");
   }
   r.key = ctx.key;
   return r;
@@ -235,6 +249,12 @@ RunResult RunState::finish(const RunContext& ctx) {
 RunResult run(const Scenario& scenario, const RecordSchema& schema, const RunContext& ctx) {
   RunState state(scenario, schema, ctx.key.seed, ctx.exec);
   return state.finish(ctx);
+}
+
+std::vector<double> record_months(int horizon_years) {
+  std::vector<double> m(static_cast<std::size_t>(12 * horizon_years + 1));
+  std::iota(m.begin(), m.end(), 0.0);
+  return m;
 }
 
 }  // namespace cimsim::model

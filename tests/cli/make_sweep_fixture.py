@@ -40,7 +40,7 @@ with h5py.File(out, "w") as f:
     f["scenario"] = np.array(names, dtype=object).astype(s)
     f["realization"] = np.arange(R, dtype=np.int32)
     f["time"] = np.arange(T, dtype=np.float64)
-    f["parameter"] = np.array(keys, dtype=object).astype(s)
+    f["swept_parameter"] = np.array(keys, dtype=object).astype(s)
     f["scenario_parameter"] = param
     f["status"] = status
     f["seed"] = np.repeat(np.arange(1, R + 1, dtype=np.uint64)[None, :], S, axis=0)

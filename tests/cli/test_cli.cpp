@@ -205,6 +205,7 @@ TEST_P(CliInterruptTest, LeavesReadablePartialFile) {
 
   EXPECT_EQ(r.status, 128 + sig) << r;
   EXPECT_TRUE(contains(r.err, "interrupted")) << r;
+  EXPECT_TRUE(contains(r.out, "Partial results: interrupted after")) << r;
   EXPECT_EQ(work_files(), std::vector<std::string>{"out.h5"}) << "the file is in place and no temporary is left";
   ASSERT_TRUE(fs::exists(work_ / "out.h5"));
 
@@ -242,7 +243,7 @@ TEST_F(CliTest, ExperimentFileWithSweepAndFork) {
   const std::string f = work("exp.h5");
   EXPECT_EQ(cimsim::h5::read_strings(f, "scenario"),
             (std::vector<std::string>{"sweep-00000", "sweep-00001", "coordinator-leaves", "respond"}));
-  EXPECT_EQ(cimsim::h5::read_strings(f, "parameter"), (std::vector<std::string>{"backbone.staff", "trust.decay"}));
+  EXPECT_EQ(cimsim::h5::read_strings(f, "swept_parameter"), (std::vector<std::string>{"backbone.staff", "trust.decay"}));
   const auto v = cimsim::h5::read_numeric(f, "scenario_parameter");
   ASSERT_EQ(v.shape, (std::vector<std::uint64_t>{4, 2}));
   EXPECT_EQ(v.values[0], 2.0);
@@ -310,13 +311,14 @@ TEST_F(CliTest, ResumeCompletesAnInterruptedFileIdenticallyInData) {
   std::size_t compared = 0;
   for (const auto& name : cimsim::h5::dataset_names(work("full.h5"))) {
     if (name == "scenario" || name == "sector" || name == "pillar" || name == "event" || name == "event_label" ||
-        name == "status_message")
+        name == "status_message" || name == "parameter" || name == "parameter_unit")
       continue;  // strings: compared below
     EXPECT_EQ(cimsim::h5::read_raw(part, name), cimsim::h5::read_raw(work("full.h5"), name)) << name;
     ++compared;
   }
   EXPECT_GT(compared, 20u);
   EXPECT_EQ(cimsim::h5::read_strings(part, "status_message"), cimsim::h5::read_strings(work("full.h5"), "status_message"));
+  EXPECT_EQ(cimsim::h5::read_strings(part, "parameter"), cimsim::h5::read_strings(work("full.h5"), "parameter"));
   // Resuming a complete file does nothing.
   Result again = cimsim({"run", "baseline", "staff-turnover", "-r", "120", "-t", "2", "--set", "population.citizens=300",
                       "--set", "run.horizon_years=3", "--resume", "part.h5"});

@@ -1,7 +1,7 @@
 // Same seed, any thread count, same bits; common random numbers across scenarios; a golden
 // hash of a small run that changes only when the model (or the RNG scheme) changes.
 #include "engine/ensemble.hpp"
-#include "engine/model/model.hpp"
+#include "engine/model/run.hpp"
 #include "scenarios/scenario_loader.hpp"
 
 #include <gtest/gtest.h>
@@ -68,14 +68,16 @@ bool bit_identical(const std::vector<RunResult>& a, const std::vector<RunResult>
 
 }  // namespace
 
-TEST(Determinism, SameSeedSameBitsAtOneTwoAndFourThreads) {
+TEST(Determinism, SameSeedSameBitsAtOneTwoThreeAndFourThreads) {
   const std::vector<model::Scenario> s = {small("baseline"), small("staff-turnover")};
   const auto one = run_all(s, 3, 1);
   const auto two = run_all(s, 3, 2);
+  const auto three = run_all(s, 3, 3);  // 3 does not divide the chunk count
   const auto four = run_all(s, 3, 4);
   ASSERT_EQ(one.size(), 6u);
   for (const auto& r : one) ASSERT_TRUE(r.ok) << r.error;
   EXPECT_TRUE(bit_identical(one, two));
+  EXPECT_TRUE(bit_identical(one, three));
   EXPECT_TRUE(bit_identical(one, four));
 }
 

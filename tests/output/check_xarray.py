@@ -19,6 +19,8 @@ def main():
     parser.add_argument("--expect-replicates", type=int, help="size of the realization dimension")
     parser.add_argument("--expect-analysis", action="append", default=[],
                         help="a group /analysis/NAME with a JSON string variable 'json' (repeatable)")
+    parser.add_argument("--expect-parameter", action="append", default=[],
+                        help="KEY=VALUE@SCENARIO: ds.parameter_value.sel(parameter=KEY, scenario=SCENARIO) == VALUE")
     args = parser.parse_args()
 
     try:
@@ -119,6 +121,28 @@ def main():
             got = ds.sizes.get("realization")
             if got != args.expect_replicates:
                 problem(f"realization has size {got}, expected {args.expect_replicates}")
+
+        # Every parameter of every scenario as a variable over (scenario, parameter).
+        if "parameter_value" in ds.data_vars:
+            pv = ds["parameter_value"]
+            if pv.dims != ("scenario", "parameter"):
+                problem(f"parameter_value has dimensions {pv.dims}, expected ('scenario', 'parameter')")
+            elif bool(pv.isnull().any()):
+                problem("parameter_value has missing values")
+            if "parameter_unit" not in ds or ds["parameter_unit"].dims != ("parameter",):
+                problem("parameter_unit(parameter) is missing")
+        elif args.expect_parameter:
+            problem("no variable parameter_value")
+        for spec in args.expect_parameter:
+            key, rest = spec.split("=", 1)
+            value, scenario = rest.split("@", 1)
+            try:
+                got = float(ds.parameter_value.sel(parameter=key, scenario=scenario))
+            except Exception as e:  # noqa: BLE001
+                problem(f"ds.parameter_value.sel(parameter={key!r}, scenario={scenario!r}) fails: {e}")
+                continue
+            if got != float(value):
+                problem(f"parameter {key} of {scenario} is {got}, expected {value}")
 
         for name in args.expect_analysis:
             try:

@@ -12,17 +12,20 @@
 #include "scenarios/scenario_loader.hpp"
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <cctype>
 #include <sstream>
+#include <set>
 #include <string>
 
 namespace {
@@ -181,7 +184,7 @@ TEST(Report, SweepFileGetsSensitivityBars) {
   auto sweep = [&](const std::string& name, const std::string& params, const std::string& values) {
     const fs::path f = small_file(dir, "baseline staff-turnover funding-cut", name);
     const Result r = sh("/usr/bin/python3 -c \"import h5py, numpy as np\nwith h5py.File('" + f.string() +
-                        "', 'a') as h:\n  h.attrs['design'] = 'lhs'\n  h.create_dataset('parameter', data=np.array(" + params +
+                        "', 'a') as h:\n  h.attrs['design'] = 'lhs'\n  h.create_dataset('swept_parameter', data=np.array(" + params +
                         ", dtype=h5py.string_dtype()))\n  h.create_dataset('scenario_parameter', data=np.array(" + values +
                         "))\"");
     EXPECT_EQ(r.status, 0) << r.output;
@@ -192,6 +195,8 @@ TEST(Report, SweepFileGetsSensitivityBars) {
   // Three points, one parameter: elementary effects, drawn as bars.
   std::string page = sweep("one.h5", "['backbone.staff']", "[[4.0], [6.0], [8.0]]");
   EXPECT_NE(page.find("id=\"sensitivity-bars\""), std::string::npos);
+  // Sweep points are shown by their values (issue 14), e.g. in the forest plots and fan charts.
+  EXPECT_NE(page.find("staff-turnover (backbone.staff=6)"), std::string::npos);
   // Three points cannot carry two parameters: the section says why, the rest is written.
   page = sweep("two.h5", "['backbone.staff', 'funding.budget']", "[[4.0, 1.0], [6.0, 0.5], [8.0, 0.8]]");
   EXPECT_EQ(page.find("id=\"sensitivity-bars\""), std::string::npos);
@@ -261,6 +266,68 @@ TEST(Report, RendersInHeadlessChromium) {
   const Result s = sh(chromium + "--window-size=1280,6200 --screenshot=" + quote(shot) + " " + quote(html));
   EXPECT_EQ(s.status, 0) << s.output.substr(0, 2000);
   EXPECT_TRUE(png_file(shot)) << shot;
+}
+
+// Issue 14: every key variable gets all scenarios overlaid beside the paired difference from the
+// baseline over time, with its interval and the scheduled event as a vertical rule; axis formats
+// fit the values; shares are in percentage points; the practical size is stated; the page draws
+// in headless Chromium.
+TEST(Report, EffectChartsShowTheDifferenceOverTime) {
+  const fs::path dir = work_dir();
+  const fs::path f = small_file(dir, "baseline coordinator-leaves coordinator-leaves-with-successor");
+  const fs::path html = dir / "effects.html";
+  Result r = sh(std::string(CIMSIM_BINARY) + " report " + quote(f) + " -o " + quote(html));
+  ASSERT_EQ(r.status, 0) << r.output;
+  const std::string page = read_text(html);
+  const std::string open = "<script type=\"application/json\" id=\"cimsim-charts\">";
+  const auto a = page.find(open);
+  ASSERT_NE(a, std::string::npos);
+  const auto b = page.find("</script>", a);
+  const nlohmann::json charts = nlohmann::json::parse(page.substr(a + open.size(), b - a - open.size()));
+  for (const char* name : {"outcome", "citizen_active_share", "trust_mean", "partner_tie_share"}) {
+    const std::string id = std::string("effect-") + name;
+    ASSERT_TRUE(charts.contains(id)) << id;
+    const auto& spec = charts[id];
+    ASSERT_EQ(spec["hconcat"].size(), 2u) << id;
+    const auto& right = spec["hconcat"][1];
+    // Two scenarios against the baseline, every month, with lo <= diff <= hi.
+    std::set<std::string> scenarios;
+    double max_abs = 0.0;
+    for (const auto& row : right["data"]["values"]) {
+      scenarios.insert(row["scenario"].get<std::string>());
+      EXPECT_LE(row["lo"].get<double>(), row["diff"].get<double>());
+      EXPECT_LE(row["diff"].get<double>(), row["hi"].get<double>());
+      max_abs = std::max({max_abs, std::abs(row["lo"].get<double>()), std::abs(row["hi"].get<double>())});
+    }
+    EXPECT_EQ(scenarios, (std::set<std::string>{"coordinator-leaves", "coordinator-leaves-with-successor"})) << id;
+    // The event (the coordinator leaves at week 156, month 36) is a vertical rule at year 3.
+    bool rule = false;
+    for (const auto& layer : right["layer"])
+      if (layer.contains("data") && layer["mark"]["type"] == "rule")
+        for (const auto& e : layer["data"]["values"]) rule = rule || e["year"].get<double>() == 3.0;
+    EXPECT_TRUE(rule) << id;
+    // The axis shows two significant digits of the largest value (no axis of '+0.000' ticks).
+    const std::string format = right["layer"][0]["encoding"]["y"]["axis"]["format"];
+    const int decimals = std::stoi(format.substr(2));
+    EXPECT_GE(std::pow(10.0, -decimals), max_abs > 0 ? max_abs / 100.0 : 0.0) << id << " " << format << " " << max_abs;
+    EXPECT_LE(std::pow(10.0, -decimals), max_abs / 10.0 * 1.0001) << id << " " << format << " " << max_abs;
+    const std::string axis = right["layer"][0]["encoding"]["y"]["title"];
+    const bool share = std::string(name) == "citizen_active_share" || std::string(name) == "partner_tie_share";
+    EXPECT_EQ(axis.find("percentage points") != std::string::npos, share) << axis;
+  }
+  EXPECT_NE(page.find("Practical size: coordinator-leaves: progress after"), std::string::npos);
+  EXPECT_NE(page.find("the goal (median)"), std::string::npos);
+  EXPECT_NE(page.find("is at least 1% of the baseline"), std::string::npos);
+
+  if (sh("command -v chromium").status != 0) GTEST_SKIP() << "chromium is not installed (scripts/setup.sh installs it)";
+  const std::string chromium = "timeout 180 chromium --headless --no-sandbox --disable-gpu --disable-dev-shm-usage "
+                               "--user-data-dir=" + quote(dir / "profile") + " --virtual-time-budget=30000 ";
+  const Result dom = sh(chromium + "--dump-dom " + quote(html) + " 2>/dev/null");
+  ASSERT_EQ(dom.status, 0);
+  std::size_t n = 0;
+  for (auto p = page.find("class=\"chart\""); p != std::string::npos; p = page.find("class=\"chart\"", p + 1)) ++n;
+  EXPECT_NE(dom.output.find("<title>cimsim report: " + std::to_string(n) + " charts rendered</title>"), std::string::npos)
+      << dom.output.substr(0, 3000);
 }
 
 TEST(AnalysisExamples, PythonFanChartWithXarray) {

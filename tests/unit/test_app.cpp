@@ -67,7 +67,7 @@ TEST(RunExperiment, RunsEveryItemAndReplicateTheSameAtAnyThreadCount) {
 TEST(Replay, StepsToTheWeekAndAgreesWithOnePassOverSeveralWeeks) {
   model::Scenario s = scenarios::load("baseline");
   scenarios::apply_set(s, "run.horizon_years=2");
-  const Executor exec(true, 4096);
+  const Executor exec(3, 4096);
   const auto at30 = model::replay(s, 11, 30, exec);
   EXPECT_EQ(at30->tick(), 30);
   EXPECT_EQ(model::replay(s, 11, 0, exec)->tick(), 0);

@@ -3,7 +3,7 @@
 // and experiment files with their error messages.
 #include "engine/ensemble.hpp"
 #include "engine/error.hpp"
-#include "engine/model/model.hpp"
+#include "engine/model/run.hpp"
 #include "scenarios/experiment.hpp"
 #include "scenarios/scenario_loader.hpp"
 
@@ -55,7 +55,7 @@ std::vector<RunResult> run_plan(const sc::Plan& plan, std::size_t replicates) {
 }
 
 RunResult straight(const model::Scenario& s, std::uint64_t seed) {
-  const Executor exec(false);
+  const Executor exec(1);
   return model::run(s, schema(), RunContext{RunKey{0, 0, seed}, exec, nullptr});
 }
 

@@ -123,10 +123,10 @@ TEST(Network, ViewOrderAndParallelRebuild) {
     net.refresh(exec);
     return net;
   };
-  const Network serial = build(cimsim::Executor(false));
+  const Network serial = build(cimsim::Executor(1));
   tbb::task_arena arena(4);
   Network parallel(0);
-  arena.execute([&] { parallel = build(cimsim::Executor(true, 3)); });  // 14 chunks of 3 agents
+  arena.execute([&] { parallel = build(cimsim::Executor(4, 3)); });  // 14 chunks of 3 agents
   const auto& a = serial.view();
   const auto& b = parallel.view();
   EXPECT_EQ(a.offsets, b.offsets);

@@ -2,13 +2,15 @@
 // backbone staff and succession, snowball recruitment, measurement without learning, event
 // timing, and the equivalence of a scenario without events to the baseline.
 #include "engine/ensemble.hpp"
-#include "engine/model/model.hpp"
+#include "engine/model/run.hpp"
+#include "engine/model/submodels.hpp"
 #include "scenarios/scenario_loader.hpp"
 
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <set>
 
@@ -32,7 +34,7 @@ const RecordSchema& schema() {
 }
 
 RunResult run_one(const model::Scenario& s, std::uint64_t seed) {
-  const Executor exec(false);
+  const Executor exec(1);
   const RunContext ctx{RunKey{0, 0, seed}, exec, nullptr};
   return model::run(s, schema(), ctx);
 }
@@ -83,7 +85,7 @@ TEST(Submodels, TrustDecaysWithoutContactAndWeakTiesDissolve) {
   auto s = small("baseline", {"population.citizens=0", "backbone.enabled=false", "preconditions.champions=0",
                               "engagement.join_threshold=1", "engagement.leave_threshold=0.99",
                               "engagement.noise=0", "run.horizon_years=4"});
-  const Executor exec(false);
+  const Executor exec(1);
   model::Model m(s, 7, exec);
   ASSERT_GT(m.network().ties(), 0u);
   for (std::size_t i = 0; i < m.agents(); ++i) ASSERT_FALSE(m.active()[i]) << "agent " << i;
@@ -122,7 +124,7 @@ TEST(Submodels, TrustGrowsOnTiesWithContact) {
   auto s = small("baseline", {"population.citizens=0", "backbone.enabled=false", "population.government=2",
                               "population.civil_society=2", "population.business=2", "population.knowledge=1",
                               "population.funder=1", "preconditions.champions=8", "run.horizon_years=4"});
-  const Executor exec(false);
+  const Executor exec(1);
   model::Model m(s, 7, exec);
   const double p = 1.0 / s.params.plenary_cadence_weeks, g = s.params.trust_gain, d = s.params.trust_decay;
   const double equilibrium = p * g / (p * g + (1.0 - p) * d);
@@ -148,7 +150,7 @@ Departure lead_leaves(std::uint64_t seed, bool successor, int overlap) {
   e.successor = successor;
   e.overlap_weeks = overlap;
   s.events = {e};
-  const Executor exec(false);
+  const Executor exec(1);
   model::Model m(s, seed, exec);
   for (int w = 1; w < 20; ++w) m.step();
   const auto lead = static_cast<AgentId>(m.staff_begin());
@@ -207,7 +209,7 @@ TEST(Submodels, PartnerUpdateKeepsConveningWhileStaffAreMissing) {
   stop.week = 25;  // before the vacancy (backbone.vacancy_weeks = 20) is filled at week 30
   stop.weeks = 0;
   s.events = {leave, start, stop};
-  const Executor exec(false);
+  const Executor exec(1);
   model::Model m(s, 3, exec);
   for (int w = 1; w < 10; ++w) m.step();
   ASSERT_DOUBLE_EQ(m.convening(), 1.0) << "full staff convene every body";
@@ -247,7 +249,7 @@ struct CitizenActivity {
 };
 
 CitizenActivity citizens(const model::Scenario& s, std::uint64_t seed) {
-  const Executor exec(false);
+  const Executor exec(1);
   model::Model m(s, seed, exec);
   CitizenActivity out;
   auto count = [&] {
@@ -426,4 +428,75 @@ TEST(Submodels, StaffTurnoverWithoutEventsEqualsBaselineBitForBit) {
     differs = differs || a.series[series_index("backbone_staff")] != b.series[series_index("backbone_staff")];
   }
   EXPECT_TRUE(differs);
+}
+
+// --- Submodels called directly on a small hand-built State (no scenario file, no Model).
+
+namespace {
+
+struct Bench {
+  model::Params params;
+  std::vector<Event> events;
+  Executor exec{1};
+  Intents<TieIntent> intents;
+  std::vector<double> buffer;
+  model::StepContext ctx() { return model::StepContext{params, events, 7, exec, intents, buffer}; }
+};
+
+// Two pillars, no agents, no backbone: only the initiative-level state the problem and
+// funding submodels read.
+model::State two_pillars() {
+  model::State st;
+  st.K = 2;
+  st.need = {0.5, 0.5};
+  st.progress = {0.0, 0.0};
+  st.pipeline = {0.0, 0.0};
+  st.effort = {10.0, 0.0};
+  return st;
+}
+
+}  // namespace
+
+TEST(Submodels, ProblemMovesProgressOnlyWhereEffortIsSpent) {
+  Bench b;
+  b.params.delay_months = 0.0;  // effort reaches the pipeline at once
+  b.params.drift = 0.0;
+  model::State st = two_pillars();
+  model::submodels::problem(st, b.ctx());
+  // pipeline 10, saturation 10 / (10 + 60), weight need * K = 1, room 1.
+  const double expected = b.params.effort_effect * 10.0 / (10.0 + b.params.half_saturation);
+  std::printf("progress after one week: pillar 1 %.3g (expected %.3g), pillar 2 %.3g\n", st.progress[0], expected,
+              st.progress[1]);
+  EXPECT_DOUBLE_EQ(st.pipeline[0], 10.0);
+  EXPECT_DOUBLE_EQ(st.progress[0], expected);
+  EXPECT_EQ(st.progress[1], 0.0);
+}
+
+TEST(Submodels, ProblemStopsAtThePolicyCeiling) {
+  Bench b;
+  b.params.delay_months = 0.0;
+  b.params.ceiling_pillars = 1;
+  b.params.ceiling = 0.5;
+  model::State st = two_pillars();
+  st.ceiling_active = true;
+  st.progress = {0.5, 0.5};
+  st.effort = {10.0, 10.0};
+  model::submodels::problem(st, b.ctx());
+  // Pillar 1 is at its ceiling (no backbone to advocate): only drift moves it, downwards.
+  EXPECT_LT(st.progress[0], 0.5);
+  EXPECT_GT(st.progress[1], 0.5);
+}
+
+TEST(Submodels, FundersFollowVisibleProgress) {
+  Bench b;
+  model::State st = two_pillars();
+  st.funder_support = 0.5;
+  st.visible = 1.0;  // target support 0.6 + 0.4 = 1
+  model::submodels::funding(st, b.ctx());
+  EXPECT_DOUBLE_EQ(st.funder_support, 0.5 + b.params.funder_response * 0.5);
+  st.funder_support = 0.9;
+  st.visible = 0.0;  // target 0.6, below the current support
+  model::submodels::funding(st, b.ctx());
+  EXPECT_LT(st.funder_support, 0.9);
+  EXPECT_DOUBLE_EQ(st.funder_support, 0.9 + b.params.funder_response * (0.6 - 0.9));
 }

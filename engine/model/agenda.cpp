@@ -1,0 +1,76 @@
+// Submodel 4, agenda (docs/model.md, "agenda").
+#include "engine/model/submodels.hpp"
+
+#include "engine/error.hpp"
+#include "engine/rng.hpp"
+
+#include <algorithm>
+#include <array>
+#include <bit>
+#include <cmath>
+#include <numeric>
+
+namespace cimsim::model::submodels {
+
+// --- 4. agenda (serial: organisations are few)
+void agenda(State& st, const StepContext& ctx) {
+  const auto K = static_cast<std::size_t>(st.K);
+  const Params& p = ctx.params;
+  if (!st.backbone_active) {
+    st.alignment = 0.0;
+    st.for_each_org([&](std::size_t i) { st.ownership[i] *= 1.0 - p.ownership_rate; });  // only organisations own
+    return;
+  }
+  // Active agents and those with lived experience, counted per chunk in parallel (whole
+  // numbers, so the total is exact in any order); organisations' voice serially in id order.
+  std::array<double, 2> counts{};  // active, active with lived experience
+  ctx.reduce(st.agents(), counts, [&](std::size_t b0, std::size_t b1, double* acc) {
+    double all = 0.0, lived = 0.0;
+    for (std::size_t i = b0; i < b1; ++i)
+      if (st.active[i] && !st.is_staff(i)) all += 1.0, lived += st.lived[i];
+    acc[0] = all;
+    acc[1] = lived;
+  });
+  const double all_active = counts[0], lived_active = counts[1];
+  std::array<double, kMaxPillars> voice{};
+  double wsum = 0.0;
+  st.for_each_org([&](std::size_t i) {
+    if (!st.active[i]) return;
+    wsum += st.influence[i];
+    for (std::size_t k = 0; k < K; ++k) voice[k] += st.influence[i] * st.concern[i * K + k];
+  });
+  if (wsum > 0.0) {
+    // Lived experience (heard through forums, 000:L307, L1111) and learning from measurement
+    // (000:L835) pull the agenda towards the true needs.
+    const double lived = all_active > 0.0 ? lived_active / all_active : 0.0;
+    const double lambda = p.lived_experience_weight * lived * (st.forums ? 1.0 : 0.3);
+    const double mu = st.measurement_active ? 0.5 * st.learning * st.coverage : 0.0;
+    const double w = std::min(1.0, lambda + mu);
+    for (std::size_t k = 0; k < K; ++k) st.agenda[k] = (1.0 - w) * voice[k] / wsum + w * st.need[k];
+  }
+  const double pull = p.vision_rate * saturate(function_capacity(st, ctx.params, p.f_vision), 1.0);
+  double dist = 0.0;
+  int counted = 0;
+  st.for_each_org([&](std::size_t i) {
+    if (!st.present[i]) return;
+    if (!st.active[i]) {
+      st.ownership[i] *= 1.0 - p.ownership_rate;
+      return;
+    }
+    double d = 0.0;
+    for (std::size_t k = 0; k < K; ++k) {
+      double& c = st.concern[i * K + k];
+      c += pull * (st.agenda[k] - c);
+      d += std::fabs(c - st.agenda[k]);
+    }
+    const double closeness = 1.0 - 0.5 * d;
+    // Ownership: the agent's input shapes the agenda, unless the backbone dominates (000:L254, L800).
+    const double target = closeness * (1.0 - p.dominance) * (1.0 - 0.5 * p.style);
+    st.ownership[i] += p.ownership_rate * (target - st.ownership[i]);
+    dist += 0.5 * d;
+    ++counted;
+  });
+  st.alignment = counted > 0 ? 1.0 - dist / counted : 0.0;
+}
+
+}  // namespace cimsim::model::submodels

@@ -1,0 +1,120 @@
+// Submodel 9, backbone (docs/model.md, "backbone"): invitations, staff turnover and hiring.
+#include "engine/model/submodels.hpp"
+
+#include "engine/error.hpp"
+#include "engine/rng.hpp"
+
+#include <algorithm>
+#include <array>
+#include <bit>
+#include <cmath>
+#include <numeric>
+
+namespace cimsim::model::submodels {
+
+namespace {
+constexpr int kReinviteWeeks = 26;         // an organisation is not invited again within this time
+constexpr double kInheritTrust = 0.7;      // share of trust a successor keeps on an inherited tie
+constexpr double kHandoverHalf = 8.0;      // overlap weeks at which a successor inherits half the ties
+}  // namespace
+
+// --- staff
+void hire(State& st, const StepContext& ctx, std::size_t slot, std::uint32_t stream_tick) {
+  const auto a = static_cast<AgentId>(st.staff_begin + slot);
+  st.filled[slot] = 1;
+  st.tenure[slot] = 0;
+  st.vacancy_left[slot] = 0;
+  st.engagement[a] = st.engagement_next[a] = 1.0;
+  st.active[a] = st.active_next[a] = 1;
+  const auto no = static_cast<std::uint32_t>(st.orgs_end);
+  if (no == 0) return;
+  Rng r(ctx.seed, stream_tick, a, purpose::hiring);
+  const double want = ctx.params.staff_ties * (slot == 0 ? ctx.params.lead_weight : 1.0);
+  const auto ties = static_cast<int>(std::floor(want + r.uniform()));
+  for (int j = 0; j < ties; ++j)
+    st.net.add_tie(a, r.below(no), static_cast<float>(ctx.params.trust_initial), st.tick);
+}
+
+void staff_leave(State& st, const StepContext& ctx, std::size_t slot, bool successor, int overlap_weeks,
+                 int vacancy_weeks) {
+  const auto a = static_cast<AgentId>(st.staff_begin + slot);
+  // Personal ties leave with the person (000:L668); a successor with a handover keeps some.
+  st.handover.clear();
+  if (successor) {
+    st.net.refresh(ctx.exec);
+    const NetworkView& v = st.net.view();
+    const auto nb = v.neighbours(a);
+    const auto ts = v.ties_of(a);
+    for (std::size_t j = 0; j < nb.size(); ++j) st.handover.emplace_back(nb[j], v.trust[ts[j]]);
+  }
+  st.net.isolate(a);
+  st.filled[slot] = 0;
+  st.tenure[slot] = 0;
+  st.engagement[a] = st.engagement_next[a] = 0.0;
+  st.active[a] = st.active_next[a] = 0;
+  if (!successor) {
+    st.vacancy_left[slot] = vacancy_weeks < 0 ? ctx.params.vacancy_weeks : vacancy_weeks;
+    return;
+  }
+  st.filled[slot] = 1;
+  st.engagement[a] = st.engagement_next[a] = 1.0;
+  st.active[a] = st.active_next[a] = 1;
+  st.tenure[slot] = overlap_weeks;  // the handover counts towards ramp-up
+  const double keep = overlap_weeks / (overlap_weeks + kHandoverHalf);
+  Rng r(ctx.seed, static_cast<std::uint32_t>(st.tick), a, purpose::succession);
+  for (const auto& [b, trust] : st.handover)
+    if (r.bernoulli(keep)) st.net.add_tie(a, b, static_cast<float>(kInheritTrust) * trust, st.tick);
+}
+
+// --- 9. backbone operations (few staff: serial, in slot order)
+void backbone(State& st, const StepContext& ctx) {
+  if (!st.backbone_active) return;
+  const Params& p = ctx.params;
+  const auto t = static_cast<std::uint32_t>(st.tick);
+  // Invitations: the backbone approaches inactive organisations, highest influence first
+  // (000:L542), less as momentum builds and joining becomes voluntary (000:L544).
+  const double momentum = p.momentum_share > 0.0 ? std::min(1.0, st.org_active_share() / p.momentum_share) : 1.0;
+  Rng ri(ctx.seed, t, 0, purpose::invitation);
+  const auto invites = static_cast<std::size_t>(std::floor(p.invite_rate * saturate(function_capacity(st, ctx.params, p.f_public_will), 1.0) *
+                                                               (1.0 - momentum) * 4.0 + ri.uniform()));
+  if (invites > 0) {
+    std::vector<std::uint32_t>& cand = st.id_scratch;
+    cand.clear();
+    st.for_each_org([&](std::size_t i) {
+      if (st.present[i] && !st.active[i] && st.tick - st.invited_at[i] >= kReinviteWeeks) cand.push_back(static_cast<std::uint32_t>(i));
+    });
+    const std::size_t k = std::min(invites, cand.size());
+    std::partial_sort(cand.begin(), cand.begin() + static_cast<std::ptrdiff_t>(k), cand.end(),
+                      [&](std::uint32_t a, std::uint32_t b) {
+                        return st.influence[a] != st.influence[b] ? st.influence[a] > st.influence[b] : a < b;
+                      });
+    for (std::size_t j = 0; j < k; ++j) st.invited_at[cand[j]] = st.tick;
+  }
+  // Staff: turnover at a hazard (000:L668), vacancies refilled within the budget.
+  const double hazard = 1.0 - std::exp(-p.staff_turnover_per_year / kWeeksPerYear);
+  const auto positions = static_cast<int>(std::floor(budget(st, ctx.params) + 1e-9));
+  int in_post = st.backbone_staff();
+  for (std::size_t s = 0; s < st.filled.size(); ++s) {
+    const auto a = static_cast<AgentId>(st.staff_begin + s);
+    if (st.filled[s]) {
+      ++st.tenure[s];
+      if (Rng(ctx.seed, t, a, purpose::staff).bernoulli(hazard)) {
+        staff_leave(st, ctx, s, p.succession_overlap_weeks > 0, p.succession_overlap_weeks, -1);
+        in_post -= st.filled[s] ? 0 : 1;
+      }
+    } else if (--st.vacancy_left[s] <= 0 && in_post < positions) {
+      hire(st, ctx, s, t);
+      ++in_post;
+    }
+  }
+  // Over budget: the most recently filled positions (highest slots) are not kept.
+  for (std::size_t s = st.filled.size(); s-- > 1 && in_post > positions;)
+    if (st.filled[s]) {
+      staff_leave(st, ctx, s, false, 0, 0);
+      st.vacancy_left[s] = 0;
+      --in_post;
+    }
+  st.net.refresh(ctx.exec);
+}
+
+}  // namespace cimsim::model::submodels

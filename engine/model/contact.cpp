@@ -1,0 +1,96 @@
+// Submodel 2, contact (docs/model.md, "contact"): trust on ties, dissolution and brokerage intents.
+#include "engine/model/submodels.hpp"
+
+#include "engine/error.hpp"
+#include "engine/rng.hpp"
+
+#include <algorithm>
+#include <array>
+#include <bit>
+#include <cmath>
+#include <numeric>
+
+namespace cimsim::model::submodels {
+
+namespace {
+constexpr double kCitizenContact = 0.3;    // weekly informal contact between linked citizens
+constexpr double kMixedContact = 0.25;     // weekly citizen-organisation contact when one is active
+}  // namespace
+
+// --- 2. contact: each tie is updated by its lower endpoint, which draws from its own stream
+// (tick, agent, contact) one word per tie whose contact probability is strictly between 0 and
+// 1, in the order of its half-edges. The same pass issues the intents of phase 3: removal of
+// each tie whose trust has fallen below the threshold, then the agent's brokerage if it is
+// staff. (One pass over the ties instead of two; phase 3 commits.)
+void contact(State& st, const StepContext& ctx) {
+  NetworkView& v = st.net.mutable_view();
+  const float gain = static_cast<float>(ctx.params.trust_gain);
+  const float keep = static_cast<float>(1.0 - ctx.params.trust_decay);
+  const auto dissolve = static_cast<float>(ctx.params.tie_dissolve);
+  const auto t = static_cast<std::uint32_t>(st.tick);
+  const bool bb = st.backbone_active;
+  const double staff_contact = 0.5 + 0.5 * ctx.params.style;  // hub-and-spoke staff keep every tie warm
+  const double kappa = partner_convening(st, ctx.params);
+  const double broker = ctx.params.brokerage_rate * (1.0 - ctx.params.style);  // convene, then step back (000:L855)
+  ctx.tie_intents.prepare(ctx.exec.chunk_count(st.agents()));
+  ctx.exec.for_chunks(st.agents(), [&](std::size_t chunk, std::size_t b0, std::size_t b1) {
+    for (auto a = static_cast<AgentId>(b0); a < b1; ++a) {
+      const auto nb = v.neighbours(a);
+      const bool ca = st.sector[a] == Sector::citizen;
+      const bool sa = st.is_staff(a);
+      Rng r(ctx.seed, t, a, purpose::contact);
+      // a's ties to higher ids: the last half-edges of its row, tie ids first_tie[a] on.
+      TieId e = v.first_tie[a];
+      for (std::uint32_t j = v.upper_begin(a); j < v.offsets[a + 1]; ++j, ++e) {
+        const AgentId b = v.neighbour[j];
+        const float tr = v.trust[e];
+        const bool cb = st.sector[b] == Sector::citizen;
+        double p = 0.0;
+        if (ca && cb) {
+          p = kCitizenContact;
+        } else if (ca || cb) {
+          const bool act = st.active[a] || st.active[b];
+          p = act ? kMixedContact : 0.0;
+          if (st.forums && bb) p = std::max(p, ctx.params.inclusiveness * cadence_probability(ctx.params, st.cadence_forum, tr));
+        } else if (sa || st.is_staff(b)) {
+          if (st.active[a] && st.active[b]) p = staff_contact * cadence_probability(ctx.params, st.cadence_wg, tr);
+        } else if (st.active[a] && st.active[b]) {
+          // Bodies both belong to; without a backbone only occasional plenary-like contact (004:L191).
+          double miss = 1.0 - cadence_probability(ctx.params, st.cadence_plenary, tr);
+          if (bb) {
+            // Partners who trust each other keep meeting when the backbone convenes less
+            // (continuous communication maintains and re-establishes trust, 000:L235, L874).
+            const double k = kappa + (1.0 - kappa) * tr;
+            if (st.pillar[a] == st.pillar[b]) miss *= 1.0 - k * cadence_probability(ctx.params, st.cadence_wg, tr);
+            if (st.steering[a] && st.steering[b]) miss *= 1.0 - k * cadence_probability(ctx.params, st.cadence_steering, tr);
+          }
+          p = 1.0 - miss;
+        }
+        bool met = false;
+        if (p >= 1.0) met = true;
+        else if (p > 0.0) met = r.uniform32() < p;
+        // Whether a tie met is a coin flip the CPU cannot predict: select by mask, not branch.
+        const std::uint32_t mask = 0u - static_cast<std::uint32_t>(met);
+        const float grown = tr + gain * (1.0f - tr), decayed = tr * keep;
+        const float trust = std::bit_cast<float>((std::bit_cast<std::uint32_t>(grown) & mask) |
+                                                 (std::bit_cast<std::uint32_t>(decayed) & ~mask));
+        v.last_contact[e] = static_cast<std::int32_t>((static_cast<std::uint32_t>(st.tick) & mask) |
+                                                      (static_cast<std::uint32_t>(v.last_contact[e]) & ~mask));
+        v.trust[e] = trust;
+        if (trust < dissolve) ctx.tie_intents.push(chunk, TieIntent{TieIntent::Kind::remove, a, b, 0.0f});
+      }
+      if (sa && st.filled[a - st.staff_begin] && nb.size() >= 2) {
+        Rng rb(ctx.seed, t, a, purpose::brokerage);
+        if (rb.bernoulli(broker * staff_capacity(st, ctx.params, a - st.staff_begin))) {
+          const AgentId x = nb[rb.below(static_cast<std::uint32_t>(nb.size()))];
+          const AgentId y = nb[rb.below(static_cast<std::uint32_t>(nb.size()))];
+          if (x != y && st.is_org(x) && st.is_org(y) && st.active[x] && st.active[y] && !st.net.has_tie(x, y))
+            ctx.tie_intents.push(chunk, TieIntent{TieIntent::Kind::add, std::min(x, y), std::max(x, y),
+                                               static_cast<float>(ctx.params.trust_initial)});
+        }
+      }
+    }
+  });
+}
+
+}  // namespace cimsim::model::submodels

@@ -1,0 +1,46 @@
+// Submodel 7, measurement (docs/model.md, "measurement").
+#include "engine/model/submodels.hpp"
+
+#include "engine/error.hpp"
+#include "engine/rng.hpp"
+
+#include <algorithm>
+#include <array>
+#include <bit>
+#include <cmath>
+#include <numeric>
+
+namespace cimsim::model::submodels {
+
+namespace {
+constexpr double kVisibleScale = 0.1;      // observed outcome gain per year that counts as fully visible
+}  // namespace
+
+// --- 7. measurement and learning
+void measurement(State& st, const StepContext& ctx) {
+  const Params& p = ctx.params;
+  const double invest = st.backbone_active && st.measurement_active ? saturate(function_capacity(st, ctx.params, p.f_measurement), 0.5) : 0.0;
+  if (invest > 0.0) {
+    st.coverage += p.measurement_growth * invest * (p.coverage_target - st.coverage);
+    st.learning += p.measurement_growth * invest * ((st.learning_on ? p.learning_target : 0.0) - st.learning);
+  } else {
+    st.coverage -= p.measurement_decay * st.coverage;
+    st.learning -= p.measurement_decay * st.learning;
+  }
+  // Reports at the cadence: observed outcome = true outcome + noise shrinking with coverage.
+  // Without shared measurement, progress is only perceived informally (coverage 0).
+  if (st.tick % std::max(1, p.report_cadence_weeks) != 0) return;
+  const double cov = st.measurement_active ? st.coverage : 0.0;
+  Rng r(ctx.seed, static_cast<std::uint32_t>(st.tick), 0, purpose::measurement);
+  const int cadence = std::max(1, p.report_cadence_weeks);
+  const auto n = static_cast<std::size_t>(st.tick / cadence);  // number of this report, from 1
+  const double observed = st.outcome() + r.normal(0.0, p.observation_noise * (1.0 - cov));
+  // Growth over the last four reports (a year at quarterly reporting), before this one is stored.
+  const std::size_t back = std::min<std::size_t>(n - 1, st.reports.size());
+  const double earlier = back == 0 ? 0.0 : st.reports[(n - back) % st.reports.size()];
+  st.reports[n % st.reports.size()] = observed;
+  const double per_year = (observed - earlier) * kWeeksPerYear / (static_cast<double>(std::max<std::size_t>(back, 1)) * cadence);
+  st.visible = clamp01(per_year / kVisibleScale);  // small wins made visible (000:L812; 004:L97)
+}
+
+}  // namespace cimsim::model::submodels

@@ -1,0 +1,100 @@
+// The model's state: the one place it is declared (structure of arrays; index = agent id).
+// The submodels (submodels.hpp) read and write it; Model (model.hpp) owns one and exposes it
+// read-only to the probes. Derived quantities that also need the parameters are free
+// functions below.
+#pragma once
+
+#include "engine/network.hpp"
+#include "engine/model/params.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <utility>
+#include <vector>
+
+namespace cimsim::model {
+
+inline constexpr int kWeeksPerYear = 52;
+inline constexpr std::uint8_t kStaffSector = kSectors;  // staff of the backbone
+
+struct State {
+  int tick = 0;
+  int K = 0;  // pillars
+  // Agent ids: organisations present at start [0, orgs_end), citizens [orgs_end, staff_begin),
+  // backbone staff slots [staff_begin, staff_end), organisations that join later from staff_end.
+  std::size_t orgs_end = 0, staff_begin = 0, staff_end = 0;
+
+  // agents
+  std::vector<std::uint8_t> sector, present, active, active_next, champion, lived, steering, pillar;
+  std::vector<std::uint16_t> cluster;
+  std::vector<double> engagement, engagement_next, urgency, base_urgency, influence, fatigue, fatigue_next;
+  std::vector<double> ownership, capacity;
+  std::vector<double> concern;  // [agent * K + pillar]
+  std::vector<std::int32_t> invited_at;
+  // What an agent's neighbours read of it in the engagement phase, packed so that a neighbour
+  // costs one cache line, not three (engagement, champion, active); filled per tick.
+  struct Signal {
+    double engagement;
+    std::uint32_t active_champion;
+  };
+  std::vector<Signal> signal;
+  // backbone staff slots (index = agent id - staff_begin)
+  std::vector<std::uint8_t> filled;
+  std::vector<int> tenure, vacancy_left;
+  std::vector<std::pair<AgentId, float>> handover;  // scratch for succession
+  bool backbone_active = false;
+  // network
+  Network net;
+  // agenda, problem, measurement
+  std::vector<double> agenda, need, progress, pipeline, effort;
+  double alignment = 0.0;
+  bool measurement_active = false, learning_on = true;
+  double coverage = 0.0, learning = 0.0;
+  std::array<double, 4> reports{};  // observed outcome of the last four reports (ring)
+  double visible = 0.0;
+  bool ceiling_active = false;
+  // context
+  double propensity_decline = 0.0;  // per year, from decline_from
+  int decline_from = 0;
+  bool forums = true;
+  int cadence_wg = 0, cadence_steering = 0, cadence_plenary = 0, cadence_forum = 0, cadence_update = 0;
+  bool driver_on = false;
+  // funding
+  double cut_factor = 1.0, grant_level = 1.0, funder_support = 1.0;
+  // recruitment counters (cumulative)
+  double joined_invited = 0.0, joined_voluntary = 0.0;
+  std::vector<std::uint32_t> id_scratch;  // reused lists of agent ids (invitations, elections)
+
+  std::size_t agents() const noexcept { return sector.size(); }
+  bool is_staff(std::size_t a) const noexcept { return a >= staff_begin && a < staff_end; }
+  bool is_org(std::size_t a) const noexcept { return sector[a] < Sector::citizen; }
+  // Calls f(i) for every organisation id in ascending order, present or not: the ids before
+  // the citizens and the joiners after the staff slots (no scan over citizens).
+  template <class F>
+  void for_each_org(F&& f) const {
+    for (std::size_t i = 0; i < orgs_end; ++i) f(i);
+    for (std::size_t i = staff_end; i < agents(); ++i) f(i);
+  }
+  double outcome() const noexcept;
+  int backbone_staff() const noexcept;
+  double org_active_share() const noexcept;
+};
+
+// Derived quantities (state.cpp).
+double staff_capacity(const State& st, const Params& p, std::size_t slot) noexcept;
+double backbone_capacity(const State& st, const Params& p) noexcept;
+// How fully the backbone convenes bodies, in [0, 1].
+double convening(const State& st, const Params& p) noexcept;
+// Convening kept up by a standing update, in [0, 1].
+double partner_convening(const State& st, const Params& p) noexcept;
+// Capacity the backbone spends on one of its six functions.
+double function_capacity(const State& st, const Params& p, double share) noexcept;
+double cadence_probability(const Params& p, int cadence_weeks, float trust) noexcept;
+double budget(const State& st, const Params& p) noexcept;
+double agenda_fit(const State& st) noexcept;
+// Stage of the initiative: 1 initiating action, 2 designing and organising, 3 sustaining.
+int initiative_stage(const State& st, const Params& p) noexcept;
+
+}  // namespace cimsim::model
