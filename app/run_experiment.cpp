@@ -2,8 +2,8 @@
 
 #include "analysis/hdf5_sink.hpp"
 #include "analysis/labels.hpp"
-#include "app/commands.hpp"
 #include "analysis/output_files.hpp"
+#include "app/commands.hpp"
 #include "analysis/summary.hpp"
 #include "engine/error.hpp"
 #include "engine/model/model.hpp"

@@ -3,7 +3,9 @@
 # whole test suite; then build it again with AddressSanitizer + UndefinedBehaviorSanitizer
 # (build-asan/) and run it there too, less the statistical validation tests. Exits non-zero on
 # the first failure.
-#   CIMSIM_SKIP_SANITIZERS=1 scripts/test.sh   skips the sanitizer pass (local use).
+# The ASan pass runs the parser fuzz pass longer (CIMSIM_FUZZ_ITERATIONS); then a
+# ThreadSanitizer build of the thread tests (build-tsan/: determinism, ensemble, executor).
+#   CIMSIM_SKIP_SANITIZERS=1 scripts/test.sh   skips the sanitizer passes (local use).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs=$(nproc 2>/dev/null || echo 2)
@@ -24,6 +26,15 @@ if [ "${CIMSIM_SKIP_SANITIZERS:-0}" != "1" ]; then
   export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
   # The statistical validation tests run in the release pass only: under ASan they take
   # many times longer and check the same code paths as the other tests.
-  ctest --test-dir build-asan -j "$jobs" --output-on-failure --timeout 900 -LE validation
+  CIMSIM_FUZZ_ITERATIONS=${CIMSIM_FUZZ_ITERATIONS:-20000} \
+    ctest --test-dir build-asan -j "$jobs" --output-on-failure --timeout 900 -LE validation
+
+  echo "== ThreadSanitizer build (thread tests only)"
+  cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCIMSIM_WERROR=ON \
+    -DCIMSIM_SANITIZE_THREAD=ON -DCIMSIM_BUILD_BENCH=OFF >/dev/null
+  cmake --build build-tsan -j "$jobs" --target test_threads
+  echo "== tests (TSan)"
+  TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
+    ctest --test-dir build-tsan -j "$jobs" --output-on-failure --timeout 900 -L threads
 fi
 echo "== all tests passed"

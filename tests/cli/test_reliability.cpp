@@ -3,6 +3,7 @@
 // no temporary and no complete-looking file and every earlier file intact.
 #include "cli_harness.hpp"
 
+#include <hdf5.h>
 #include <sys/mount.h>
 
 namespace {
@@ -141,6 +142,64 @@ TEST_F(ReliabilityTest, FailingWritesLeaveNoFileAndKeepTheOldOne) {
     EXPECT_EQ(work_files(), std::vector<std::string>{"o.h5"}) << "no temporary or partial file";
     EXPECT_EQ(read_text(work_ / "o.h5"), old_bytes) << "the earlier file is intact";
   }
+}
+
+// Item 12 (with the ASan pass's LeakSanitizer) and analysis commands on damaged files: a
+// truncated file is refused with exit 2 naming it; a file with overwritten bytes is read or
+// refused, never a crash, a sanitizer report or an internal error.
+TEST_F(ReliabilityTest, DamagedFilesAreRefusedCleanly) {
+  ASSERT_EQ(cimsim(concat({"run", "-q", "-o", "o.h5", "-s", "3"}, kSmall)).status, 0);
+  const std::string good = read_text(work_ / "o.h5");
+  const std::vector<std::vector<std::string>> commands = {
+      {"compare", "o.h5"}, {"sensitivity", "o.h5"}, {"report", "o.h5", "-o", "r.html"},
+      concat({"run", "-q", "--resume", "o.h5", "-s", "3"}, kSmall)};
+  write_text(work_ / "o.h5", good.substr(0, good.size() / 2));
+  for (const auto& c : commands) {
+    const Result r = cimsim(c);
+    SCOPED_TRACE(c.front());
+    EXPECT_EQ(r.status, 2) << r;
+    EXPECT_EQ(r.err.rfind("cimsim: error: o.h5: ", 0), 0u) << r;
+    EXPECT_EQ(work_files(), std::vector<std::string>{"o.h5"});
+  }
+  for (const std::size_t at : {good.size() / 7, good.size() / 3, good.size() / 2, 2 * good.size() / 3}) {
+    std::string bad = good;
+    for (std::size_t i = at; i < std::min(bad.size(), at + 64); ++i) bad[i] = static_cast<char>(bad[i] ^ 0x5a);
+    write_text(work_ / "o.h5", bad);
+    for (const auto& c : commands) {
+      const Result r = cimsim(c);
+      SCOPED_TRACE(c.front() + " with bytes " + std::to_string(at) + "+64 overwritten");
+      EXPECT_TRUE(r.status == 0 || r.status == 1 || r.status == 2) << r;
+      EXPECT_FALSE(contains(r.err, "Sanitizer")) << r;
+      std::error_code ec;
+      fs::remove(work_ / "r.html", ec);
+    }
+  }
+}
+
+// Item 7: runs that fail (here: a stored failure "out of memory", taken over by --resume as
+// failed again) are named with their message on the terminal, not only in the file.
+TEST_F(ReliabilityTest, FailedRunsAreNamedOnTheTerminal) {
+  ASSERT_EQ(cimsim(concat({"run", "-q", "-o", "o.h5", "-s", "3"}, kSmall)).status, 0);
+  {
+    const hid_t f = H5Fopen(work("o.h5").c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+    ASSERT_GE(f, 0);
+    const hid_t st = H5Dopen2(f, "status", H5P_DEFAULT), msg = H5Dopen2(f, "status_message", H5P_DEFAULT);
+    const std::int8_t codes[2] = {0, 2};  // replicate 0 not run, replicate 1 failed
+    ASSERT_GE(H5Dwrite(st, H5T_NATIVE_INT8, H5S_ALL, H5S_ALL, H5P_DEFAULT, codes), 0);
+    const hid_t str = H5Tcopy(H5T_C_S1);
+    H5Tset_size(str, H5T_VARIABLE);
+    H5Tset_cset(str, H5T_CSET_UTF8);
+    const char* texts[2] = {"", "out of memory (std::bad_alloc)"};
+    ASSERT_GE(H5Dwrite(msg, str, H5S_ALL, H5S_ALL, H5P_DEFAULT, texts), 0);
+    H5Tclose(str);
+    H5Dclose(msg);
+    H5Dclose(st);
+    H5Fclose(f);
+  }
+  const Result r = cimsim(concat({"run", "-q", "-o", "o.h5", "-s", "3", "--resume", "o.h5"}, kSmall));
+  EXPECT_EQ(r.status, 1) << r;
+  EXPECT_TRUE(contains(r.err, "1 of 2 runs failed")) << r;
+  EXPECT_TRUE(contains(r.err, "scenario baseline replicate 1: out of memory (std::bad_alloc)")) << r;
 }
 
 // Item 3 on a real full file system (a tiny tmpfs; needs root and mount rights, else skipped).
