@@ -6,6 +6,8 @@
 #include "analysis/hdf5_read.hpp"
 #include "analysis/summary.hpp"
 
+#include "tests/shell.hpp"
+
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -23,20 +25,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct Result {
-  int status;
-  std::string out;  // stdout and stderr
-};
-
-Result sh(const std::string& command) {
-  std::FILE* p = ::popen((command + " 2>&1").c_str(), "r");
-  if (p == nullptr) return {-1, ""};
-  std::string out;
-  char buf[4096];
-  while (std::size_t n = std::fread(buf, 1, sizeof buf, p)) out.append(buf, n);
-  const int st = ::pclose(p);
-  return {WIFEXITED(st) ? WEXITSTATUS(st) : -1, out};
-}
+using Result = cimsim::testing::ShellResult;
+using cimsim::testing::sh;
 
 bool has(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 
@@ -58,67 +48,67 @@ const std::string kSmall = " -r 2 -t 2 -q --set population.citizens=200 --set ru
 
 TEST_F(CliTraps, PositionalScenariosAfterValueFlags) {
   Result r = sh(cimsim("run --set backbone.staff=4 coordinator-leaves baseline" + kSmall + "-o a.h5"));
-  ASSERT_EQ(r.status, 0) << r.out;
+  ASSERT_EQ(r.status, 0) << r.output;
   EXPECT_EQ(cimsim::h5::read_strings(path("a.h5"), "scenario"), (std::vector<std::string>{"coordinator-leaves", "baseline"}));
   r = sh(cimsim("run --sweep trust.decay=0.01:0.02 baseline --levels 2" + kSmall + "-o b.h5"));
-  ASSERT_EQ(r.status, 0) << r.out;
+  ASSERT_EQ(r.status, 0) << r.output;
   EXPECT_EQ(cimsim::h5::read_strings(path("b.h5"), "scenario"),
             (std::vector<std::string>{"sweep-00000", "sweep-00001", "baseline"}));
   r = sh(cimsim("run --fork coordinator-leaves --fork-at 'month 37' --variant coordinator-leaves-with-updates baseline" +
                 kSmall + "-o c.h5"));
-  ASSERT_EQ(r.status, 0) << r.out;
+  ASSERT_EQ(r.status, 0) << r.output;
   const auto names = cimsim::h5::read_strings(path("c.h5"), "scenario");
-  EXPECT_NE(std::find(names.begin(), names.end(), "baseline"), names.end()) << r.out;
+  EXPECT_NE(std::find(names.begin(), names.end(), "baseline"), names.end()) << r.output;
   // describe too.
   r = sh(cimsim("describe --set backbone.staff=3 baseline"));
-  EXPECT_EQ(r.status, 0) << r.out;
+  EXPECT_EQ(r.status, 0) << r.output;
 }
 
 TEST_F(CliTraps, WarnsWhenTheBudgetUndoesTheStaffSetting) {
   Result r = sh(cimsim("run baseline --set backbone.staff=10" + kSmall + "-o w.h5"));
-  ASSERT_EQ(r.status, 0) << r.out;
-  EXPECT_TRUE(has(r.out, "warning: backbone.staff = 10 but funding.budget_staff_years = 6")) << r.out;
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_TRUE(has(r.output, "warning: backbone.staff = 10 but funding.budget_staff_years = 6")) << r.output;
   r = sh(cimsim("run baseline --set backbone.staff=10 --set funding.budget_staff_years=10" + kSmall + "-o x.h5"));
-  ASSERT_EQ(r.status, 0) << r.out;
-  EXPECT_FALSE(has(r.out, "warning")) << r.out;
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_FALSE(has(r.output, "warning")) << r.output;
   r = sh(cimsim("run baseline" + kSmall + "-o y.h5"));
-  EXPECT_FALSE(has(r.out, "warning")) << "the built-in baseline is consistent\n" << r.out;
+  EXPECT_FALSE(has(r.output, "warning")) << "the built-in baseline is consistent\n" << r.output;
   std::ofstream(path("big.toml")) << "description = \"bigger\"\nextends = \"baseline\"\n[backbone]\nstaff = 10\n";
   r = sh(cimsim("validate big.toml"));
-  EXPECT_EQ(r.status, 0) << r.out;
-  EXPECT_TRUE(has(r.out, "backbone.staff = 10") && has(r.out, "funding.budget_staff_years")) << r.out;
+  EXPECT_EQ(r.status, 0) << r.output;
+  EXPECT_TRUE(has(r.output, "backbone.staff = 10") && has(r.output, "funding.budget_staff_years")) << r.output;
 }
 
 TEST_F(CliTraps, HelpVersionAndName) {
   Result r = sh(cimsim(""));
-  EXPECT_EQ(r.status, 2) << r.out;
-  EXPECT_TRUE(has(r.out, "Usage: cimsim [OPTIONS] [SUBCOMMAND]")) << r.out;
-  EXPECT_TRUE(has(r.out, "export")) << r.out;
+  EXPECT_EQ(r.status, 2) << r.output;
+  EXPECT_TRUE(has(r.output, "Usage: cimsim [OPTIONS] [SUBCOMMAND]")) << r.output;
+  EXPECT_TRUE(has(r.output, "export")) << r.output;
   r = sh(cimsim("--help"));
-  EXPECT_EQ(r.status, 0) << r.out;
-  EXPECT_TRUE(has(r.out, "Usage: cimsim ")) << r.out;
-  EXPECT_FALSE(has(r.out, "Usage: /")) << r.out;
+  EXPECT_EQ(r.status, 0) << r.output;
+  EXPECT_TRUE(has(r.output, "Usage: cimsim ")) << r.output;
+  EXPECT_FALSE(has(r.output, "Usage: /")) << r.output;
   r = sh(cimsim("run --help"));
-  EXPECT_TRUE(has(r.out, "Usage: cimsim run")) << r.out;
+  EXPECT_TRUE(has(r.output, "Usage: cimsim run")) << r.output;
   for (const char* v : {"-V", "--version"}) {
     r = sh(cimsim(v));
-    EXPECT_EQ(r.status, 0) << r.out;
-    EXPECT_EQ(r.out.rfind("cimsim ", 0), 0u) << r.out;
+    EXPECT_EQ(r.status, 0) << r.output;
+    EXPECT_EQ(r.output.rfind("cimsim ", 0), 0u) << r.output;
   }
   r = sh(cimsim("no-such-command"));
-  EXPECT_EQ(r.status, 2) << r.out;
+  EXPECT_EQ(r.status, 2) << r.output;
 }
 
 TEST_F(CliTraps, ListAndDescribeAsJson) {
   Result r = sh(cimsim("list --format json 2>/dev/null"));
-  ASSERT_EQ(r.status, 0) << r.out;
-  const auto list = nlohmann::json::parse(r.out);
+  ASSERT_EQ(r.status, 0) << r.output;
+  const auto list = nlohmann::json::parse(r.output);
   ASSERT_TRUE(list.is_array());
   EXPECT_EQ(list.at(0)["name"], "baseline");
   EXPECT_GE(list.size(), 20u);
   r = sh(cimsim("describe coordinator-leaves --set backbone.staff=3 --format json 2>/dev/null"));
-  ASSERT_EQ(r.status, 0) << r.out;
-  const auto d = nlohmann::json::parse(r.out);
+  ASSERT_EQ(r.status, 0) << r.output;
+  const auto d = nlohmann::json::parse(r.output);
   EXPECT_EQ(d["name"], "coordinator-leaves");
   bool found = false;
   for (const auto& p : d["parameters"])
@@ -133,15 +123,15 @@ TEST_F(CliTraps, ListAndDescribeAsJson) {
 
 TEST_F(CliTraps, ProgressBarOnATerminalPlainLinesOtherwise) {
   Result r = sh(cimsim("run baseline -r 4 -t 2 --set population.citizens=200 --set run.horizon_years=2 --progress -o p.h5"));
-  ASSERT_EQ(r.status, 0) << r.out;
-  EXPECT_TRUE(has(r.out, "  runs 4/4 (100%)")) << r.out;
-  EXPECT_FALSE(has(r.out, "[#")) << r.out;
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_TRUE(has(r.output, "  runs 4/4 (100%)")) << r.output;
+  EXPECT_FALSE(has(r.output, "[#")) << r.output;
   if (sh("command -v script").status != 0) GTEST_SKIP() << "util-linux `script` (a pseudo-terminal) is missing";
   r = sh("script -qec \"" + cimsim("run baseline -r 4 -t 2 --set population.citizens=200 --set run.horizon_years=2 -o t.h5") +
          "\" /dev/null");
-  ASSERT_EQ(r.status, 0) << r.out;
-  EXPECT_TRUE(has(r.out, "[##############################] 100%  runs 4/4")) << r.out;
-  EXPECT_TRUE(has(r.out, "ETA")) << r.out;
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_TRUE(has(r.output, "[##############################] 100%  runs 4/4")) << r.output;
+  EXPECT_TRUE(has(r.output, "ETA")) << r.output;
 }
 
 // The summary's differences pair replicates completed in both scenarios only; it says how many.

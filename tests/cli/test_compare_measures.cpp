@@ -4,6 +4,8 @@
 #include "analysis/compare.hpp"
 #include "analysis/ensemble_file.hpp"
 
+#include "tests/shell.hpp"
+
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -21,20 +23,8 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-struct Result {
-  int status;
-  std::string output;
-};
-
-Result sh(const std::string& command) {
-  std::FILE* p = ::popen((command + " 2>&1").c_str(), "r");
-  if (p == nullptr) return {-1, ""};
-  std::string out;
-  char buf[4096];
-  while (std::size_t n = std::fread(buf, 1, sizeof buf, p)) out.append(buf, n);
-  const int st = ::pclose(p);
-  return {WIFEXITED(st) ? WEXITSTATUS(st) : -1, out};
-}
+using Result = cimsim::testing::ShellResult;
+using cimsim::testing::sh;
 
 class CompareMeasures : public testing::Test {
  protected:

@@ -1,6 +1,8 @@
 // `cimsim export`: the tidy table reads back in pandas (values identical to the HDF5 file, per
 // month and per run, plain and gzip, swept parameters as columns) and in R (read.csv, the R
 // example), and bad requests exit 2 without writing anything.
+#include "tests/shell.hpp"
+
 #include <gtest/gtest.h>
 
 #include <sys/wait.h>
@@ -17,20 +19,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct Result {
-  int status;
-  std::string output;
-};
-
-Result sh(const std::string& command) {
-  std::FILE* p = ::popen((command + " 2>&1").c_str(), "r");
-  if (p == nullptr) return {-1, ""};
-  std::string out;
-  char buf[4096];
-  while (std::size_t n = std::fread(buf, 1, sizeof buf, p)) out.append(buf, n);
-  const int st = ::pclose(p);
-  return {WIFEXITED(st) ? WEXITSTATUS(st) : -1, out};
-}
+using Result = cimsim::testing::ShellResult;
+using cimsim::testing::sh;
 
 std::string quote(const fs::path& p) {
   std::string q(1, '\'');

@@ -11,6 +11,8 @@
 #include "engine/error.hpp"
 #include "scenarios/scenario_loader.hpp"
 
+#include "tests/shell.hpp"
+
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -32,20 +34,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct Result {
-  int status;
-  std::string output;  // stdout and stderr
-};
-
-Result sh(const std::string& command) {
-  std::FILE* p = ::popen((command + " 2>&1").c_str(), "r");
-  if (p == nullptr) return {-1, ""};
-  std::string out;
-  char buf[4096];
-  while (std::size_t n = std::fread(buf, 1, sizeof buf, p)) out.append(buf, n);
-  const int st = ::pclose(p);
-  return {WIFEXITED(st) ? WEXITSTATUS(st) : -1, out};
-}
+using Result = cimsim::testing::ShellResult;
+using cimsim::testing::sh;
 
 std::string read_text(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);
