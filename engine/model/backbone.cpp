@@ -16,6 +16,14 @@ namespace {
 constexpr int kReinviteWeeks = 26;         // an organisation is not invited again within this time
 constexpr double kInheritTrust = 0.7;      // share of trust a successor keeps on an inherited tie
 constexpr double kHandoverHalf = 8.0;      // overlap weeks at which a successor inherits half the ties
+
+// Process and domain skill of a new member (000:L665-L668, L1279): the lead post (slot 0) is
+// filled by a generalist process leader, the other posts by domain specialists.
+void draw_skills(State& st, const Params& p, std::size_t slot, Rng& r) {
+  const bool lead = slot == 0;
+  st.process_skill[slot] = clamp01((lead ? p.lead_process_skill : p.specialist_process_skill) + 0.1 * r.normal());
+  st.domain_skill[slot] = clamp01((lead ? p.lead_domain_skill : p.specialist_domain_skill) + 0.1 * r.normal());
+}
 }  // namespace
 
 // --- staff
@@ -27,12 +35,14 @@ void hire(State& st, const StepContext& ctx, std::size_t slot, std::uint32_t str
   st.engagement[a] = st.engagement_next[a] = 1.0;
   st.active[a] = st.active_next[a] = 1;
   const auto no = static_cast<std::uint32_t>(st.orgs_end);
-  if (no == 0) return;
   Rng r(ctx.seed, stream_tick, a, purpose::hiring);
-  const double want = ctx.params.staff_ties * (slot == 0 ? ctx.params.lead_weight : 1.0);
-  const auto ties = static_cast<int>(std::floor(want + r.uniform()));
-  for (int j = 0; j < ties; ++j)
-    st.net.add_tie(a, r.below(no), static_cast<float>(ctx.params.trust_initial), st.tick);
+  if (no > 0) {
+    const double want = ctx.params.staff_ties * (slot == 0 ? ctx.params.lead_weight : 1.0);
+    const auto ties = static_cast<int>(std::floor(want + r.uniform()));
+    for (int j = 0; j < ties; ++j)
+      st.net.add_tie(a, r.below(no), static_cast<float>(ctx.params.trust_initial), st.tick);
+  }
+  draw_skills(st, ctx.params, slot, r);  // after the tie draws
 }
 
 void staff_leave(State& st, const StepContext& ctx, std::size_t slot, bool successor, int overlap_weeks,
@@ -64,6 +74,7 @@ void staff_leave(State& st, const StepContext& ctx, std::size_t slot, bool succe
   Rng r(ctx.seed, static_cast<std::uint32_t>(st.tick), a, purpose::succession);
   for (const auto& [b, trust] : st.handover)
     if (r.bernoulli(keep)) st.net.add_tie(a, b, static_cast<float>(kInheritTrust) * trust, st.tick);
+  draw_skills(st, ctx.params, slot, r);  // the successor takes over the post (slot 0: a process leader)
 }
 
 // --- 9. backbone operations (few staff: serial, in slot order)

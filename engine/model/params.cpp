@@ -89,6 +89,16 @@ std::vector<ParamSpec> build_table() {
        "Growth of fatigue while active without visible progress.", "assumed"},
       {"engagement.citizen_propensity", &P::citizen_propensity, 0, 2, "1",
        "Multiplier on citizens' engagement drive (competing obligations lower it).", "000:L423, L705; number assumed"},
+      {"engagement.citizen_capacity", &P::citizen_capacity, 0, 1, "1",
+       "Effort per week of an active citizen at full engagement, relative to an organisation's.",
+       "000:L1059 (30 active villagers run the working groups); number assumed"},
+      {"engagement.own_motive", &P::own_motive, 0, 1, "1",
+       "Organisations work on the problem on their own agenda with drive own_motive x perceived urgency, also without "
+       "an initiative; their drive is the larger of this and the initiative's pull.",
+       "004:L191, L1386; 000:L90 (isolated impact: organisations working on their own agendas); number assumed"},
+      {"engagement.interest_threshold", &P::interest_threshold, 0, 1, "1",
+       "Engagement from which an inactive agent counts as interested (aware and positive, not yet acting).",
+       "000:L1059 (at least 70 interested, 30 active); number assumed"},
       {"engagement.invite_rate", &P::invite_rate, 0, 10, "invitations per week",
        "Invitations the backbone extends per week at full public-will capacity and no momentum (x4 scale).",
        "000:L542 (high-leverage actors approached directly); number assumed"},
@@ -123,10 +133,14 @@ std::vector<ParamSpec> build_table() {
        "Weeks between the backbone's standing update to partners (a newsletter or update round that runs as a "
        "routine, not through one person); 0: none.",
        "000:L874 (\"a monthly update ... could have prevented this\"), 000:L235; default none as in Mechelen"},
-      {"communication.update_reach", &P::update_reach, 0, 1, "1",
-       "Share of the convening lost to missing backbone staff that a monthly (or more frequent) update keeps: "
-       "partners stay informed of the project and their role, and keep meeting.",
-       "000:L874, L235; number assumed"},
+      {"communication.update_gain", &P::update_gain, 0, 1, "1",
+       "Share of the gap to full insight into the project and their role that one standing update closes for every "
+       "partner (the update runs as a routine while any staff are in post).",
+       "000:L874 (\"a monthly update ... could have prevented this\"); number assumed"},
+      {"communication.insight_decay", &P::insight_decay, 0, 1, "per week",
+       "Relative loss per week of a partner's insight into the project and its role when it neither attends a "
+       "meeting of its bodies nor receives an update.",
+       "000:L874, L911 (communication came to a standstill, partners lost insight); number assumed"},
 
       {"backbone.enabled", &P::backbone, 0, 1, "", "Whether a backbone organisation exists.", "000:L252"},
       {"backbone.staff", &P::backbone_staff, 0, 200, "people", "Staff positions of the backbone.",
@@ -139,15 +153,28 @@ std::vector<ParamSpec> build_table() {
       {"backbone.staff_ties", &P::staff_ties, 0, 200, "ties per staff member",
        "Personal ties a staff member builds to partners when hired.", "000:L668, L1279; number assumed"},
       {"backbone.lead_weight", &P::lead_weight, 1, 10, "1",
-       "Capacity and ties of the lead coordinator (slot 1) relative to other staff.", "000:L668; number assumed"},
+       "Capacity and ties of the lead coordinator (slot 0 is the lead) relative to other staff.", "000:L668; number assumed"},
       {"backbone.vision_rate", &P::vision_rate, 0, 1, "per week",
        "Pull of backbone vision work on members' concerns towards the common agenda.", "000:L252; number assumed"},
       {"backbone.vision_need", &P::vision_need, 0, 100, "staff equivalents",
        "Vision-and-strategy capacity at which members fully weigh the common agenda in their work.",
        "000:L250; number assumed"},
-      {"backbone.convening_need", &P::convening_need, 0, 100, "staff equivalents",
-       "Aligned-activities capacity at which the backbone convenes every working and steering group at its cadence.",
-       "000:L246, L252; number assumed"},
+      {"backbone.meeting_prep_weeks", &P::meeting_prep_weeks, 0, 10, "staff-weeks",
+       "Aligned-activities time the convener needs per body meeting (preparation, chairing, follow-up).",
+       "000:L246, L252; number assumed (about half a day)"},
+      {"backbone.lead_process_skill", &P::lead_process_skill, 0, 1, "1",
+       "Mean process skill of a lead coordinator (a generalist who can lead a multi-stakeholder process); drawn per "
+       "person with standard deviation 0.1.",
+       "000:L666, L1279; number assumed"},
+      {"backbone.specialist_process_skill", &P::specialist_process_skill, 0, 1, "1",
+       "Mean process skill of the other staff (domain specialists); drawn per person with standard deviation 0.1.",
+       "000:L665-L668 (many specialists, few generalists who could lead the process); number assumed"},
+      {"backbone.lead_domain_skill", &P::lead_domain_skill, 0, 1, "1",
+       "Mean domain skill of a lead coordinator; drawn per person with standard deviation 0.1.",
+       "000:L1279 (substantive knowledge and process competence); number assumed"},
+      {"backbone.specialist_domain_skill", &P::specialist_domain_skill, 0, 1, "1",
+       "Mean domain skill of the other staff; drawn per person with standard deviation 0.1.",
+       "000:L665, L1279; number assumed"},
       {"backbone.style", &P::style, 0, 1, "1",
        "Facilitation style: 0 convene and step back, 1 hub and spoke (staff broker every tie themselves).",
        "000:L641 vs L855"},
@@ -180,6 +207,9 @@ std::vector<ParamSpec> build_table() {
        "assumed"},
       {"measurement.report_cadence_weeks", &P::report_cadence_weeks, 1, 52, "week", "Weeks between progress reports.",
        "000:L126 (weekly or fortnightly reporting advised); default quarterly assumed"},
+      {"measurement.reporting_effort", &P::reporting_effort, 0, 1, "1",
+       "Share of active organisations' effort spent on collecting and reporting data, at full coverage.",
+       "000:L197, L212 (data systems take effort; learning should come first); number assumed"},
       {"measurement.observation_noise", &P::observation_noise, 0, 1, "1",
        "Standard deviation of observed outcome without measurement (shrinks with coverage).", "assumed"},
 
@@ -205,6 +235,10 @@ std::vector<ParamSpec> build_table() {
       {"problem.complementarity", &P::complementarity, 0, 10, "1",
        "Extra effect of effort spread over several sectors in one pillar (mutually reinforcing activities).",
        "000:L229; number assumed"},
+      {"problem.duplication", &P::duplication, 0, 10, "1",
+       "Overlap of uncoordinated own work: the own work of m active agents of one sector in one working group counts "
+       "1 / (1 + duplication (m - 1)).",
+       "000:L229 (not all doing the same thing); 004:L191; number assumed"},
       {"problem.lived_experience_weight", &P::lived_experience_weight, 0, 1, "1",
        "Pull of active agents with lived experience on the agenda towards the true needs.", "000:L307"},
       {"problem.drift", &P::drift, 0, 1, "per week", "Relative loss of progress per week (the problem worsens).",
@@ -220,7 +254,9 @@ std::vector<ParamSpec> build_table() {
       {"exogenous.election_years", &P::election_years, 0, 50, "year",
        "Interval between elections (0: none scheduled).", "004:L694 (seven municipal elections before 2050)"},
       {"summary.launch_share", &P::launch_share, 0, 1, "1",
-       "Share of organisations active at once that counts as launched (active mass).", "000:L144-L162; number assumed"},
+       "Share of organisations active at once that counts as launched (active mass): above the share that works "
+       "on its own agenda without an initiative (about a quarter).",
+       "000:L144-L162; number assumed"},
       {"summary.collapse_share", &P::collapse_share, 0, 1, "1",
        "Share of organisations active below which a launched initiative counts as collapsed.", "assumed"},
   };
@@ -253,7 +289,8 @@ bool fixed_at_fork(const std::string& key) {
   static const std::vector<std::string> keys = {
       "preconditions.urgency_professional", "preconditions.urgency_citizen", "preconditions.champions",
       "preconditions.champion_influence",   "preconditions.champion_ties",   "backbone.enabled",
-      "backbone.staff"};
+      "backbone.staff",
+      "engagement.citizen_capacity"};
   for (const char* group : {"run.", "population.", "network.", "summary."})
     if (key.starts_with(group)) return true;
   return std::find(keys.begin(), keys.end(), key) != keys.end();

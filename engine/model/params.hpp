@@ -54,8 +54,11 @@ struct Params {
   double w_ownership = 0.3;
   double w_champion = 0.4;
   double fatigue_rate = 0.02;
-  double citizen_propensity = 1.0;
-  double invite_rate = 0.5;          // invitations per unit of capacity per week
+  double citizen_propensity = 1.3;
+  double citizen_capacity = 0.2;     // an active citizen's effort relative to an organisation's
+  double own_motive = 0.75;           // organisations: drive from their own agenda = own_motive x urgency
+  double interest_threshold = 0.25;  // engagement from which an inactive agent counts as interested
+  double invite_rate = 1.0;          // invitations per unit of capacity per week
   double invite_boost = 0.3;
   double momentum_share = 0.5;
   double ownership_rate = 0.02;
@@ -73,7 +76,8 @@ struct Params {
   double cadence_relax = 0.0;
   double brokerage_rate = 0.05;
   int update_cadence_weeks = 0;      // standing partner update; 0: none
-  double update_reach = 0.5;
+  double update_gain = 0.5;          // share of the gap to full insight one update closes
+  double insight_decay = 0.15;       // partners' insight lost per week without meeting or update
   // --- backbone
   bool backbone = true;
   int backbone_staff = 5;
@@ -84,7 +88,11 @@ struct Params {
   double lead_weight = 2.0;
   double vision_rate = 0.02;
   double vision_need = 1.0;
-  double convening_need = 1.35;
+  double meeting_prep_weeks = 0.1;   // convener's staff-weeks per body meeting held
+  double lead_process_skill = 0.85;  // the lead coordinator: a generalist process leader
+  double specialist_process_skill = 0.1;
+  double lead_domain_skill = 0.5;
+  double specialist_domain_skill = 0.8;
   double style = 0.3;                // 0 convene and step back ... 1 hub and spoke
   double dominance = 0.2;
   double role_clarity = 0.8;
@@ -103,6 +111,7 @@ struct Params {
   double measurement_decay = 0.005;
   int report_cadence_weeks = 13;
   double observation_noise = 0.02;
+  double reporting_effort = 0.05;    // share of partners' effort spent reporting at full coverage
   // --- funding
   double budget_staff_years = 6.0;
   double grant_share = 0.5;
@@ -111,10 +120,11 @@ struct Params {
   // --- cluster leadership (local coordination groups)
   double inclusiveness = 0.7;
   // --- problem
-  double effort_effect = 0.008;
+  double effort_effect = 0.0055;
   double half_saturation = 60.0;
-  double coordination_gain = 2.0;
+  double coordination_gain = 12.0;
   double complementarity = 0.5;
+  double duplication = 0.5;          // own work: overlap between uncoordinated agents of one sector on one pillar
   double lived_experience_weight = 0.3;
   double drift = 0.0005;
   double delay_months = 12.0;
@@ -124,7 +134,7 @@ struct Params {
   // --- exogenous
   double election_years = 0.0;       // 0: no scheduled elections
   // --- launch and collapse
-  double launch_share = 0.4;
+  double launch_share = 0.65;
   double collapse_share = 0.15;
 };
 
@@ -142,7 +152,7 @@ struct ParamSpec {
 const std::vector<ParamSpec>& param_table();
 // Whether a parameter only sets the population or the initial state, so that a fork (Model::
 // intervene) cannot change it: run.*, population.*, network.*, summary.*, initial urgency and
-// champions, backbone.enabled and backbone.staff. The one list; the scenario loader's
+// champions, backbone.enabled, backbone.staff and engagement.citizen_capacity. The one list; the scenario loader's
 // check_fork reads it.
 bool fixed_at_fork(const std::string& key);
 const ParamSpec* find_param(const std::string& key);

@@ -71,6 +71,22 @@ const std::vector<Probe<Model>>& probes() {
        [](const Model& m, Out o) { per_sector_mean(m, o, false); }},
       {{"active_share", "share of the agents of a sector that are active", "1", Axis::sector},
        [](const Model& m, Out o) { per_sector_mean(m, o, true); }},
+      {{"interested_share",
+        "share of the agents of a sector that are interested: inactive with engagement at least "
+        "engagement.interest_threshold (aware and positive, not yet acting)",
+        "1", Axis::sector},
+       [](const Model& m, Out o) {
+         std::array<double, kSectors> sum{}, count{};
+         const double th = m.params().interest_threshold;
+         for (std::size_t i = 0; i < m.agents(); ++i) {
+           if (m.is_staff(i) || !m.present()[i]) continue;
+           const auto sec = m.sector()[i];
+           sum[sec] += (!m.active()[i] && m.engagement()[i] >= th) ? 1.0 : 0.0;
+           count[sec] += 1.0;
+         }
+         for (int sec = 0; sec < kSectors; ++sec)
+           o[static_cast<std::size_t>(sec)] = count[sec] > 0 ? sum[sec] / count[sec] : kMissing;
+       }},
       {{"trust_mean", "mean trust over all ties", "1", Axis::none},
        [](const Model& m, Out o) {
          const auto& t = m.network().trust;
@@ -136,6 +152,19 @@ const std::vector<Probe<Model>>& probes() {
       {{"phase", "phase of the initiative: 1 initiating action, 2 organising for impact, 3 sustaining action and impact",
         "1", Axis::none},
        [](const Model& m, Out o) { o[0] = m.phase(); }},
+      {{"meetings_working_groups", "working-group meetings held in the month (all pillars)", "1", Axis::none},
+       [](const Model& m, Out o) { o[0] = m.meetings_working_groups(); }},
+      {{"meetings_steering", "steering-group meetings held in the month", "1", Axis::none},
+       [](const Model& m, Out o) { o[0] = m.meetings_steering(); }},
+      {{"partner_updates", "standing partner updates sent in the month", "1", Axis::none},
+       [](const Model& m, Out o) { o[0] = m.partner_updates(); }},
+      {{"insight", "mean insight into the project and their role among active organisations", "1", Axis::none},
+       [](const Model& m, Out o) {
+         double s = 0.0, n = 0.0;
+         for (std::size_t i = 0; i < m.agents(); ++i)
+           if (m.is_org(i) && m.present()[i] && m.active()[i]) s += m.insight()[i], n += 1.0;
+         o[0] = n > 0.0 ? s / n : 0.0;
+       }},
       {{"recruited_invited", "organisations that became active within 8 weeks of a backbone invitation, cumulative", "1",
         Axis::none},
        [](const Model& m, Out o) { o[0] = m.recruited_invited(); }},
