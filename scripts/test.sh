@@ -4,7 +4,8 @@
 # (build-asan/) and run it there too, less the statistical validation tests. Exits non-zero on
 # the first failure.
 # The ASan pass runs the parser fuzz pass longer (CIMSIM_FUZZ_ITERATIONS); then a
-# ThreadSanitizer build of the thread tests (build-tsan/: determinism, ensemble, executor).
+# ThreadSanitizer build of the thread tests (build-tsan/: determinism, ensemble, executor),
+# only with CIMSIM_TSAN=1 (not yet run through once; see below).
 #   CIMSIM_SKIP_SANITIZERS=1 scripts/test.sh   skips the sanitizer passes (local use).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -29,6 +30,11 @@ if [ "${CIMSIM_SKIP_SANITIZERS:-0}" != "1" ]; then
   CIMSIM_FUZZ_ITERATIONS=${CIMSIM_FUZZ_ITERATIONS:-20000} \
     ctest --test-dir build-asan -j "$jobs" --output-on-failure --timeout 900 -LE validation
 
+fi
+# ThreadSanitizer build of the thread tests (build-tsan/: determinism, ensemble, executor). Opt-in
+# (CIMSIM_TSAN=1) until it has been run through once: TBB itself is not instrumented, and a report
+# from inside it would fail every run until suppressions are written.
+if [ "${CIMSIM_TSAN:-0}" = "1" ]; then
   echo "== ThreadSanitizer build (thread tests only)"
   cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCIMSIM_WERROR=ON \
     -DCIMSIM_SANITIZE_THREAD=ON -DCIMSIM_BUILD_BENCH=OFF >/dev/null
