@@ -475,31 +475,36 @@ void Hdf5Sink::Impl::create() {
   }
   describe(message.dataset.get(), "error message of a failed run, empty otherwise", "1");
 
+  // A (scenario, parameter) table of values with its own parameter coordinate, NaN where missing;
+  // returns the coordinate.
+  auto scenario_by_parameter = [&](const char* name, const char* coordinate, const std::vector<std::string>& keys,
+                                   const char* coordinate_text, const std::vector<double>& values,
+                                   const char* text) {
+    Handle parameter_ds = string_coordinate(coordinate, keys, coordinate_text);
+    Handle ds = create_dataset(name, H5T_IEEE_F64LE, {S, keys.size()}, {}, H5T_NATIVE_DOUBLE, &nan);
+    check_rc(H5Dwrite(ds.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data()),
+             std::string("cannot write dataset '") + name + "'");
+    describe(ds.get(), text, "1");
+    set_numeric_attr(ds.get(), "_FillValue", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &nan, 1);
+    attach(ds.get(), name, {scenario_ds.get(), parameter_ds.get()});
+    return parameter_ds;
+  };
   if (!layout.parameters.empty()) {
     // Sweep coordinates: the value of each swept parameter per scenario (NaN off the sweep).
-    const std::size_t P = layout.parameters.size();
-    if (layout.scenario_parameter.size() != S * P)
+    if (layout.scenario_parameter.size() != S * layout.parameters.size())
       throw std::invalid_argument("HDF5 output: scenario_parameter needs scenarios x parameters values");
-    Handle parameter_ds = string_coordinate("swept_parameter", layout.parameters, "swept parameter");
-    Handle ds = create_dataset("scenario_parameter", H5T_IEEE_F64LE, {S, P}, {}, H5T_NATIVE_DOUBLE, &nan);
-    check_rc(H5Dwrite(ds.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, layout.scenario_parameter.data()),
-             "cannot write dataset 'scenario_parameter'");
-    describe(ds.get(), "value of each swept parameter in each scenario (missing: not a sweep point)", "1");
-    set_numeric_attr(ds.get(), "_FillValue", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &nan, 1);
-    attach(ds.get(), "scenario_parameter", {scenario_ds.get(), parameter_ds.get()});
+    scenario_by_parameter("scenario_parameter", "swept_parameter", layout.parameters, "swept parameter",
+                          layout.scenario_parameter,
+                          "value of each swept parameter in each scenario (missing: not a sweep point)");
   }
   if (!layout.all_parameters.empty()) {
     // Every parameter's value in every scenario, so that readers need not parse the TOML.
     const std::size_t P = layout.all_parameters.size();
     if (layout.parameter_values.size() != S * P || layout.parameter_units.size() != P)
       throw std::invalid_argument("HDF5 output: parameter_value needs scenarios x parameters values and a unit each");
-    Handle parameter_ds = string_coordinate("parameter", layout.all_parameters, "model parameter (scenario file key)");
-    Handle ds = create_dataset("parameter_value", H5T_IEEE_F64LE, {S, P}, {}, H5T_NATIVE_DOUBLE, &nan);
-    check_rc(H5Dwrite(ds.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, layout.parameter_values.data()),
-             "cannot write dataset 'parameter_value'");
-    describe(ds.get(), "value of each parameter in each scenario (true/false as 1/0); units in parameter_unit", "1");
-    set_numeric_attr(ds.get(), "_FillValue", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &nan, 1);
-    attach(ds.get(), "parameter_value", {scenario_ds.get(), parameter_ds.get()});
+    Handle parameter_ds = scenario_by_parameter("parameter_value", "parameter", layout.all_parameters, "model parameter (scenario file key)",
+                          layout.parameter_values,
+                          "value of each parameter in each scenario (true/false as 1/0); units in parameter_unit");
     Handle units = create_dataset("parameter_unit", string_type.get(), {P}, {}, H5I_INVALID_HID, nullptr);
     write_strings(units.get(), "parameter_unit", layout.parameter_units);
     describe(units.get(), "unit of each parameter", "1");
