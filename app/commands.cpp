@@ -28,18 +28,16 @@ namespace {
 // A parameter's value in a scenario and its allowed range, as text.
 std::pair<std::string, std::string> value_and_range(const model::ParamSpec& spec, const model::Params& params) {
   std::string value, range;
-  std::visit(
-      [&](auto m) {
-        using T = std::remove_reference_t<decltype(params.*m)>;
-        if constexpr (std::is_same_v<T, bool>) {
-          value = params.*m ? "true" : "false";
-          range = "true/false";
-        } else {
-          value = fmt::format("{}", params.*m);
-          range = fmt::format("[{}, {}]", spec.min, spec.max);
-        }
-      },
-      spec.field);
+  spec.visit(params, [&](const auto& field) {
+    using T = std::remove_cvref_t<decltype(field)>;
+    if constexpr (std::is_same_v<T, bool>) {
+      value = field ? "true" : "false";
+      range = "true/false";
+    } else {
+      value = fmt::format("{}", field);
+      range = fmt::format("[{}, {}]", spec.min, spec.max);
+    }
+  });
   return {value, range};
 }
 
@@ -123,19 +121,17 @@ int cmd_describe(const std::string& name, const std::vector<std::string>& sets, 
     nlohmann::json params = nlohmann::json::array();
     for (const auto& spec : model::param_table()) {
       nlohmann::json p = {{"key", spec.key}, {"unit", spec.unit}, {"description", spec.description}, {"source", spec.source}};
-      std::visit(
-          [&](auto m) {
-            using T = std::remove_cvref_t<decltype(s.params.*m)>;
-            p["value"] = s.params.*m;
-            if constexpr (std::is_same_v<T, bool>) {
-              p["type"] = "bool";
-            } else {
-              p["type"] = std::is_same_v<T, int> ? "int" : "float";
-              p["min"] = spec.min;
-              p["max"] = spec.max;
-            }
-          },
-          spec.field);
+      spec.visit(s.params, [&](const auto& field) {
+        using T = std::remove_cvref_t<decltype(field)>;
+        p["value"] = field;
+        if constexpr (std::is_same_v<T, bool>) {
+          p["type"] = "bool";
+        } else {
+          p["type"] = std::is_same_v<T, int> ? "int" : "float";
+          p["min"] = spec.min;
+          p["max"] = spec.max;
+        }
+      });
       params.push_back(p);
     }
     nlohmann::json events = nlohmann::json::array();

@@ -129,7 +129,7 @@ NetworkPicture network_picture(const std::string& file, const std::string& scena
   std::vector<int> weeks;
   for (double y : years) {
     const int w = static_cast<int>(std::lround(y * model::kWeeksPerYear));
-    if (w >= 0 && w <= s.params.horizon_years * model::kWeeksPerYear &&
+    if (w >= 0 && w <= s.params.run.horizon_years * model::kWeeksPerYear &&
         std::find(weeks.begin(), weeks.end(), w) == weeks.end())
       weeks.push_back(w);
   }
@@ -138,7 +138,7 @@ NetworkPicture network_picture(const std::string& file, const std::string& scena
 
   // All cores, run_ensemble's default grain: results do not depend on either.
   const Executor exec(static_cast<int>(std::max(1u, std::thread::hardware_concurrency())), 4096);
-  const auto n_citizens = static_cast<std::size_t>(s.params.n_citizens);
+  const auto n_citizens = static_cast<std::size_t>(s.params.population.citizens);
   pic.citizens_total = n_citizens;
 
   struct Snap {

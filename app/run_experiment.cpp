@@ -121,7 +121,7 @@ std::string iso_time_utc(bool compact) {
 RecordSchema schema_for(const sc::Plan& plan) {
   int pillars = 1, events = 0;
   for (const auto& it : plan.items) {
-    pillars = std::max(pillars, it.scenario.params.pillars);
+    pillars = std::max(pillars, it.scenario.params.population.pillars);
     events = std::max(events, static_cast<int>(model::scheduled_events(it.scenario).size()));
   }
   return model::make_schema(pillars, events);
@@ -243,7 +243,7 @@ int run_command(RunOptions o, const std::string& command_line) {
     }
     if (o.out.empty()) o.out = "cimsim-" + scenarios.front().name + "-" + iso_time_utc(true) + ".h5";
     int years = 1;
-    for (const auto& s : scenarios) years = std::max(years, s.params.horizon_years);
+    for (const auto& s : scenarios) years = std::max(years, s.params.run.horizon_years);
     schema = schema_for(plan);
     for (const auto& s : scenarios) {
       layout.scenarios.push_back(s.name);
@@ -303,7 +303,7 @@ int run_command(RunOptions o, const std::string& command_line) {
     }
     if (!o.resume.empty()) {
       std::vector<std::size_t> records;
-      for (const auto& s : scenarios) records.push_back(model::record_months(s.params.horizon_years).size());
+      for (const auto& s : scenarios) records.push_back(model::record_months(s.params.run.horizon_years).size());
       stored.emplace(o.resume, schema, layout, records);
       nothing_to_do = stored->count() == scenarios.size() * static_cast<std::size_t>(o.replicates);
       layout.attributes["created"] = stored->created();
@@ -384,7 +384,7 @@ int run_command(RunOptions o, const std::string& command_line) {
     std::vector<std::string> done;
     if (stored && o.out != o.resume) done.push_back(o.resume);
     std::vector<std::size_t> records;
-    for (const auto& s : scenarios) records.push_back(model::record_months(s.params.horizon_years).size());
+    for (const auto& s : scenarios) records.push_back(model::record_months(s.params.run.horizon_years).size());
     for (const auto& t : stale) {
       try {
         const StoredRuns same(t, schema, layout, records);  // throws unless the same experiment

@@ -502,14 +502,14 @@ void BM_Sink(benchmark::State& state) {
   const bool hdf5 = state.range(0) != 0;
   const int threads = all_threads();
   const model::Scenario s = scenario("baseline");
-  const RecordSchema schema = model::make_schema(s.params.pillars);
+  const RecordSchema schema = model::make_schema(s.params.population.pillars);
   const EnsembleOptions o = ensemble(20, threads);
   const RunFunction fn = [&](const RunContext& c) { return model::run(s, schema, c); };
   OutputLayout layout;
   layout.scenarios = {s.name};
   layout.event_labels.emplace_back();
   layout.replicates = o.replicates;
-  layout.time = model::record_months(s.params.horizon_years);
+  layout.time = model::record_months(s.params.run.horizon_years);
   layout.attributes = {{"title", "cimsim benchmark"}};
   const std::string path =
       (std::filesystem::temp_directory_path() / ("cimsim-bench-" + std::to_string(getpid()) + ".h5")).string();
@@ -596,7 +596,7 @@ void BM_Memory(benchmark::State& state) {
 void BM_CityScale(benchmark::State& state) {
   const int threads = all_threads();
   const model::Scenario s = scenario("city-scale");
-  const RecordSchema schema = model::make_schema(s.params.pillars);
+  const RecordSchema schema = model::make_schema(s.params.population.pillars);
   const EnsembleOptions o = ensemble(1, threads);
   const RunFunction fn = [&](const RunContext& c) { return model::run(s, schema, c); };
   std::size_t failed = 0;
@@ -607,7 +607,7 @@ void BM_CityScale(benchmark::State& state) {
   if (failed > 0) state.SkipWithError("the run failed");
   state.counters["peak_rss_MiB"] = peak_rss_mib();
   state.counters["threads"] = threads;
-  state.counters["citizens"] = s.params.n_citizens;
+  state.counters["citizens"] = s.params.population.citizens;
 }
 
 void register_all() {

@@ -39,7 +39,7 @@ const model::ParamSpec& sweep_key(const std::string& key, const std::string& whe
     for (const auto& s : model::param_table()) keys.push_back(s.key);
     throw InputError(where, key, "unknown parameter" + detail::suggestion(key, keys));
   }
-  if (std::holds_alternative<bool model::Params::*>(spec->field))
+  if (spec->is<bool>())
     throw InputError(where, key, "a true/false parameter cannot be swept: run the two settings as scenarios");
   if (key.starts_with("run."))
     throw InputError(where, key, "the run length cannot be swept: every point shares the time axis");
@@ -49,7 +49,7 @@ const model::ParamSpec& sweep_key(const std::string& key, const std::string& whe
 // Range of a sweep parameter: a sweepable key, the range inside its limits.
 ParamRange param_range(const std::string& key, double lo, double hi, const std::string& where) {
   const model::ParamSpec* spec = &sweep_key(key, where);
-  const bool integer = std::holds_alternative<int model::Params::*>(spec->field);
+  const bool integer = spec->is<int>();
   if (!(lo <= hi) || lo < spec->min || hi > spec->max)
     throw InputError(where, key,
                      fmt::format("range [{}, {}] is not within the parameter's range [{}, {}] with low <= high", lo,
@@ -61,7 +61,7 @@ ParamRange param_range(const std::string& key, double lo, double hi, const std::
 
 double param_value(const Scenario& s, const std::string& key) {
   const model::ParamSpec* spec = model::find_param(key);
-  return std::visit([&](auto m) { return static_cast<double>(s.params.*m); }, spec->field);
+  return spec->value(s.params);
 }
 
 // A design value as TOML text: whole numbers without a fraction (so integer parameters
@@ -296,7 +296,7 @@ Plan make_plan(const ExperimentSpec& spec, const std::vector<std::string>& sets)
   if (spec.fork) {
     const ForkSpec& f = *spec.fork;
     Scenario base = load_one(f.base);
-    const int horizon = base.params.horizon_years * model::kWeeksPerYear;
+    const int horizon = base.params.run.horizon_years * model::kWeeksPerYear;
     if (f.week > horizon)
       throw InputError(f.where, "fork.at",
                        fmt::format("week {} is after the horizon of '{}' (week {})", f.week, base.name, horizon));

@@ -18,7 +18,7 @@ ParameterValues parameter_values(const std::vector<model::Scenario>& scenarios) 
   out.values.reserve(scenarios.size() * table.size());
   for (const auto& s : scenarios)
     for (const auto& spec : table)
-      out.values.push_back(std::visit([&](auto m) { return static_cast<double>(s.params.*m); }, spec.field));
+      out.values.push_back(spec.value(s.params));
   return out;
 }
 
@@ -30,7 +30,7 @@ namespace {
 double value_of(const model::Params& p, const std::string& key) {
   const model::ParamSpec* spec = model::find_param(key);
   if (spec == nullptr) return 0.0;
-  return std::visit([&](auto m) { return static_cast<double>(p.*m); }, spec->field);
+  return spec->value(p);
 }
 
 }  // namespace

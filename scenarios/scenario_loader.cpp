@@ -29,8 +29,8 @@ using detail::suggestion;
 
 std::string describe_expected(const ParamSpec& spec) {
   std::ostringstream o;
-  if (std::holds_alternative<bool Params::*>(spec.field)) return "true or false";
-  o << (std::holds_alternative<int Params::*>(spec.field) ? "an integer" : "a number") << " in [" << spec.min << ", "
+  if (spec.is<bool>()) return "true or false";
+  o << (spec.is<int>() ? "an integer" : "a number") << " in [" << spec.min << ", "
     << spec.max << "]";
   if (!spec.unit.empty() && spec.unit != "1") o << " (" << spec.unit << ")";
   return o.str();
@@ -61,28 +61,26 @@ void set_param(Scenario& sc, const ParamSpec& spec, const toml::node& v, const s
     v.visit([&](const auto& x) { o << x; });
     return o.str();
   };
-  std::visit(
-      [&](auto member) {
-        using T = std::remove_reference_t<decltype(sc.params.*member)>;
-        if constexpr (std::is_same_v<T, bool>) {
-          if (!v.is_boolean()) fail("value " + render() + " has the wrong type");
-          sc.params.*member = v.as_boolean()->get();
-        } else if constexpr (std::is_same_v<T, int>) {
-          if (!v.is_integer()) fail("value " + render() + " is not an integer");
-          const std::int64_t x = v.as_integer()->get();
-          if (static_cast<double>(x) < spec.min || static_cast<double>(x) > spec.max)
-            fail("value " + render() + " is out of range");
-          sc.params.*member = static_cast<int>(x);
-        } else {
-          double x;
-          if (v.is_integer()) x = static_cast<double>(v.as_integer()->get());
-          else if (v.is_floating_point()) x = v.as_floating_point()->get();
-          else fail("value " + render() + " is not a number");
-          if (!std::isfinite(x) || x < spec.min || x > spec.max) fail("value " + render() + " is out of range");
-          sc.params.*member = x;
-        }
-      },
-      spec.field);
+  spec.visit(sc.params, [&](auto& field) {
+    using T = std::remove_reference_t<decltype(field)>;
+    if constexpr (std::is_same_v<T, bool>) {
+      if (!v.is_boolean()) fail("value " + render() + " has the wrong type");
+      field = v.as_boolean()->get();
+    } else if constexpr (std::is_same_v<T, int>) {
+      if (!v.is_integer()) fail("value " + render() + " is not an integer");
+      const std::int64_t x = v.as_integer()->get();
+      if (static_cast<double>(x) < spec.min || static_cast<double>(x) > spec.max)
+        fail("value " + render() + " is out of range");
+      field = static_cast<int>(x);
+    } else {
+      double x;
+      if (v.is_integer()) x = static_cast<double>(v.as_integer()->get());
+      else if (v.is_floating_point()) x = v.as_floating_point()->get();
+      else fail("value " + render() + " is not a number");
+      if (!std::isfinite(x) || x < spec.min || x > spec.max) fail("value " + render() + " is out of range");
+      field = x;
+    }
+  });
 }
 
 int parse_weeks(const std::string& text, const std::string& where) {
@@ -385,7 +383,7 @@ void check_fork(const Scenario& base, const Scenario& variant, int week, const s
   };
   for (const auto& spec : model::param_table()) {
     if (!fixed_at_fork(spec.key)) continue;
-    const bool same = std::visit([&](auto m) { return base.params.*m == variant.params.*m; }, spec.field);
+    const bool same = spec.value(base.params) == spec.value(variant.params);
     if (!same)
       throw InputError(variant_where(spec.key), spec.key,
                        "scenario '" + variant.name + "' changes a parameter that sets the population or the initial "
@@ -508,13 +506,13 @@ void check(const Scenario& sc) {
     if (where.empty()) where = sc.source.empty() ? "scenario '" + sc.name + "'" : sc.source;
     throw InputError(where, key, msg + " (scenario '" + sc.name + "')");
   }
-  const int horizon = sc.params.horizon_years * model::kWeeksPerYear;
+  const int horizon = sc.params.run.horizon_years * model::kWeeksPerYear;
   for (const auto& e : sc.events)
     if (e.week > horizon)
       throw InputError(e.origin, "events.at",
                        "event at week " + std::to_string(e.week) + " is after the horizon (week " +
                            std::to_string(horizon) + ", run.horizon_years = " +
-                           std::to_string(sc.params.horizon_years) + ")");
+                           std::to_string(sc.params.run.horizon_years) + ")");
 }
 
 std::string to_toml(const Scenario& sc) {
@@ -528,14 +526,12 @@ std::string to_toml(const Scenario& sc) {
     for (const auto& spec : model::param_table()) {
       if (spec.key.compare(0, g.size() + 1, g + ".") != 0) continue;
       o << spec.key.substr(g.size() + 1) << " = ";
-      std::visit(
-          [&](auto member) {
-            using T = std::remove_reference_t<decltype(sc.params.*member)>;
-            if constexpr (std::is_same_v<T, bool>) o << (sc.params.*member ? "true" : "false");
-            else if constexpr (std::is_same_v<T, int>) o << sc.params.*member;
-            else o << fmt::format("{}", sc.params.*member);
-          },
-          spec.field);
+      spec.visit(sc.params, [&](const auto& field) {
+        using T = std::remove_cvref_t<decltype(field)>;
+        if constexpr (std::is_same_v<T, bool>) o << (field ? "true" : "false");
+        else if constexpr (std::is_same_v<T, int>) o << field;
+        else o << fmt::format("{}", field);
+      });
       o << "\n";
     }
   }

@@ -242,7 +242,7 @@ Inputs gather(const Options& o) {
     in.network_note = std::string("The file's configuration could not be read back, so no run can be re-drawn: ") + e.what();
   }
   for (const auto& s : config)
-    if (s.name == baseline) in.goal = s.params.goal;
+    if (s.name == baseline) in.goal = s.params.problem.goal;
 
   const std::string net = o.network_scenario.empty() ? baseline : o.network_scenario;
   const std::size_t net_index = f.scenario_index(net);

@@ -101,7 +101,7 @@ Sample sample(const model::Model& m) {
 
 Branch::Branch(const model::Scenario& initial, const RecordSchema& schema, std::uint64_t seed)
     : rs_(initial, schema, seed, serial()), current_(initial) {
-  samples_.reserve(static_cast<std::size_t>(initial.params.horizon_years) * 12 + 1);
+  samples_.reserve(static_cast<std::size_t>(initial.params.run.horizon_years) * 12 + 1);
   samples_.push_back(sample(rs_.model()));
 }
 
@@ -219,7 +219,7 @@ bool run_member(const model::Scenario& initial, const RecordSchema& schema, std:
 
 Session::Session(SessionOptions o) : opt_(std::move(o)), speed_(opt_.weeks_per_second) {
   loaded_ = sc::load(opt_.scenario);
-  if (loaded_.params.n_citizens > 200000)
+  if (loaded_.params.population.citizens > 200000)
     throw InputError(opt_.scenario, "population.citizens",
                      "too large for a live workshop (at most 200000 citizens); use `cimsim run` for it");
   if (static_cast<int>(model::scheduled_events(loaded_).size()) + kMaxPressed > kEventWidth)
@@ -432,7 +432,7 @@ void Session::reset(const std::optional<std::string>& builtin) {
                                     return n.empty() ? std::string() : " (did you mean '" + n + "'?)";
                                   }());
     model::Scenario s = sc::load(*builtin);
-    if (s.params.n_citizens > 200000)
+    if (s.params.population.citizens > 200000)
       throw RequestError(400, "scenario: '" + *builtin + "' is too large for a live workshop; use `cimsim run`");
     loaded_ = std::move(s);
     pending_reset_.clear();
@@ -708,7 +708,7 @@ json Session::join(const json& body) {
   if (captions_.size() > 8) captions_.erase(captions_.begin());
   bump();
   return {{"token", token}, {"organisation", org}, {"label", org_label(org)}, {"round_weeks", round_weeks_},
-          {"pillars", branches_.front().scenario().params.pillars}};
+          {"pillars", branches_.front().scenario().params.population.pillars}};
 }
 
 json Session::choose(const json& body) {
@@ -721,7 +721,7 @@ json Session::choose(const json& body) {
   c.org = it->second;
   if (body.contains("attend")) c.attend = flag(body, "attend") ? 1 : 0;
   if (body.contains("pillar") && !body["pillar"].is_null()) {
-    const int K = branches_.front().scenario().params.pillars;
+    const int K = branches_.front().scenario().params.population.pillars;
     if (!body["pillar"].is_number_integer() || body["pillar"].get<std::int64_t>() < 1 ||
         body["pillar"].get<std::int64_t>() > K)
       throw RequestError(400, "field 'pillar': expected a pillar number from 1 to " + std::to_string(K) + ", or null");
@@ -758,7 +758,7 @@ json Session::me(const json& body) const {
           {"next_round_week", (m.tick() + round_weeks_ - 1) / round_weeks_ * round_weeks_},
           {"pending", pending},
           {"last_round", round_log_},
-          {"pillars", branches_.front().scenario().params.pillars}};
+          {"pillars", branches_.front().scenario().params.population.pillars}};
 }
 
 void Session::set_round_weeks(int weeks) {
@@ -837,7 +837,7 @@ json Session::series() const {
 json Session::network() const {
   std::lock_guard lk(mu_);
   const model::Model& m = branches_.front().model();
-  const std::size_t n_cit = static_cast<std::size_t>(m.params().n_citizens);
+  const std::size_t n_cit = static_cast<std::size_t>(m.params().population.citizens);
   const std::size_t cit_begin = m.staff_begin() - n_cit;
   std::vector<std::uint8_t> include(m.agents(), 0);
   json id = json::array(), kind = json::array(), active = json::array();
@@ -891,14 +891,12 @@ json Session::parameters() const {
     if (s == nullptr) continue;
     json j = {{"key", key}, {"label", label}, {"description", s->description}, {"unit", s->unit},
               {"min", s->min}, {"max", s->max}, {"applies", sc::fixed_at_fork(key) ? "at reset" : "next week"}};
-    std::visit(
-        [&](auto field) {
-          using T = std::remove_cvref_t<decltype(p.*field)>;
-          if constexpr (std::is_same_v<T, bool>) j["type"] = "bool", j["value"] = p.*field;
-          else if constexpr (std::is_same_v<T, int>) j["type"] = "int", j["value"] = p.*field;
-          else j["type"] = "number", j["value"] = p.*field;
-        },
-        s->field);
+    s->visit(p, [&](const auto& field) {
+      using T = std::remove_cvref_t<decltype(field)>;
+      if constexpr (std::is_same_v<T, bool>) j["type"] = "bool", j["value"] = field;
+      else if constexpr (std::is_same_v<T, int>) j["type"] = "int", j["value"] = field;
+      else j["type"] = "number", j["value"] = field;
+    });
     for (const auto& [k, v] : pending_reset_)
       if (k == key) j["value"] = json::parse(v);
     out.push_back(std::move(j));
@@ -988,7 +986,7 @@ void Session::save_hdf5(const std::string& path, const std::string& command_line
   }
   timeline += "]";
   layout.replicates = 1 + static_cast<std::size_t>(opt_.ensemble);
-  layout.time = model::record_months(initial_.params.horizon_years);
+  layout.time = model::record_months(initial_.params.run.horizon_years);
   layout.attributes = {
       {"title", "cimsim workshop: " + loaded_.name},
       {"source", "cimsim workshop"},

@@ -19,7 +19,7 @@ void activities(State& st, const StepContext& ctx) {
   const NetworkView& v = st.net.view();
   // Members follow the common agenda as far as the backbone's vision work carries it.
   const double beta =
-      st.backbone_active ? 0.5 * (p.vision_need > 0.0 ? std::min(1.0, function_capacity(st, ctx.params, p.f_vision) / p.vision_need) : 1.0)
+      st.backbone_active ? 0.5 * (p.backbone.vision_need > 0.0 ? std::min(1.0, function_capacity(st, ctx.params, p.backbone.f_vision) / p.backbone.vision_need) : 1.0)
                        : 0.0;
   const double gamma = st.measurement_active ? 0.5 * st.learning * st.coverage : 0.0;
   const double visibility = 0.5 + 0.5 * (st.measurement_active ? st.coverage : 0.0);
@@ -45,7 +45,7 @@ void activities(State& st, const StepContext& ctx) {
       }
       coord /= std::max(1.0, counted);
       const double convened = st.backbone_active ? 0.3 + 0.7 * (kappa + (1.0 - kappa) * coord) : 0.3;
-      const double x = st.capacity[i] * st.engagement[i] * (1.0 + p.coordination_gain * coord * visibility * convened);
+      const double x = st.capacity[i] * st.engagement[i] * (1.0 + p.problem.coordination_gain * coord * visibility * convened);
       double* row = out + st.sector[i] * K;
       for (std::size_t k = 0; k < K; ++k) {
         const double w = (1.0 - beta) * st.concern[i * K + k] + beta * st.agenda[k];
@@ -59,8 +59,8 @@ void activities(State& st, const StepContext& ctx) {
   });
   // Mutually reinforcing activities (000:L229): effort from several sectors in one pillar
   // reinforces itself in proportion to the backbone's support for aligned activities.
-  const double support = st.backbone_active ? saturate(function_capacity(st, ctx.params, p.f_activities), 0.5) : 0.0;
-  const double realised = p.complementarity * (0.2 + 0.8 * support);
+  const double support = st.backbone_active ? saturate(function_capacity(st, ctx.params, p.backbone.f_activities), 0.5) : 0.0;
+  const double realised = p.problem.complementarity * (0.2 + 0.8 * support);
   for (std::size_t k = 0; k < K; ++k) {
     std::array<double, kSectors> by_sector{};
     for (std::size_t s = 0; s < kSectors; ++s) by_sector[s] = total_effort[s * K + k];

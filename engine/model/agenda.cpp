@@ -18,7 +18,7 @@ void agenda(State& st, const StepContext& ctx) {
   const Params& p = ctx.params;
   if (!st.backbone_active) {
     st.alignment = 0.0;
-    st.for_each_org([&](std::size_t i) { st.ownership[i] *= 1.0 - p.ownership_rate; });  // only organisations own
+    st.for_each_org([&](std::size_t i) { st.ownership[i] *= 1.0 - p.engagement.ownership_rate; });  // only organisations own
     return;
   }
   // Active agents and those with lived experience, counted per chunk in parallel (whole
@@ -43,18 +43,18 @@ void agenda(State& st, const StepContext& ctx) {
     // Lived experience (heard through forums, 000:L307, L1111) and learning from measurement
     // (000:L835) pull the agenda towards the true needs.
     const double lived = all_active > 0.0 ? lived_active / all_active : 0.0;
-    const double lambda = p.lived_experience_weight * lived * (st.forums ? 1.0 : 0.3);
+    const double lambda = p.problem.lived_experience_weight * lived * (st.forums ? 1.0 : 0.3);
     const double mu = st.measurement_active ? 0.5 * st.learning * st.coverage : 0.0;
     const double w = std::min(1.0, lambda + mu);
     for (std::size_t k = 0; k < K; ++k) st.agenda[k] = (1.0 - w) * voice[k] / wsum + w * st.need[k];
   }
-  const double pull = p.vision_rate * saturate(function_capacity(st, ctx.params, p.f_vision), 1.0);
+  const double pull = p.backbone.vision_rate * saturate(function_capacity(st, ctx.params, p.backbone.f_vision), 1.0);
   double dist = 0.0;
   int counted = 0;
   st.for_each_org([&](std::size_t i) {
     if (!st.present[i]) return;
     if (!st.active[i]) {
-      st.ownership[i] *= 1.0 - p.ownership_rate;
+      st.ownership[i] *= 1.0 - p.engagement.ownership_rate;
       return;
     }
     double d = 0.0;
@@ -65,8 +65,8 @@ void agenda(State& st, const StepContext& ctx) {
     }
     const double closeness = 1.0 - 0.5 * d;
     // Ownership: the agent's input shapes the agenda, unless the backbone dominates (000:L254, L800).
-    const double target = closeness * (1.0 - p.dominance) * (1.0 - 0.5 * p.style);
-    st.ownership[i] += p.ownership_rate * (target - st.ownership[i]);
+    const double target = closeness * (1.0 - p.backbone.dominance) * (1.0 - 0.5 * p.backbone.style);
+    st.ownership[i] += p.engagement.ownership_rate * (target - st.ownership[i]);
     dist += 0.5 * d;
     ++counted;
   });

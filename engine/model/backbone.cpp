@@ -29,10 +29,10 @@ void hire(State& st, const StepContext& ctx, std::size_t slot, std::uint32_t str
   const auto no = static_cast<std::uint32_t>(st.orgs_end);
   if (no == 0) return;
   Rng r(ctx.seed, stream_tick, a, purpose::hiring);
-  const double want = ctx.params.staff_ties * (slot == 0 ? ctx.params.lead_weight : 1.0);
+  const double want = ctx.params.backbone.staff_ties * (slot == 0 ? ctx.params.backbone.lead_weight : 1.0);
   const auto ties = static_cast<int>(std::floor(want + r.uniform()));
   for (int j = 0; j < ties; ++j)
-    st.net.add_tie(a, r.below(no), static_cast<float>(ctx.params.trust_initial), st.tick);
+    st.net.add_tie(a, r.below(no), static_cast<float>(ctx.params.trust.initial), st.tick);
 }
 
 void staff_leave(State& st, const StepContext& ctx, std::size_t slot, bool successor, int overlap_weeks,
@@ -53,7 +53,7 @@ void staff_leave(State& st, const StepContext& ctx, std::size_t slot, bool succe
   st.engagement[a] = st.engagement_next[a] = 0.0;
   st.active[a] = st.active_next[a] = 0;
   if (!successor) {
-    st.vacancy_left[slot] = vacancy_weeks < 0 ? ctx.params.vacancy_weeks : vacancy_weeks;
+    st.vacancy_left[slot] = vacancy_weeks < 0 ? ctx.params.backbone.vacancy_weeks : vacancy_weeks;
     return;
   }
   st.filled[slot] = 1;
@@ -73,9 +73,9 @@ void backbone(State& st, const StepContext& ctx) {
   const auto t = static_cast<std::uint32_t>(st.tick);
   // Invitations: the backbone approaches inactive organisations, highest influence first
   // (000:L542), less as momentum builds and joining becomes voluntary (000:L544).
-  const double momentum = p.momentum_share > 0.0 ? std::min(1.0, st.org_active_share() / p.momentum_share) : 1.0;
+  const double momentum = p.engagement.momentum_share > 0.0 ? std::min(1.0, st.org_active_share() / p.engagement.momentum_share) : 1.0;
   Rng ri(ctx.seed, t, 0, purpose::invitation);
-  const auto invites = static_cast<std::size_t>(std::floor(p.invite_rate * saturate(function_capacity(st, ctx.params, p.f_public_will), 1.0) *
+  const auto invites = static_cast<std::size_t>(std::floor(p.engagement.invite_rate * saturate(function_capacity(st, ctx.params, p.backbone.f_public_will), 1.0) *
                                                                (1.0 - momentum) * 4.0 + ri.uniform()));
   if (invites > 0) {
     std::vector<std::uint32_t>& cand = st.id_scratch;
@@ -91,7 +91,7 @@ void backbone(State& st, const StepContext& ctx) {
     for (std::size_t j = 0; j < k; ++j) st.invited_at[cand[j]] = st.tick;
   }
   // Staff: turnover at a hazard (000:L668), vacancies refilled within the budget.
-  const double hazard = 1.0 - std::exp(-p.staff_turnover_per_year / kWeeksPerYear);
+  const double hazard = 1.0 - std::exp(-p.backbone.turnover_per_year / kWeeksPerYear);
   const auto positions = static_cast<int>(std::floor(budget(st, ctx.params) + 1e-9));
   int in_post = st.backbone_staff();
   for (std::size_t s = 0; s < st.filled.size(); ++s) {
@@ -99,7 +99,7 @@ void backbone(State& st, const StepContext& ctx) {
     if (st.filled[s]) {
       ++st.tenure[s];
       if (Rng(ctx.seed, t, a, purpose::staff).bernoulli(hazard)) {
-        staff_leave(st, ctx, s, p.succession_overlap_weeks > 0, p.succession_overlap_weeks, -1);
+        staff_leave(st, ctx, s, p.backbone.succession_overlap_weeks > 0, p.backbone.succession_overlap_weeks, -1);
         in_post -= st.filled[s] ? 0 : 1;
       }
     } else if (--st.vacancy_left[s] <= 0 && in_post < positions) {

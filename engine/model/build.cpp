@@ -19,16 +19,16 @@ constexpr double kCitizenCapacity = 0.05;  // a citizen's effort relative to an 
 void build_population(State& st, const StepContext& ctx, std::size_t dormant) {
   const std::uint64_t seed = ctx.seed;
   const Params& p = ctx.params;
-  const int per_sector[kSectors] = {p.n_government, p.n_civil_society, p.n_business, p.n_knowledge, p.n_funder,
-                                    p.n_citizens};
+  const int per_sector[kSectors] = {p.population.government, p.population.civil_society, p.population.business, p.population.knowledge, p.population.funder,
+                                    p.population.citizens};
   std::size_t n_org = 0;
   for (int s = 0; s < kSectors - 1; ++s) n_org += static_cast<std::size_t>(per_sector[s]);
   st.orgs_end = n_org;
-  st.staff_begin = n_org + static_cast<std::size_t>(p.n_citizens);
+  st.staff_begin = n_org + static_cast<std::size_t>(p.population.citizens);
   // Staff slots exist when there is a backbone or one may be created later.
-  bool may_have_backbone = p.backbone;
+  bool may_have_backbone = p.backbone.enabled;
   for (const Event& e : ctx.events) may_have_backbone |= e.type == Event::Type::backbone_created;
-  const std::size_t slots = may_have_backbone ? static_cast<std::size_t>(p.backbone_staff) : 0;
+  const std::size_t slots = may_have_backbone ? static_cast<std::size_t>(p.backbone.staff) : 0;
   st.staff_end = st.staff_begin + slots;
   const std::size_t n = st.staff_end + dormant;
   const auto K = static_cast<std::size_t>(st.K);
@@ -61,12 +61,12 @@ void build_population(State& st, const StepContext& ctx, std::size_t dormant) {
   st.invited_at.assign(n, -1000000);
   st.concern.assign(n * K, 0.0);
 
-  const auto clusters = static_cast<std::uint32_t>(std::max(1, p.clusters));
+  const auto clusters = static_cast<std::uint32_t>(std::max(1, p.population.clusters));
   for (std::size_t i = 0; i < n; ++i) {
     if (st.is_staff(i)) continue;
     Rng r(seed, kBuildTick, static_cast<std::uint32_t>(i), purpose::build_population);
     const bool citizen = st.sector[i] == Sector::citizen;
-    st.base_urgency[i] = clamp01((citizen ? p.urgency_citizen : p.urgency_professional) + r.normal(0.0, 0.1));
+    st.base_urgency[i] = clamp01((citizen ? p.preconditions.urgency_citizen : p.preconditions.urgency_professional) + r.normal(0.0, 0.1));
     st.urgency[i] = st.base_urgency[i];
     // Willingness starts in proportion to perceived urgency (precondition 1, 000:L150).
     st.engagement[i] = st.base_urgency[i] * r.uniform(0.3, 1.0);
@@ -81,11 +81,11 @@ void build_population(State& st, const StepContext& ctx, std::size_t dormant) {
     }
     st.pillar[i] = static_cast<std::uint8_t>(top);  // working group: the pillar it cares most about
     // Lived experience of the problem (000:L307): citizens and civil society organisations.
-    if (citizen || st.sector[i] == Sector::civil_society) st.lived[i] = r.bernoulli(p.lived_experience_share) ? 1 : 0;
+    if (citizen || st.sector[i] == Sector::civil_society) st.lived[i] = r.bernoulli(p.population.lived_experience_share) ? 1 : 0;
     // Citizens live in contiguous stretches of the ring (neighbourhoods, villages);
     // organisations are spread over the clusters at random.
-    const std::size_t first_citizen = st.staff_begin - static_cast<std::size_t>(p.n_citizens);
-    st.cluster[i] = citizen ? static_cast<std::uint16_t>(((i - first_citizen) * clusters) / static_cast<std::size_t>(p.n_citizens))
+    const std::size_t first_citizen = st.staff_begin - static_cast<std::size_t>(p.population.citizens);
+    st.cluster[i] = citizen ? static_cast<std::uint16_t>(((i - first_citizen) * clusters) / static_cast<std::size_t>(p.population.citizens))
                           : static_cast<std::uint16_t>(r.below(clusters));
   }
   // Champions and true needs, from one stream (keyed by a constant, not by the agent count,
@@ -94,13 +94,13 @@ void build_population(State& st, const StepContext& ctx, std::size_t dormant) {
     Rng r(seed, kBuildTick, kSharedStream, purpose::build_population);
     std::vector<std::uint32_t> orgs(n_org);
     std::iota(orgs.begin(), orgs.end(), 0u);
-    const auto c = std::min<std::size_t>(static_cast<std::size_t>(p.champions), n_org);
+    const auto c = std::min<std::size_t>(static_cast<std::size_t>(p.preconditions.champions), n_org);
     for (std::size_t j = 0; j < c; ++j) {
       const std::size_t pick = j + r.below(static_cast<std::uint32_t>(n_org - j));
       std::swap(orgs[j], orgs[pick]);
       const std::uint32_t a = orgs[j];
       st.champion[a] = 1;
-      st.influence[a] = p.champion_influence;
+      st.influence[a] = p.preconditions.champion_influence;
       st.urgency[a] = 1.0;
       st.engagement[a] = 0.9;
     }
@@ -113,7 +113,7 @@ void build_population(State& st, const StepContext& ctx, std::size_t dormant) {
   for (std::size_t i = 0; i < n_org; ++i)
     st.steering[i] = (st.champion[i] || st.sector[i] == Sector::government || st.sector[i] == Sector::funder) ? 1 : 0;
   for (std::size_t i = 0; i < n; ++i)
-    if (!st.is_staff(i) && st.present[i]) st.active[i] = st.engagement[i] >= p.join_threshold ? 1 : 0;
+    if (!st.is_staff(i) && st.present[i]) st.active[i] = st.engagement[i] >= p.engagement.join_threshold ? 1 : 0;
 
   st.engagement_next = st.engagement;
   st.active_next = st.active;
@@ -133,20 +133,20 @@ void build_network(State& st, const StepContext& ctx) {
   const std::uint64_t seed = ctx.seed;
   const Params& p = ctx.params;
   st.net = Network(st.sector.size());
-  const auto T = static_cast<float>(p.trust_initial);
-  const auto nc = static_cast<std::uint32_t>(p.n_citizens);
+  const auto T = static_cast<float>(p.trust.initial);
+  const auto nc = static_cast<std::uint32_t>(p.population.citizens);
   const std::uint32_t no = static_cast<std::uint32_t>(st.staff_begin) - nc;  // organisations present at start
   const std::uint32_t c0 = no;
   // Citizens: Watts-Strogatz small world over a ring (neighbourhoods, villages).
-  const auto half = static_cast<std::uint32_t>(std::lround(p.citizen_degree / 2.0));
+  const auto half = static_cast<std::uint32_t>(std::lround(p.network.citizen_degree / 2.0));
   // Local organisations of each cluster (schools, clubs, housing: 000:L1061).
-  std::vector<std::vector<std::uint32_t>> local(static_cast<std::size_t>(std::max(1, p.clusters)));
+  std::vector<std::vector<std::uint32_t>> local(static_cast<std::size_t>(std::max(1, p.population.clusters)));
   for (std::uint32_t a = 0; a < no; ++a) local[st.cluster[a]].push_back(a);
   for (std::uint32_t i = 0; i < nc && half > 0; ++i) {
     Rng r(seed, kBuildTick, c0 + i, purpose::build_network);
     for (std::uint32_t j = 1; j <= half; ++j) {
       std::uint32_t b = (i + j) % nc;
-      if (r.bernoulli(p.citizen_rewire)) {
+      if (r.bernoulli(p.network.citizen_rewire)) {
         for (int attempt = 0; attempt < 8; ++attempt) {
           const std::uint32_t cand = r.below(nc);
           if (cand != i && !st.net.has_tie(c0 + i, c0 + cand)) {
@@ -158,7 +158,7 @@ void build_network(State& st, const StepContext& ctx) {
       st.net.add_tie(c0 + i, c0 + b, T, 0);
     }
     // A link to a local organisation of the citizen's cluster (any organisation if it has none).
-    if (no > 0 && r.bernoulli(p.citizen_org_link)) {
+    if (no > 0 && r.bernoulli(p.network.citizen_org_link)) {
       const auto& here = local[st.cluster[c0 + i]];
       const std::uint32_t org = here.empty() ? r.below(no) : here[r.below(static_cast<std::uint32_t>(here.size()))];
       st.net.add_tie(c0 + i, org, T, 0);
@@ -168,7 +168,7 @@ void build_network(State& st, const StepContext& ctx) {
   if (no > 1) {
     for (std::uint32_t a = 0; a < no; ++a) {
       Rng r(seed, kBuildTick, a, purpose::build_network);
-      const auto m = static_cast<int>(std::floor(p.org_degree / 2.0 + r.uniform()));
+      const auto m = static_cast<int>(std::floor(p.network.org_degree / 2.0 + r.uniform()));
       for (int j = 0; j < m; ++j) {
         std::uint32_t b = r.below(no - 1);
         if (b >= a) ++b;
@@ -180,7 +180,7 @@ void build_network(State& st, const StepContext& ctx) {
   for (std::uint32_t a = 0; a < no; ++a) {
     if (!st.champion[a] || no < 2) continue;
     Rng r(seed, kBuildTick, a, purpose::build_network, 1u << 16);  // a block range of its own
-    const auto m = static_cast<int>(std::floor(p.champion_ties + r.uniform()));
+    const auto m = static_cast<int>(std::floor(p.preconditions.champion_ties + r.uniform()));
     for (int j = 0; j < m; ++j) {
       std::uint32_t b = r.below(no - 1);
       if (b >= a) ++b;
@@ -191,7 +191,7 @@ void build_network(State& st, const StepContext& ctx) {
   if (st.backbone_active) {
     for (std::size_t s = 0; s < st.filled.size(); ++s) {
       hire(st, ctx, s, kBuildTick);
-      st.tenure[s] = p.ramp_up_weeks;
+      st.tenure[s] = p.backbone.ramp_up_weeks;
     }
   }
   st.net.refresh(ctx.exec);

@@ -24,14 +24,14 @@ constexpr double kMixedContact = 0.25;     // weekly citizen-organisation contac
 // staff. (One pass over the ties instead of two; phase 3 commits.)
 void contact(State& st, const StepContext& ctx) {
   NetworkView& v = st.net.mutable_view();
-  const float gain = static_cast<float>(ctx.params.trust_gain);
-  const float keep = static_cast<float>(1.0 - ctx.params.trust_decay);
-  const auto dissolve = static_cast<float>(ctx.params.tie_dissolve);
+  const float gain = static_cast<float>(ctx.params.trust.gain);
+  const float keep = static_cast<float>(1.0 - ctx.params.trust.decay);
+  const auto dissolve = static_cast<float>(ctx.params.trust.dissolve);
   const auto t = static_cast<std::uint32_t>(st.tick);
   const bool bb = st.backbone_active;
-  const double staff_contact = 0.5 + 0.5 * ctx.params.style;  // hub-and-spoke staff keep every tie warm
+  const double staff_contact = 0.5 + 0.5 * ctx.params.backbone.style;  // hub-and-spoke staff keep every tie warm
   const double kappa = partner_convening(st, ctx.params);
-  const double broker = ctx.params.brokerage_rate * (1.0 - ctx.params.style);  // convene, then step back (000:L855)
+  const double broker = ctx.params.communication.brokerage_rate * (1.0 - ctx.params.backbone.style);  // convene, then step back (000:L855)
   ctx.tie_intents.prepare(ctx.exec.chunk_count(st.agents()));
   ctx.exec.for_chunks(st.agents(), [&](std::size_t chunk, std::size_t b0, std::size_t b1) {
     for (auto a = static_cast<AgentId>(b0); a < b1; ++a) {
@@ -51,7 +51,7 @@ void contact(State& st, const StepContext& ctx) {
         } else if (ca || cb) {
           const bool act = st.active[a] || st.active[b];
           p = act ? kMixedContact : 0.0;
-          if (st.forums && bb) p = std::max(p, ctx.params.inclusiveness * cadence_probability(ctx.params, st.cadence_forum, tr));
+          if (st.forums && bb) p = std::max(p, ctx.params.cluster.inclusiveness * cadence_probability(ctx.params, st.cadence_forum, tr));
         } else if (sa || st.is_staff(b)) {
           if (st.active[a] && st.active[b]) p = staff_contact * cadence_probability(ctx.params, st.cadence_wg, tr);
         } else if (st.active[a] && st.active[b]) {
@@ -86,7 +86,7 @@ void contact(State& st, const StepContext& ctx) {
           const AgentId y = nb[rb.below(static_cast<std::uint32_t>(nb.size()))];
           if (x != y && st.is_org(x) && st.is_org(y) && st.active[x] && st.active[y] && !st.net.has_tie(x, y))
             ctx.tie_intents.push(chunk, TieIntent{TieIntent::Kind::add, std::min(x, y), std::max(x, y),
-                                               static_cast<float>(ctx.params.trust_initial)});
+                                               static_cast<float>(ctx.params.trust.initial)});
         }
       }
     }

@@ -57,7 +57,7 @@ void election(State& st, const StepContext& ctx) {
     for (std::size_t k = 0; k < K; ++k) total += (st.concern[i * K + k] = -std::log(1.0 - r.uniform()));
     for (std::size_t k = 0; k < K; ++k) st.concern[i * K + k] /= total;
     st.engagement[i] = r.uniform(0.1, 0.6);
-    st.active[i] = st.engagement[i] >= ctx.params.join_threshold;
+    st.active[i] = st.engagement[i] >= ctx.params.engagement.join_threshold;
     st.ownership[i] = 0.0;
   });
   std::size_t lost = 0;
@@ -74,7 +74,7 @@ void election(State& st, const StepContext& ctx) {
     std::swap(gov[j], gov[pick]);
     const std::uint32_t a = gov[j];
     st.champion[a] = 1;
-    st.influence[a] = ctx.params.champion_influence;
+    st.influence[a] = ctx.params.preconditions.champion_influence;
     st.urgency[a] = 1.0;
   }
 }
@@ -107,7 +107,7 @@ void apply_event(State& st, const StepContext& ctx, const Event& e) {
       st.decline_from = st.tick;
       break;
     case Event::Type::funding_cut: st.cut_factor *= 1.0 - e.fraction; break;
-    case Event::Type::grant_end: st.grant_level = ctx.params.anchoring; break;
+    case Event::Type::grant_end: st.grant_level = ctx.params.funding.anchoring; break;
     case Event::Type::election: election(st, ctx); break;
     case Event::Type::crisis:
       for (std::size_t i = 0; i < st.agents(); ++i)
@@ -148,9 +148,9 @@ void apply_event(State& st, const StepContext& ctx, const Event& e) {
         ++joined;
         Rng r(ctx.seed, t, static_cast<std::uint32_t>(i), purpose::event);
         st.engagement[i] = st.engagement_next[i] = r.uniform(0.3, 0.6);
-        const auto m = static_cast<int>(std::floor(ctx.params.org_degree / 2.0 + r.uniform()));
+        const auto m = static_cast<int>(std::floor(ctx.params.network.org_degree / 2.0 + r.uniform()));
         for (int j = 0; j < m && no > 0; ++j)
-          st.net.add_tie(static_cast<AgentId>(i), r.below(no), static_cast<float>(ctx.params.trust_initial), st.tick);
+          st.net.add_tie(static_cast<AgentId>(i), r.below(no), static_cast<float>(ctx.params.trust.initial), st.tick);
       }
       break;
     }
@@ -172,8 +172,8 @@ void events(State& st, const StepContext& ctx) {
     if (fire) apply_event(st, ctx, e);
   }
   // Scheduled elections (004:L694: about every four years).
-  if (ctx.params.election_years > 0.0) {
-    const double period = ctx.params.election_years * kWeeksPerYear;
+  if (ctx.params.exogenous.election_years > 0.0) {
+    const double period = ctx.params.exogenous.election_years * kWeeksPerYear;
     const auto k = static_cast<long>(std::floor(st.tick / period));
     if (k >= 1 && static_cast<long>(std::floor((st.tick - 1) / period)) < k) election(st, ctx);
   }

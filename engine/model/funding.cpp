@@ -17,9 +17,9 @@ void funding(State& st, const StepContext& ctx) {
   const Params& p = ctx.params;
   // Funders contribute while they see progress; what they see is the observed outcome, so
   // measurement matters. Fundraising (backbone function 6) steadies them.
-  const double raise = st.backbone_active ? saturate(function_capacity(st, ctx.params, p.f_funding), 0.5) : 0.0;
+  const double raise = st.backbone_active ? saturate(function_capacity(st, ctx.params, p.backbone.f_funding), 0.5) : 0.0;
   const double target = clamp01(0.6 + 0.4 * st.visible + 0.3 * raise);
-  st.funder_support += p.funder_response * (target - st.funder_support);
+  st.funder_support += p.funding.funder_response * (target - st.funder_support);
 }
 
 }  // namespace cimsim::model::submodels

@@ -19,22 +19,22 @@ constexpr double kVisibleScale = 0.1;      // observed outcome gain per year tha
 // --- 7. measurement and learning
 void measurement(State& st, const StepContext& ctx) {
   const Params& p = ctx.params;
-  const double invest = st.backbone_active && st.measurement_active ? saturate(function_capacity(st, ctx.params, p.f_measurement), 0.5) : 0.0;
+  const double invest = st.backbone_active && st.measurement_active ? saturate(function_capacity(st, ctx.params, p.backbone.f_measurement), 0.5) : 0.0;
   if (invest > 0.0) {
-    st.coverage += p.measurement_growth * invest * (p.coverage_target - st.coverage);
-    st.learning += p.measurement_growth * invest * ((st.learning_on ? p.learning_target : 0.0) - st.learning);
+    st.coverage += p.measurement.growth * invest * (p.measurement.coverage_target - st.coverage);
+    st.learning += p.measurement.growth * invest * ((st.learning_on ? p.measurement.learning_target : 0.0) - st.learning);
   } else {
-    st.coverage -= p.measurement_decay * st.coverage;
-    st.learning -= p.measurement_decay * st.learning;
+    st.coverage -= p.measurement.decay * st.coverage;
+    st.learning -= p.measurement.decay * st.learning;
   }
   // Reports at the cadence: observed outcome = true outcome + noise shrinking with coverage.
   // Without shared measurement, progress is only perceived informally (coverage 0).
-  if (st.tick % std::max(1, p.report_cadence_weeks) != 0) return;
+  if (st.tick % std::max(1, p.measurement.report_cadence_weeks) != 0) return;
   const double cov = st.measurement_active ? st.coverage : 0.0;
   Rng r(ctx.seed, static_cast<std::uint32_t>(st.tick), 0, purpose::measurement);
-  const int cadence = std::max(1, p.report_cadence_weeks);
+  const int cadence = std::max(1, p.measurement.report_cadence_weeks);
   const auto n = static_cast<std::size_t>(st.tick / cadence);  // number of this report, from 1
-  const double observed = st.outcome() + r.normal(0.0, p.observation_noise * (1.0 - cov));
+  const double observed = st.outcome() + r.normal(0.0, p.measurement.observation_noise * (1.0 - cov));
   // Growth over the last four reports (a year at quarterly reporting), before this one is stored.
   const std::size_t back = std::min<std::size_t>(n - 1, st.reports.size());
   const double earlier = back == 0 ? 0.0 : st.reports[(n - back) % st.reports.size()];

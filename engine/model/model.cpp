@@ -61,20 +61,20 @@ StepContext Model::context() {
 
 Model::Model(const Scenario& scenario, std::uint64_t seed, const Executor& exec)
     : exec_(exec), params_(scenario.params), events_(scenario.events), seed_(seed) {
-  st_.K = scenario.params.pillars;
+  st_.K = scenario.params.population.pillars;
   std::size_t dormant = 0;
   for (const Event& e : events_)
     if (e.type == Event::Type::stakeholders_join) dormant += static_cast<std::size_t>(e.count);
-  st_.cadence_wg = params_.meeting_cadence_weeks;
-  st_.cadence_steering = params_.steering_cadence_weeks;
-  st_.cadence_plenary = params_.plenary_cadence_weeks;
-  st_.cadence_forum = params_.forum_cadence_weeks;
-  st_.cadence_update = params_.update_cadence_weeks;
-  st_.forums = params_.citizen_forums;
-  st_.driver_on = params_.external_driver;
-  st_.measurement_active = params_.measurement;
-  st_.ceiling_active = params_.ceiling_pillars > 0;
-  st_.backbone_active = params_.backbone;
+  st_.cadence_wg = params_.communication.meeting_cadence_weeks;
+  st_.cadence_steering = params_.communication.steering_cadence_weeks;
+  st_.cadence_plenary = params_.communication.plenary_cadence_weeks;
+  st_.cadence_forum = params_.communication.forum_cadence_weeks;
+  st_.cadence_update = params_.communication.update_cadence_weeks;
+  st_.forums = params_.communication.citizen_forums;
+  st_.driver_on = params_.preconditions.external_driver;
+  st_.measurement_active = params_.measurement.enabled;
+  st_.ceiling_active = params_.problem.ceiling_pillars > 0;
+  st_.backbone_active = params_.backbone.enabled;
   const StepContext ctx = context();
   submodels::build_population(st_, ctx, dormant);
   submodels::build_network(st_, ctx);
@@ -87,15 +87,15 @@ void Model::intervene(const Params& p, const std::vector<Event>& events) {
   auto follow = [](auto& state, auto now, auto before) {
     if (now != before) state = now;
   };
-  follow(st_.cadence_wg, p.meeting_cadence_weeks, old.meeting_cadence_weeks);
-  follow(st_.cadence_steering, p.steering_cadence_weeks, old.steering_cadence_weeks);
-  follow(st_.cadence_plenary, p.plenary_cadence_weeks, old.plenary_cadence_weeks);
-  follow(st_.cadence_forum, p.forum_cadence_weeks, old.forum_cadence_weeks);
-  follow(st_.cadence_update, p.update_cadence_weeks, old.update_cadence_weeks);
-  follow(st_.forums, p.citizen_forums, old.citizen_forums);
-  follow(st_.driver_on, p.external_driver, old.external_driver);
-  follow(st_.measurement_active, p.measurement, old.measurement);
-  follow(st_.ceiling_active, p.ceiling_pillars > 0, old.ceiling_pillars > 0);
+  follow(st_.cadence_wg, p.communication.meeting_cadence_weeks, old.communication.meeting_cadence_weeks);
+  follow(st_.cadence_steering, p.communication.steering_cadence_weeks, old.communication.steering_cadence_weeks);
+  follow(st_.cadence_plenary, p.communication.plenary_cadence_weeks, old.communication.plenary_cadence_weeks);
+  follow(st_.cadence_forum, p.communication.forum_cadence_weeks, old.communication.forum_cadence_weeks);
+  follow(st_.cadence_update, p.communication.update_cadence_weeks, old.communication.update_cadence_weeks);
+  follow(st_.forums, p.communication.citizen_forums, old.communication.citizen_forums);
+  follow(st_.driver_on, p.preconditions.external_driver, old.preconditions.external_driver);
+  follow(st_.measurement_active, p.measurement.enabled, old.measurement.enabled);
+  follow(st_.ceiling_active, p.problem.ceiling_pillars > 0, old.problem.ceiling_pillars > 0);
 }
 
 void Model::step() {

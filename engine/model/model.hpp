@@ -45,7 +45,7 @@ class Model {
   // profiling: bench/ reports where a tick's time goes).
   void step_timed(const std::function<void(std::size_t, double)>& after);
   int tick() const noexcept { return st_.tick; }
-  int ticks_total() const noexcept { return params_.horizon_years * kWeeksPerYear; }
+  int ticks_total() const noexcept { return params_.run.horizon_years * kWeeksPerYear; }
   const Params& params() const noexcept { return params_; }
   static const std::vector<PhaseInfo>& phase_info();
   static const Schedule<Model>& schedule();
@@ -93,7 +93,7 @@ class Model {
   double coverage() const noexcept { return st_.coverage; }
   double learning() const noexcept { return st_.learning; }
   double budget() const noexcept { return model::budget(st_, params_); }
-  int phase() const noexcept { return initiative_stage(st_, params_); }
+  int stage() const noexcept { return initiative_stage(st_, params_); }
   double recruited_invited() const noexcept { return st_.joined_invited; }
   double recruited_voluntary() const noexcept { return st_.joined_voluntary; }
   double visible_progress() const noexcept { return st_.visible; }

@@ -1,9 +1,11 @@
 // Model parameters: typed fields with default, unit, allowed range and source, declared in
-// one table (param_table()). Scenario files and --set reach the fields only through it.
+// one table (param_table()). Scenario files and --set reach the fields only through it. Fields
+// are grouped as the file keys are: key "trust.dissolve" is the field p.trust.dissolve.
 #pragma once
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -17,125 +19,167 @@ const std::vector<std::string>& sector_names();
 inline constexpr int kMaxPillars = 12;
 
 struct Params {
-  // --- run
-  int horizon_years = 10;
-  // --- population
-  int n_government = 12;
-  int n_civil_society = 30;
-  int n_business = 20;
-  int n_knowledge = 8;
-  int n_funder = 4;
-  int n_citizens = 2000;
-  int pillars = 4;
-  double citizen_degree = 10.0;
-  double citizen_rewire = 0.1;
-  double org_degree = 4.0;
-  double citizen_org_link = 0.3;
-  int clusters = 8;                  // neighbourhoods / villages
-  double lived_experience_share = 0.3;
-  // --- preconditions
-  double urgency_professional = 0.6;
-  double urgency_citizen = 0.3;
-  double urgency_recovery = 0.02;    // per week back towards the base level
-  bool external_driver = false;
-  double external_driver_strength = 0.2;
-  int champions = 2;
-  double champion_influence = 5.0;
-  double champion_ties = 12.0;
-  // --- engagement
-  double join_threshold = 0.5;
-  double leave_threshold = 0.35;
-  double engagement_rate = 0.05;
-  double engagement_noise = 0.03;
-  double w_urgency = 0.5;
-  double w_progress = 0.8;
-  double w_neighbours = 0.5;
-  double w_outreach = 0.3;
-  double w_ownership = 0.3;
-  double w_champion = 0.4;
-  double fatigue_rate = 0.02;
-  double citizen_propensity = 1.0;
-  double invite_rate = 0.5;          // invitations per unit of capacity per week
-  double invite_boost = 0.3;
-  double momentum_share = 0.5;
-  double ownership_rate = 0.02;
-  // --- trust and ties
-  double trust_initial = 0.3;
-  double trust_gain = 0.08;
-  double trust_decay = 0.01;
-  double tie_dissolve = 0.05;
-  // --- communication
-  int meeting_cadence_weeks = 2;     // working groups
-  int steering_cadence_weeks = 4;
-  int plenary_cadence_weeks = 13;
-  int forum_cadence_weeks = 4;
-  bool citizen_forums = true;
-  double cadence_relax = 0.0;
-  double brokerage_rate = 0.05;
-  int update_cadence_weeks = 0;      // standing partner update; 0: none
-  double update_reach = 0.5;
-  // --- backbone
-  bool backbone = true;
-  int backbone_staff = 5;
-  double staff_turnover_per_year = 0.12;
-  int vacancy_weeks = 20;
-  int ramp_up_weeks = 26;
-  double staff_ties = 6.0;
-  double lead_weight = 2.0;
-  double vision_rate = 0.02;
-  double vision_need = 1.0;
-  double convening_need = 1.35;
-  double style = 0.3;                // 0 convene and step back ... 1 hub and spoke
-  double dominance = 0.2;
-  double role_clarity = 0.8;
-  int succession_overlap_weeks = 0;
-  double f_vision = 0.2;
-  double f_activities = 0.25;
-  double f_measurement = 0.15;
-  double f_public_will = 0.2;
-  double f_policy = 0.1;
-  double f_funding = 0.1;
-  // --- shared measurement
-  bool measurement = true;
-  double coverage_target = 0.8;
-  double learning_target = 0.7;
-  double measurement_growth = 0.02;
-  double measurement_decay = 0.005;
-  int report_cadence_weeks = 13;
-  double observation_noise = 0.02;
-  // --- funding
-  double budget_staff_years = 6.0;
-  double grant_share = 0.5;
-  double funder_response = 0.02;
-  double anchoring = 0.0;
-  // --- cluster leadership (local coordination groups)
-  double inclusiveness = 0.7;
-  // --- problem
-  double effort_effect = 0.008;
-  double half_saturation = 60.0;
-  double coordination_gain = 2.0;
-  double complementarity = 0.5;
-  double lived_experience_weight = 0.3;
-  double drift = 0.0005;
-  double delay_months = 12.0;
-  double goal = 0.6;
-  int ceiling_pillars = 0;
-  double ceiling = 0.5;
-  // --- exogenous
-  double election_years = 0.0;       // 0: no scheduled elections
-  // --- launch and collapse
-  double launch_share = 0.4;
-  double collapse_share = 0.15;
+  struct Run {
+    int horizon_years = 10;
+  } run;
+  struct Population {
+    int government = 12;
+    int civil_society = 30;
+    int business = 20;
+    int knowledge = 8;
+    int funder = 4;
+    int citizens = 2000;
+    int pillars = 4;
+    int clusters = 8;                  // neighbourhoods / villages
+    double lived_experience_share = 0.3;
+  } population;
+  struct Network {
+    double citizen_degree = 10.0;
+    double citizen_rewire = 0.1;
+    double org_degree = 4.0;
+    double citizen_org_link = 0.3;
+  } network;
+  struct Preconditions {
+    double urgency_professional = 0.6;
+    double urgency_citizen = 0.3;
+    double urgency_recovery = 0.02;    // per week back towards the base level
+    bool external_driver = false;
+    double external_driver_strength = 0.2;
+    int champions = 2;
+    double champion_influence = 5.0;
+    double champion_ties = 12.0;
+  } preconditions;
+  struct Engagement {
+    double join_threshold = 0.5;
+    double leave_threshold = 0.35;
+    double rate = 0.05;
+    double noise = 0.03;
+    double w_urgency = 0.5;
+    double w_progress = 0.8;
+    double w_neighbours = 0.5;
+    double w_outreach = 0.3;
+    double w_ownership = 0.3;
+    double w_champion = 0.4;
+    double fatigue_rate = 0.02;
+    double citizen_propensity = 1.0;
+    double invite_rate = 0.5;          // invitations per unit of capacity per week
+    double invite_boost = 0.3;
+    double momentum_share = 0.5;
+    double ownership_rate = 0.02;
+  } engagement;
+  struct Trust {
+    double initial = 0.3;
+    double gain = 0.08;
+    double decay = 0.01;
+    double dissolve = 0.05;
+  } trust;
+  struct Communication {
+    int meeting_cadence_weeks = 2;     // working groups
+    int steering_cadence_weeks = 4;
+    int plenary_cadence_weeks = 13;
+    int forum_cadence_weeks = 4;
+    bool citizen_forums = true;
+    double cadence_relax = 0.0;
+    double brokerage_rate = 0.05;
+    int update_cadence_weeks = 0;      // standing partner update; 0: none
+    double update_reach = 0.5;
+  } communication;
+  struct Backbone {
+    bool enabled = true;
+    int staff = 5;
+    double turnover_per_year = 0.12;
+    int vacancy_weeks = 20;
+    int ramp_up_weeks = 26;
+    double staff_ties = 6.0;
+    double lead_weight = 2.0;
+    double vision_rate = 0.02;
+    double vision_need = 1.0;
+    double convening_need = 1.35;
+    double style = 0.3;                // 0 convene and step back ... 1 hub and spoke
+    double dominance = 0.2;
+    double role_clarity = 0.8;
+    int succession_overlap_weeks = 0;
+    double f_vision = 0.2;
+    double f_activities = 0.25;
+    double f_measurement = 0.15;
+    double f_public_will = 0.2;
+    double f_policy = 0.1;
+    double f_funding = 0.1;
+  } backbone;
+  struct Measurement {
+    bool enabled = true;
+    double coverage_target = 0.8;
+    double learning_target = 0.7;
+    double growth = 0.02;
+    double decay = 0.005;
+    int report_cadence_weeks = 13;
+    double observation_noise = 0.02;
+  } measurement;
+  struct Funding {
+    double budget_staff_years = 6.0;
+    double grant_share = 0.5;
+    double funder_response = 0.02;
+    double anchoring = 0.0;
+  } funding;
+  struct Cluster {
+    double inclusiveness = 0.7;
+  } cluster;
+  struct Problem {
+    double effort_effect = 0.008;
+    double half_saturation = 60.0;
+    double coordination_gain = 2.0;
+    double complementarity = 0.5;
+    double lived_experience_weight = 0.3;
+    double drift = 0.0005;
+    double delay_months = 12.0;
+    double goal = 0.6;
+    int ceiling_pillars = 0;
+    double ceiling = 0.5;
+  } problem;
+  struct Exogenous {
+    double election_years = 0.0;       // 0: no scheduled elections
+  } exogenous;
+  struct Summary {
+    double launch_share = 0.4;
+    double collapse_share = 0.15;
+  } summary;
 };
 
+// A parameter's file key is its field path: key "trust.dissolve" is the field
+// Params::trust.dissolve. ParamSpec reaches the field through an accessor that params.cpp builds
+// from the same two tokens as the key (CIMSIM_PARAM(trust, dissolve)), so the two cannot differ.
 struct ParamSpec {
-  using Field = std::variant<int Params::*, double Params::*, bool Params::*>;
-  std::string key;          // dotted name used in scenario files and --set
+  template <class T>
+  using Accessor = T& (*)(Params&);
+  using Field = std::variant<Accessor<int>, Accessor<double>, Accessor<bool>>;
+  std::string key;          // dotted name used in scenario files and --set; equal to the field path
   Field field;
   double min, max;          // allowed range (inclusive); ignored for bool
   std::string unit;         // "1" when dimensionless
   std::string description;
   std::string source;       // seed line ("000:L668") or "assumed: <reason>"
+
+  // Whether the field is a T (int, double or bool).
+  template <class T>
+  bool is() const noexcept {
+    return std::holds_alternative<Accessor<T>>(field);
+  }
+  // Calls f with this parameter's field of p: an int&, double& or bool&.
+  template <class F>
+  decltype(auto) visit(Params& p, F&& f) const {
+    return std::visit([&](auto get) -> decltype(auto) { return f(get(p)); }, field);
+  }
+  // The same, read-only: f gets a const int&, const double& or const bool&.
+  template <class F>
+  decltype(auto) visit(const Params& p, F&& f) const {
+    // The accessor only forms a reference to the member; nothing is written through it.
+    return std::visit([&](auto get) -> decltype(auto) { return f(std::as_const(get(const_cast<Params&>(p)))); },
+                      field);
+  }
+  // The field's value in p as a double (exact for int and bool).
+  double value(const Params& p) const {
+    return visit(p, [](const auto& v) { return static_cast<double>(v); });
+  }
 };
 
 // Every parameter, in documentation order.

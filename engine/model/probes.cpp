@@ -135,7 +135,7 @@ const std::vector<Probe<Model>>& probes() {
        [](const Model& m, Out o) { o[0] = m.budget(); }},
       {{"phase", "phase of the initiative: 1 initiating action, 2 organising for impact, 3 sustaining action and impact",
         "1", Axis::none},
-       [](const Model& m, Out o) { o[0] = m.phase(); }},
+       [](const Model& m, Out o) { o[0] = m.stage(); }},
       {{"recruited_invited", "organisations that became active within 8 weeks of a backbone invitation, cumulative", "1",
         Axis::none},
        [](const Model& m, Out o) { o[0] = m.recruited_invited(); }},
@@ -161,8 +161,8 @@ RunState::RunState(const Scenario& scenario, const RecordSchema& schema, std::ui
     : scenario_(scenario),
       schema_(&schema),
       m_(scenario_, seed, exec),
-      rec_(schema, probes(), record_months(scenario.params.horizon_years).size()) {
-  if (static_cast<std::size_t>(scenario.params.pillars) > schema.pillars.size())
+      rec_(schema, probes(), record_months(scenario.params.run.horizon_years).size()) {
+  if (static_cast<std::size_t>(scenario.params.population.pillars) > schema.pillars.size())
     throw ModelError("schema has fewer pillars than scenario '" + scenario.name + "'");
   observe(0.0);
 }
@@ -170,11 +170,11 @@ RunState::RunState(const Scenario& scenario, const RecordSchema& schema, std::ui
 void RunState::observe(double month) {
   const Params& p = scenario_.params;
   rec_.record(m_, month);
-  check_finite(rec_.result(), *schema_, p.pillars, month);
+  check_finite(rec_.result(), *schema_, p.population.pillars, month);
   const double share = m_.org_active_share();
-  if (share >= p.launch_share) launched_ = true;
-  else if (launched_ && share < p.collapse_share) collapsed_ += 1.0;
-  if (std::isnan(to_goal_) && m_.outcome() >= p.goal) to_goal_ = month;
+  if (share >= p.summary.launch_share) launched_ = true;
+  else if (launched_ && share < p.summary.collapse_share) collapsed_ += 1.0;
+  if (std::isnan(to_goal_) && m_.outcome() >= p.problem.goal) to_goal_ = month;
 }
 
 void RunState::advance(int to_week, const RunContext& ctx) {

@@ -29,22 +29,22 @@ double State::org_active_share() const noexcept {
 
 double staff_capacity(const State& st, const Params& p, std::size_t slot) noexcept {
   if (!st.filled[slot]) return 0.0;
-  const double ramp = p.ramp_up_weeks <= 0 ? 1.0 : std::min(1.0, static_cast<double>(st.tenure[slot]) / p.ramp_up_weeks);
-  return ramp * (slot == 0 ? p.lead_weight : 1.0);
+  const double ramp = p.backbone.ramp_up_weeks <= 0 ? 1.0 : std::min(1.0, static_cast<double>(st.tenure[slot]) / p.backbone.ramp_up_weeks);
+  return ramp * (slot == 0 ? p.backbone.lead_weight : 1.0);
 }
 
 double backbone_capacity(const State& st, const Params& p) noexcept {
   if (!st.backbone_active) return 0.0;
   double c = 0.0;
   for (std::size_t s = 0; s < st.filled.size(); ++s) c += staff_capacity(st, p, s);
-  return c * (0.5 + 0.5 * p.role_clarity);  // unclear roles waste capacity (000:L912)
+  return c * (0.5 + 0.5 * p.backbone.role_clarity);  // unclear roles waste capacity (000:L912)
 }
 
 // The backbone convenes the working groups and the steering group (000:L246, L252): with
 // staff missing or ramping up, those bodies meet less often.
 double convening(const State& st, const Params& p) noexcept {
-  const double need = p.convening_need;
-  return need > 0.0 ? std::min(1.0, function_capacity(st, p, p.f_activities) / need) : 1.0;
+  const double need = p.backbone.convening_need;
+  return need > 0.0 ? std::min(1.0, function_capacity(st, p, p.backbone.f_activities) / need) : 1.0;
 }
 
 // How fully partners' bodies keep meeting and coordinating: the backbone's convening, plus,
@@ -53,23 +53,23 @@ double convening(const State& st, const Params& p) noexcept {
 double partner_convening(const State& st, const Params& p) noexcept {
   const double kappa = convening(st, p);
   if (st.cadence_update <= 0 || backbone_capacity(st, p) <= 0.0) return kappa;
-  const double reach = p.update_reach * std::min(1.0, 4.0 / st.cadence_update);
+  const double reach = p.communication.update_reach * std::min(1.0, 4.0 / st.cadence_update);
   return kappa + (1.0 - kappa) * reach;
 }
 
 // Capacity the backbone spends on one of its six functions (000:L250).
 double function_capacity(const State& st, const Params& p, double share) noexcept {
-  const double total = p.f_vision + p.f_activities + p.f_measurement + p.f_public_will + p.f_policy + p.f_funding;
+  const double total = p.backbone.f_vision + p.backbone.f_activities + p.backbone.f_measurement + p.backbone.f_public_will + p.backbone.f_policy + p.backbone.f_funding;
   return total > 0.0 ? backbone_capacity(st, p) * share / total : 0.0;
 }
 
 double cadence_probability(const Params& p, int cadence_weeks, float trust) noexcept {
-  const double c = cadence_weeks * (1.0 + p.cadence_relax * trust);  // 000:L867
+  const double c = cadence_weeks * (1.0 + p.communication.cadence_relax * trust);  // 000:L867
   return c <= 1.0 ? 1.0 : 1.0 / c;
 }
 
 double budget(const State& st, const Params& p) noexcept {
-  return p.budget_staff_years * st.cut_factor * (p.grant_share * st.grant_level + (1.0 - p.grant_share) * st.funder_support);
+  return p.funding.budget_staff_years * st.cut_factor * (p.funding.grant_share * st.grant_level + (1.0 - p.funding.grant_share) * st.funder_support);
 }
 
 double agenda_fit(const State& st) noexcept {
@@ -82,7 +82,7 @@ double agenda_fit(const State& st) noexcept {
 // Stage of the initiative (000:L258-L266): 1 initiating action, 2 designing and organising
 // for impact (active mass reached), 3 sustaining action and impact (with learning and alignment).
 int initiative_stage(const State& st, const Params& p) noexcept {
-  if (st.org_active_share() < p.launch_share) return 1;
+  if (st.org_active_share() < p.summary.launch_share) return 1;
   if (st.measurement_active && st.coverage >= 0.5 && st.learning >= 0.3 && st.alignment >= 0.6) return 3;
   return 2;
 }

@@ -86,7 +86,7 @@ TEST(Report, ConfigurationAttributeLoadsBack) {
   std::string again;
   for (const auto& s : list) again += cimsim::scenarios::to_toml(s) + "\n";
   EXPECT_EQ(again, config);
-  EXPECT_EQ(list[0].params.n_citizens, 200);
+  EXPECT_EQ(list[0].params.population.citizens, 200);
   EXPECT_FALSE(list[1].events.empty());
   EXPECT_THROW(cimsim::scenarios::load_configuration("horizon = 3\n", "x"), cimsim::InputError);
 }

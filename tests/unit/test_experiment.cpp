@@ -213,9 +213,9 @@ TEST(Experiment, SaltelliSweepPlanFollowsTheDesign) {
   for (std::size_t i = 0; i < design.size(); ++i) {
     const auto& s = plan.items[i].scenario;
     EXPECT_EQ(s.name, fmt::format("sweep-{:05d}", i));
-    EXPECT_EQ(s.params.backbone_staff, static_cast<int>(design[i][0]));
-    EXPECT_EQ(s.params.trust_decay, design[i][1]);
-    EXPECT_EQ(s.params.n_citizens, 300) << "--set applies to sweep points";
+    EXPECT_EQ(s.params.backbone.staff, static_cast<int>(design[i][0]));
+    EXPECT_EQ(s.params.trust.decay, design[i][1]);
+    EXPECT_EQ(s.params.population.citizens, 300) << "--set applies to sweep points";
     EXPECT_EQ(plan.values[i * 2], design[i][0]);
     EXPECT_EQ(plan.values[i * 2 + 1], design[i][1]);
   }
@@ -232,7 +232,7 @@ TEST(Experiment, CsvSampleTableWithLineNumbersInErrors) {
   ASSERT_EQ(plan.items.size(), 2u);
   EXPECT_EQ(plan.design, "csv");
   EXPECT_EQ(plan.parameters, (std::vector<std::string>{"backbone.staff", "trust.decay"}));
-  EXPECT_EQ(plan.items[1].scenario.params.backbone_staff, 6);
+  EXPECT_EQ(plan.items[1].scenario.params.backbone.staff, 6);
   EXPECT_EQ(plan.values, (std::vector<double>{2, 0.01, 6, 0.02}));
 
   write("bad.csv", "backbone.staff,trust.decay\n2,0.01\n2.5,0.02\n");

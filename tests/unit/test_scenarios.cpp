@@ -31,12 +31,12 @@ TEST(Scenarios, ExtendsInheritsAndOverrides) {
   const auto p = write("child.toml", "extends = \"baseline\"\ndescription = \"child\"\n[backbone]\nstaff = 9\n");
   const auto s = sc::load(p.string());
   EXPECT_EQ(s.name, "child");
-  EXPECT_EQ(s.params.backbone_staff, 9);
-  EXPECT_EQ(s.params.horizon_years, sc::load("baseline").params.horizon_years);
+  EXPECT_EQ(s.params.backbone.staff, 9);
+  EXPECT_EQ(s.params.run.horizon_years, sc::load("baseline").params.run.horizon_years);
   const auto g = write("grandchild.toml", "extends = \"child.toml\"\n[population]\ncitizens = 50\n");
   const auto t = sc::load(g.string());
-  EXPECT_EQ(t.params.backbone_staff, 9);
-  EXPECT_EQ(t.params.n_citizens, 50);
+  EXPECT_EQ(t.params.backbone.staff, 9);
+  EXPECT_EQ(t.params.population.citizens, 50);
   EXPECT_EQ(t.description, "child");
 }
 
@@ -123,9 +123,9 @@ TEST(Scenarios, SetOverridesWithTypeAndRangeChecks) {
   sc::apply_set(s, "backbone.staff=8");
   sc::apply_set(s, "trust.decay=0.02");
   sc::apply_set(s, "backbone.enabled=false");
-  EXPECT_EQ(s.params.backbone_staff, 8);
-  EXPECT_DOUBLE_EQ(s.params.trust_decay, 0.02);
-  EXPECT_FALSE(s.params.backbone);
+  EXPECT_EQ(s.params.backbone.staff, 8);
+  EXPECT_DOUBLE_EQ(s.params.trust.decay, 0.02);
+  EXPECT_FALSE(s.params.backbone.enabled);
   EXPECT_NE(error_of([&] { sc::apply_set(s, "backbone.staf=8"); }).find("did you mean 'backbone.staff'"),
             std::string::npos);
   EXPECT_NE(error_of([&] { sc::apply_set(s, "trust.decay=2"); }).find("out of range"), std::string::npos);
@@ -146,7 +146,7 @@ TEST(Scenarios, ResolvedTomlRoundTrips) {
   const auto t = sc::load(p.string());
   auto body = [](const std::string& text) { return text.substr(text.find('\n')); };  // skip the name line
   EXPECT_EQ(body(sc::to_toml(t)), body(sc::to_toml(s)));
-  EXPECT_DOUBLE_EQ(t.params.trust_decay, 0.0123);
+  EXPECT_DOUBLE_EQ(t.params.trust.decay, 0.0123);
   ASSERT_EQ(t.events.size(), 1u);
   EXPECT_EQ(t.events[0].week, s.events[0].week);
 }

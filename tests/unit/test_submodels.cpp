@@ -89,9 +89,9 @@ TEST(Submodels, TrustDecaysWithoutContactAndWeakTiesDissolve) {
   model::Model m(s, 7, exec);
   ASSERT_GT(m.network().ties(), 0u);
   for (std::size_t i = 0; i < m.agents(); ++i) ASSERT_FALSE(m.active()[i]) << "agent " << i;
-  const double decay = s.params.trust_decay;
+  const double decay = s.params.trust.decay;
   double prev = mean_trust(m.network());
-  EXPECT_NEAR(prev, s.params.trust_initial, 1e-6);
+  EXPECT_NEAR(prev, s.params.trust.initial, 1e-6);
   int weeks_with_ties = 0;
   bool dissolved = false;
   for (int w = 1; w <= 4 * model::kWeeksPerYear; ++w) {
@@ -106,13 +106,13 @@ TEST(Submodels, TrustDecaysWithoutContactAndWeakTiesDissolve) {
     ASSERT_LT(now, prev) << "week " << w;
     // Every tie loses the same share of its trust each week.
     EXPECT_NEAR(now / prev, 1.0 - decay, 1e-5) << "week " << w;
-    for (float t : v.trust) EXPECT_GE(t, static_cast<float>(s.params.tie_dissolve) * 0.98f);
+    for (float t : v.trust) EXPECT_GE(t, static_cast<float>(s.params.trust.dissolve) * 0.98f);
     prev = now;
   }
   // Trust falls from trust.initial to trust.dissolve in about log(0.05/0.3)/log(0.99) weeks,
   // then the weak ties dissolve.
   EXPECT_TRUE(dissolved);
-  const double expected = std::log(s.params.tie_dissolve / s.params.trust_initial) / std::log(1.0 - decay);
+  const double expected = std::log(s.params.trust.dissolve / s.params.trust.initial) / std::log(1.0 - decay);
   EXPECT_NEAR(weeks_with_ties, expected, 2.0);
 }
 
@@ -126,11 +126,11 @@ TEST(Submodels, TrustGrowsOnTiesWithContact) {
                               "population.funder=1", "preconditions.champions=8", "run.horizon_years=4"});
   const Executor exec(1);
   model::Model m(s, 7, exec);
-  const double p = 1.0 / s.params.plenary_cadence_weeks, g = s.params.trust_gain, d = s.params.trust_decay;
+  const double p = 1.0 / s.params.communication.plenary_cadence_weeks, g = s.params.trust.gain, d = s.params.trust.decay;
   const double equilibrium = p * g / (p * g + (1.0 - p) * d);
-  ASSERT_GT(equilibrium, s.params.trust_initial + 0.05);
+  ASSERT_GT(equilibrium, s.params.trust.initial + 0.05);
   for (int w = 0; w < 4 * model::kWeeksPerYear; ++w) m.step();
-  EXPECT_GT(mean_trust(m.network()), s.params.trust_initial + 0.05);
+  EXPECT_GT(mean_trust(m.network()), s.params.trust.initial + 0.05);
   EXPECT_NEAR(mean_trust(m.network()), equilibrium, 0.05);
 }
 
@@ -459,12 +459,12 @@ model::State two_pillars() {
 
 TEST(Submodels, ProblemMovesProgressOnlyWhereEffortIsSpent) {
   Bench b;
-  b.params.delay_months = 0.0;  // effort reaches the pipeline at once
-  b.params.drift = 0.0;
+  b.params.problem.delay_months = 0.0;  // effort reaches the pipeline at once
+  b.params.problem.drift = 0.0;
   model::State st = two_pillars();
   model::submodels::problem(st, b.ctx());
   // pipeline 10, saturation 10 / (10 + 60), weight need * K = 1, room 1.
-  const double expected = b.params.effort_effect * 10.0 / (10.0 + b.params.half_saturation);
+  const double expected = b.params.problem.effort_effect * 10.0 / (10.0 + b.params.problem.half_saturation);
   std::printf("progress after one week: pillar 1 %.3g (expected %.3g), pillar 2 %.3g\n", st.progress[0], expected,
               st.progress[1]);
   EXPECT_DOUBLE_EQ(st.pipeline[0], 10.0);
@@ -474,9 +474,9 @@ TEST(Submodels, ProblemMovesProgressOnlyWhereEffortIsSpent) {
 
 TEST(Submodels, ProblemStopsAtThePolicyCeiling) {
   Bench b;
-  b.params.delay_months = 0.0;
-  b.params.ceiling_pillars = 1;
-  b.params.ceiling = 0.5;
+  b.params.problem.delay_months = 0.0;
+  b.params.problem.ceiling_pillars = 1;
+  b.params.problem.ceiling = 0.5;
   model::State st = two_pillars();
   st.ceiling_active = true;
   st.progress = {0.5, 0.5};
@@ -493,10 +493,10 @@ TEST(Submodels, FundersFollowVisibleProgress) {
   st.funder_support = 0.5;
   st.visible = 1.0;  // target support 0.6 + 0.4 = 1
   model::submodels::funding(st, b.ctx());
-  EXPECT_DOUBLE_EQ(st.funder_support, 0.5 + b.params.funder_response * 0.5);
+  EXPECT_DOUBLE_EQ(st.funder_support, 0.5 + b.params.funding.funder_response * 0.5);
   st.funder_support = 0.9;
   st.visible = 0.0;  // target 0.6, below the current support
   model::submodels::funding(st, b.ctx());
   EXPECT_LT(st.funder_support, 0.9);
-  EXPECT_DOUBLE_EQ(st.funder_support, 0.9 + b.params.funder_response * (0.6 - 0.9));
+  EXPECT_DOUBLE_EQ(st.funder_support, 0.9 + b.params.funding.funder_response * (0.6 - 0.9));
 }

@@ -190,7 +190,7 @@ TEST(Validation, Pattern4DipSmallerWithContinuousCommunication) {
   const std::string at_m = month_label(m);
   const std::vector<std::string> update = {"communication.update_cadence_weeks=4"};
   const std::vector<std::string> none = {};  // the default is no standing update
-  ASSERT_EQ(scenario("baseline").params.update_cadence_weeks, 0);
+  ASSERT_EQ(scenario("baseline").params.communication.update_cadence_weeks, 0);
   auto dip = [&](const Metric& x, const std::vector<std::string>& sets) {
     return minus(v("baseline", x, sets), v("coordinator-leaves", x, sets));
   };

@@ -238,7 +238,7 @@ TEST(WorkshopApi, MalformedAndHostileMessagesGetErrorReplies) {
   }
   // Nothing of that changed the run; it still steps, and a good message still works.
   EXPECT_EQ(s.week(), 0);
-  EXPECT_EQ(s.initial_scenario().params.horizon_years, 10);
+  EXPECT_EQ(s.initial_scenario().params.run.horizon_years, 10);
   EXPECT_EQ(s.branches(), 1u);
   EXPECT_EQ(api.handle("POST", "/api/control", R"({"action": "step"})", "127.0.0.1").status, 200);
   EXPECT_GT(s.week(), 0);
