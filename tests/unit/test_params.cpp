@@ -90,7 +90,7 @@ std::string other_value(const model::ParamSpec& spec, const Field& f, double now
   if (f.type == 'b') return now != 0.0 ? "false" : "true";
   if (f.type == 'i') {
     long v = std::lround(spec.min + (spec.max - spec.min) * 0.375);
-    if (static_cast<double>(v) == now) v = v + 1 <= spec.max ? v + 1 : v - 1;
+    if (static_cast<double>(v) == now) v = static_cast<double>(v + 1) <= spec.max ? v + 1 : v - 1;
     return std::to_string(v);
   }
   std::string text;
@@ -132,7 +132,9 @@ TEST(Params, EveryKeyRoundTripsToItsField) {
     EXPECT_NE(expected, before.at(f.path)) << f.path;
     EXPECT_EQ(after.at(f.path), expected) << f.path << " set to " << text;
     for (const auto& [path, v] : after)
-      if (path != f.path) EXPECT_EQ(v, before.at(path)) << "setting " << f.path << " changed " << path;
+      if (path != f.path) {
+        EXPECT_EQ(v, before.at(path)) << "setting " << f.path << " changed " << path;
+      }
     EXPECT_EQ(spec->value(s.params), expected) << f.path;
 
     // the table's accessor writes the same field
