@@ -1,4 +1,5 @@
-// `cimsim compare`: scenarios against a baseline in one output file (contract B in the notes).
+// `cimsim compare`: scenarios against a baseline in one output file; the JSON it
+// prints is described in README.md, "Comparing scenarios".
 #pragma once
 
 #include "analysis/ensemble_file.hpp"
@@ -23,7 +24,7 @@ struct CompareVariable {
 };
 const std::vector<CompareVariable>& compare_variables();
 
-// All comparisons of contract B. Only runs with status ok count. Differences are scenario minus
+// All comparisons. Only runs with status ok count. Differences are scenario minus
 // baseline over runs paired by seed (common random numbers). Collapse: months_collapsed > 0,
 // i.e. at least one monthly record after launch with the organisations' active share below
 // summary.collapse_share. Time to goal: Kaplan-Meier, runs that never reach the goal censored

@@ -1,4 +1,5 @@
-// Stores analysis results inside an existing cimsim output file (contract D in the notes).
+// Stores analysis results inside an existing cimsim output file, under /analysis/<group>
+// (README.md, "The output file").
 #pragma once
 
 #include <cstdint>

@@ -1,4 +1,5 @@
-// `cimsim sensitivity`: how much each swept parameter moves a model output (contract C).
+// `cimsim sensitivity`: how much each swept parameter moves a model output (README.md,
+// "Sensitivity analysis").
 #pragma once
 
 #include "analysis/ensemble_file.hpp"
@@ -18,8 +19,9 @@ struct SensitivityOptions {
   std::size_t resamples = 1000;
 };
 
-// Reads the sweep design of contract A (attribute `design`, datasets `swept_parameter` (older files: `parameter`) and
-// `scenario_parameter`, attribute `saltelli_n`). The output of a sweep point is the mean over
+// Reads the sweep design the run wrote (README.md, "The output file": attribute `design`,
+// datasets `swept_parameter` (older files: `parameter`) and `scenario_parameter`, attribute
+// `saltelli_n`). The output of a sweep point is the mean over
 // its replicates that finished ok. Saltelli design: Sobol' S1 and ST with bootstrap intervals
 // (stats.hpp); grid, lhs or csv: Morris-style mu, mu*, sigma (morris_effects in stats.hpp).
 // Throws InputError for a file without a sweep (design missing or "none"), an unknown output,

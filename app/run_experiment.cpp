@@ -134,7 +134,7 @@ EnsembleReport run_experiment(const sc::Plan& plan, Sink* sink, const RunSetting
   eo.master_seed = s.seed;
   eo.threads = s.threads;
   const RecordSchema schema = schema_for(plan);
-  sc::PlanRunner runner(plan, schema);  // keeps a reference to schema
+  sc::PlanRunner runner(plan, schema);
   const RunFunction fn = [&](const RunContext& ctx) {
     if (s.stored && s.stored->has(ctx.key.scenario, ctx.key.replicate)) {
       runner.skip(ctx);

@@ -61,8 +61,8 @@ ParamRange sweep_range(const std::string& key, double lo, double hi, const std::
 ExperimentSpec load_experiment(const std::string& path);
 
 // The output scenarios of an experiment, in output order: sweep points first (for Saltelli
-// in the order A, B, AB_1 .. AB_k that contract A of the sensitivity analysis reads), then
-// the plain scenarios, then each fork's base followed by its variants.
+// in the order A, B, AB_1 .. AB_k that `cimsim sensitivity` reads back), then the plain
+// scenarios, then each fork's base followed by its variants.
 struct Plan {
   struct Item {
     model::Scenario scenario;
@@ -87,10 +87,12 @@ Plan make_plan(const ExperimentSpec& spec, const std::vector<std::string>& sets)
 
 // The run function for run_ensemble over a plan: straight runs for plain items; for a fork,
 // the base runs once per replicate up to the fork, that state is kept, and every member of
-// the fork continues from a copy of it. Thread-safe.
+// the fork continues from a copy of it. Thread-safe. It keeps a reference to `plan`, which
+// must outlive it (a temporary plan does not compile), and its own copy of `schema`.
 class PlanRunner {
  public:
   PlanRunner(const Plan& plan, const RecordSchema& schema);
+  PlanRunner(Plan&&, const RecordSchema&) = delete;
   RunResult operator()(const RunContext& ctx);
   // Says that the run ctx.key will not be asked for (its result is already known, e.g. when
   // resuming), so that a fork's kept state is freed once every other member has taken it.
@@ -106,7 +108,7 @@ class PlanRunner {
   void release(std::size_t fork, std::size_t replicate);
 
   const Plan& plan_;
-  const RecordSchema& schema_;
+  const RecordSchema schema_;
   std::vector<std::size_t> members_;  // per fork: number of items
   std::mutex mutex_;
   std::map<std::pair<std::size_t, std::size_t>, std::shared_ptr<Snapshot>> snapshots_;

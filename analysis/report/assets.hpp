@@ -1,5 +1,5 @@
 // The charting libraries inlined into every report (Vega, Vega-Lite, vega-embed from npm,
-// embedded at build time by embed_js.cmake), in the order they must be loaded.
+// embedded at build time by cmake/embed_files.cmake), in the order they must be loaded.
 #pragma once
 
 #include <string_view>

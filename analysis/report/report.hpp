@@ -68,8 +68,8 @@ struct Inputs {
   nlohmann::json fans;                    // [{variable, scenario, year, q05, q25, q50, q75, q95}]
   std::vector<std::string> labels;        // per scenario: its name, sweep points with their values
   nlohmann::json paired;                  // paired differences over time (charts.hpp paired_rows)
-  nlohmann::json compare;                 // contract B
-  std::optional<nlohmann::json> sensitivity;  // contract C, when the file holds a sweep
+  nlohmann::json compare;                 // what `cimsim compare` prints
+  std::optional<nlohmann::json> sensitivity;  // what `cimsim sensitivity` prints, for a sweep
   std::string sensitivity_note;           // why there is none, when the file holds a sweep
   std::string design;                     // root attribute `design` ("" when absent)
   double goal = 0.0;                      // the baseline's goal (progress), 0 if unknown
@@ -88,8 +88,8 @@ std::string render_html(const Inputs& in);
 // gather + render_html, written to a temporary file and renamed; returns the path written.
 std::string write_report(const Options& o);
 
-// ---- the analyses (analyses.cpp): `cimsim compare` (contract B) and `cimsim sensitivity` (C)
-// A result stored in the file under /analysis/<group> (contract D), if any.
+// ---- the analyses (analyses.cpp): `cimsim compare` and `cimsim sensitivity`
+// A result stored in the file under /analysis/<group> (analysis/hdf5_store.hpp), if any.
 std::optional<nlohmann::json> stored_analysis(const std::string& file, const std::string& group);
 // The compare JSON: the stored one when it has this baseline, otherwise computed.
 nlohmann::json compare_for(const std::string& file, const std::string& baseline);

@@ -1,4 +1,4 @@
-// What `cimsim workshop` serves, embedded at build time by embed_assets.cmake: browser libraries
+// What `cimsim workshop` serves, embedded at build time by cmake/embed_files.cmake: browser libraries
 // from npm (package.json, pinned by package-lock.json) and the page itself (page/).
 #pragma once
 

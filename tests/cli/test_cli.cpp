@@ -761,7 +761,7 @@ void write_points(const fs::path& p, const std::vector<cimsim::ParamRange>& r, c
 
 TEST_F(CliTest, SensitivityFindsTheIshigamiIndices) {
   // A Saltelli sweep over the Ishigami function written in the layout `cimsim run --experiment`
-  // uses (contract A), so that the answer is known: S1 = 0.314, 0.442, 0; ST = 0.558, 0.442, 0.244.
+  // uses, so that the answer is known: S1 = 0.314, 0.442, 0; ST = 0.558, 0.442, 0.244.
   const double pi = std::acos(-1.0);
   const std::vector<cimsim::ParamRange> r = {{"x1", -pi, pi}, {"x2", -pi, pi}, {"x3", -pi, pi}};
   const std::size_t n = 2048;

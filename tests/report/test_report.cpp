@@ -91,7 +91,7 @@ TEST(Report, ConfigurationAttributeLoadsBack) {
   EXPECT_THROW(cimsim::scenarios::load_configuration("horizon = 3\n", "x"), cimsim::InputError);
 }
 
-// The forest plot, goal curves and event dips come from `cimsim compare` (contract B): the
+// The forest plot, goal curves and event dips come from `cimsim compare`: the
 // result stored in the file when there is one, otherwise computed.
 TEST(Report, UsesTheStoredOrComputedCompare) {
   const fs::path f = small_file(work_dir());
@@ -167,7 +167,7 @@ TEST(Report, PageIsSelfContained) {
   EXPECT_EQ(page.find("id=\"sensitivity\""), std::string::npos);  // no sweep in this file
 }
 
-// A file with a sweep design (contract A) gets the sensitivity section, computed by `cimsim
+// A file with a sweep design gets the sensitivity section, computed by `cimsim
 // sensitivity`; with too few sweep points the section says why and the rest is still written.
 TEST(Report, SweepFileGetsSensitivityBars) {
   const fs::path dir = work_dir();
@@ -227,7 +227,7 @@ TEST(Report, RendersInHeadlessChromium) {
   const fs::path dir = work_dir();
   const fs::path f = small_file(dir);
   const fs::path html = dir / "report.html";
-  // With a sensitivity result (contract C) so that every kind of chart is drawn.
+  // With a sensitivity result so that every kind of chart is drawn.
   const Result r = sh(std::string(CIMSIM_BINARY) + " report " + quote(f) + " -o " + quote(html) + " --sensitivity-json " +
                       quote(fs::path(CIMSIM_SOURCE_DIR) / "tests/report/sensitivity_saltelli.json"));
   ASSERT_EQ(r.status, 0) << r.output;
