@@ -142,6 +142,7 @@
     for (const c of CHARTS) {
       const res = await vegaEmbed('#chart-' + c.name, chartSpec(c, horizonMonths), { actions: false, renderer: 'canvas' });
       W.views[c.name] = res.view;
+      await new Promise((r) => setTimeout(r, 0));  // one chart compiled per task
     }
   }
 
@@ -155,7 +156,8 @@
   // (after an event, the progress chart shows the fork first), then the chart drawn from the
   // oldest frame (none starves when frames come faster than five charts are drawn).
   let latest = null, seq = 0, drawing = false;
-  const drawn = {};  // chart name -> { seq, shape } of the frame it shows
+  const drawn = {};   // chart name -> { seq, shape } of the frame it shows
+  const dataOf = {};  // chart name -> its data as drawn (JSON text)
   const shapeOf = (frame) => frame.state.branches.length + '/' + frame.state.events.length + '/' + frame.state.horizon_weeks;
 
   function drawChart(c, frame) {
@@ -173,10 +175,17 @@
       for (let k = 0; k < q.length; ++k)
         bands.push({ branch: names[i], month: b.month[k], lo90: q[k][0], lo50: q[k][1], hi50: q[k][3], hi90: q[k][4] });
     });
-    replace(view, 'lines', lines);
-    replace(view, 'bands', bands);
-    replace(view, 'marks', st.events.map((e) => ({ month: e.week * 12 / 52, label: e.label })));
-    return { view, lines: lines.length, bands: bands.length };
+    const marks = st.events.map((e) => ({ month: e.week * 12 / 52, label: e.label }));
+    // Weeks within a month leave the monthly series unchanged: then the chart is not redrawn.
+    const data = JSON.stringify([lines, bands, marks]);
+    const changed = data !== dataOf[c.name];
+    if (changed) {
+      replace(view, 'lines', lines);
+      replace(view, 'bands', bands);
+      replace(view, 'marks', marks);
+      dataOf[c.name] = data;
+    }
+    return { view, changed, lines: lines.length, bands: bands.length };
   }
 
   function nextChart() {
@@ -205,13 +214,14 @@
         if (chartsFor !== horizon) {
           await makeCharts(horizon);
           for (const k of Object.keys(drawn)) delete drawn[k];
+          for (const k of Object.keys(dataOf)) delete dataOf[k];
         }
         const r = drawChart(c, f);
-        await r.view.runAsync();
+        if (r.changed) await r.view.runAsync();
         drawn[c.name] = { seq: s, shape: shapeOf(f) };
         W.charts[c.name] = { lines: r.lines, bands: r.bands, branches: f.branches.length };
         if (c.name === 'outcome' && W.firstDrawn[f.branches.length] === undefined) W.firstDrawn[f.branches.length] = performance.now();
-        await new Promise((res) => setTimeout(res, 0));  // one chart per task: the page stays responsive
+        if (r.changed) await new Promise((res) => setTimeout(res, 0));  // one chart per task: the page stays responsive
       }
     } finally {
       drawing = false;
