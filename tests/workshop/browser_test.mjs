@@ -170,8 +170,10 @@ try {
   await page.screenshot({ path: path.join(out, 'workshop-after-event.png') });
 
   // Save: PNG of the view (drawn by the page) and the runs as HDF5.
+  await W(() => document.getElementById('save-png').addEventListener('click', () => { window.__pngClicked = true; }, { capture: true, once: true }));
   await page.click('#save-png');
-  await until('the PNG of the view is made', () => W(() => (window.workshop.pngBytes || 0) > 10000), 20000);
+  if (!await until('the PNG of the view is made', () => W(() => (window.workshop.pngBytes || 0) > 10000), 20000))
+    console.log('     (PNG: ' + JSON.stringify(await W(() => ({ clicked: !!window.__pngClicked, bytes: window.workshop.pngBytes }))) + ')');
   const h5 = await W(async () => {
     const r = await fetch('/api/save.h5');
     const b = new Uint8Array(await r.arrayBuffer());
