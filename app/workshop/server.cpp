@@ -151,33 +151,40 @@ int serve(const ServeOptions& o, const std::function<void(int)>& on_ready) {
       res.set_content(R"({"error": "too many live streams open"})", "application/json");
       return;
     }
-    auto last_network = std::make_shared<std::chrono::steady_clock::time_point>();
-    auto seen = std::make_shared<std::uint64_t>(0);
+    struct Seen {
+      std::chrono::steady_clock::time_point network;
+      std::uint64_t frame = 0, action = 0;
+    };
+    auto seen = std::make_shared<Seen>();
     res.set_header("Cache-Control", "no-store");
     res.set_chunked_content_provider(
         "text/event-stream",
-        [&session, last_network, seen](std::size_t, httplib::DataSink& sink) {
-          const std::uint64_t f = session.wait_frame(*seen, 1000);
+        [&session, seen](std::size_t, httplib::DataSink& sink) {
+          const std::uint64_t f = session.wait_frame(seen->frame, 1000);
           if (session.stopping()) {
             sink.done();
             return true;
           }
+          // Read before the frame is built: an action while it is built ends the pause below.
+          const std::uint64_t action = session.action();
           std::string msg;
-          if (f == *seen) {
+          if (f == seen->frame) {
             msg = ": keep-alive\n\n";
           } else {
-            *seen = f;
+            seen->frame = f;
             nlohmann::json frame = session.series();
             const auto now = std::chrono::steady_clock::now();
-            if (now - *last_network > std::chrono::milliseconds(400)) {
+            if (action != seen->action || now - seen->network > std::chrono::milliseconds(400)) {
               frame["network"] = session.network();
-              *last_network = now;
+              seen->network = now;
             }
             msg = "event: frame\ndata: " + frame.dump() + "\n\n";
           }
+          seen->action = action;
           if (!sink.write(msg.data(), msg.size())) return false;
-          // At most ~6 frames a second per client: the page redraws no faster.
-          std::this_thread::sleep_for(std::chrono::milliseconds(160));
+          // At most ~6 frames a second per client for the weeks passing (the page redraws no
+          // faster), but a facilitator's action (an event's fork, a control) goes out at once.
+          session.wait_action(action, 160);
           return true;
         },
         [&streams](bool) { streams.fetch_sub(1); });

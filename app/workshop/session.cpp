@@ -263,12 +263,17 @@ void Session::build_locked(const model::Scenario& s) {
   round_log_.clear();
   choices_active_ = false;
   restart_ensemble_locked();
-  bump();
+  bump_now();
 }
 
 void Session::bump() {
   frame_.fetch_add(1);
   cv_.notify_all();
+}
+
+void Session::bump_now() {
+  action_.fetch_add(1);
+  bump();
 }
 
 void Session::restart_ensemble_locked() {
@@ -390,13 +395,13 @@ void Session::play() {
   std::lock_guard lk(mu_);
   if (branches_.front().finished()) throw RequestError(409, "the run has reached its horizon; reset to start again");
   running_ = true;
-  bump();
+  bump_now();
 }
 
 void Session::pause() {
   std::lock_guard lk(mu_);
   running_ = false;
-  bump();
+  bump_now();
 }
 
 void Session::step_month() {
@@ -404,7 +409,7 @@ void Session::step_month() {
   running_ = false;
   const int m = month_of(branches_.front().week());
   while (!branches_.front().finished() && month_of(branches_.front().week()) == m) step_locked();
-  bump();
+  bump_now();
 }
 
 void Session::step_weeks(int weeks) {
@@ -416,7 +421,7 @@ void Session::set_speed(double wps) {
   if (!(wps >= 0.5 && wps <= 200.0)) throw RequestError(400, "weeks_per_second must be between 0.5 and 200");
   std::lock_guard lk(mu_);
   speed_ = wps;
-  bump();
+  bump_now();
 }
 
 void Session::reset(const std::optional<std::string>& builtin) {
@@ -497,7 +502,7 @@ nlohmann::json Session::press_event(const json& ev) {
   caption_locked("Event at month " + std::to_string(month_of(fork_week_)) + ": " + what +
                  ". From now on the second line shows the same run without it");
   restart_ensemble_locked();
-  bump();
+  bump_now();
   return {{"ok", true}, {"week", at}, {"event", what}, {"branches", branches_.size()}};
 }
 
@@ -523,7 +528,7 @@ nlohmann::json Session::set_parameter(const std::string& key, const json& value)
       std::erase_if(pending_reset_, [&](const auto& kv) { return kv.first == key; });
       pending_reset_.emplace_back(key, text);
       caption_locked(key + " = " + text + " takes effect when the run is reset");
-      bump();
+      bump_now();
       return {{"ok", true}, {"applies", "at reset"}, {"key", key}, {"value", value}};
     }
     std::vector<model::Scenario> next;
@@ -544,7 +549,7 @@ nlohmann::json Session::set_parameter(const std::string& key, const json& value)
   }
   caption_locked(spec->description + ": now " + text + (spec->unit == "1" ? "" : " " + spec->unit));
   restart_ensemble_locked();
-  bump();
+  bump_now();
   return {{"ok", true}, {"applies", "from week " + std::to_string(branches_.front().week() + 1)}, {"key", key},
           {"value", value}};
 }
@@ -765,7 +770,7 @@ void Session::set_round_weeks(int weeks) {
   if (weeks < 1 || weeks > 52) throw RequestError(400, "field 'weeks': a round lasts 1 to 52 weeks");
   std::lock_guard lk(mu_);
   round_weeks_ = weeks;
-  bump();
+  bump_now();
 }
 
 void Session::set_join_url(const std::string& url) {
@@ -915,6 +920,12 @@ json Session::scenarios() {
     }
   }
   return out;
+}
+
+std::uint64_t Session::wait_action(std::uint64_t seen, int timeout_ms) const {
+  std::unique_lock lk(mu_);
+  cv_.wait_for(lk, std::chrono::milliseconds(timeout_ms), [&] { return action_.load() != seen || stop_.load(); });
+  return action_.load();
 }
 
 std::uint64_t Session::wait_frame(std::uint64_t seen, int timeout_ms) const {

@@ -145,6 +145,11 @@ class Session {
   // differs from `seen` or the timeout passes or the session stops.
   std::uint64_t frame() const noexcept { return frame_.load(); }
   std::uint64_t wait_frame(std::uint64_t seen, int timeout_ms) const;
+  // Action version: changes when the facilitator acts (an event, a control, a parameter, a
+  // reset), not when a week passes. The stream paces ordinary frames with wait_action, which
+  // returns early when the facilitator acts, so a fork is sent at once.
+  std::uint64_t action() const noexcept { return action_.load(); }
+  std::uint64_t wait_action(std::uint64_t seen, int timeout_ms) const;
   bool stopping() const noexcept { return stop_.load(); }
   void stop();
 
@@ -168,6 +173,7 @@ class Session {
   void loop();
   void step_locked();
   void bump();
+  void bump_now();  // bump() for a facilitator's action (action_ changes too)
   void restart_ensemble_locked();
   void caption_locked(const std::string& extra);
   nlohmann::json state_locked() const;
@@ -197,6 +203,7 @@ class Session {
   bool running_ = false;
   double speed_;
   std::atomic<std::uint64_t> frame_{1};
+  std::atomic<std::uint64_t> action_{1};
   std::atomic<bool> stop_{false};
   std::shared_ptr<Ensemble> ensemble_;
   std::thread thread_;

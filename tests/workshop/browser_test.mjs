@@ -66,13 +66,14 @@ try {
   await page.evaluateOnNewDocument(() => {
     window.__longTasks = [];
     try {
-      new PerformanceObserver((l) => { for (const e of l.getEntries()) window.__longTasks.push(e.duration); })
+      new PerformanceObserver((l) => { for (const e of l.getEntries()) window.__longTasks.push({ t: e.startTime, d: e.duration }); })
         .observe({ type: 'longtask', buffered: true });
     } catch (e) { /* no longtask support: nothing recorded */ }
   });
   await page.goto(url, { waitUntil: 'load' });
   const W = (expr) => page.evaluate(expr);
   await until('the page receives frames and draws the charts', () => W(() => window.workshop.frames > 0 && !!window.workshop.charts.outcome));
+  const loaded = await W(() => performance.now());  // long tasks before this: the first load
   check((await W(() => document.querySelectorAll('#scenario option').length)) > 10, 'the scenario picker lists the built-ins');
   check((await W(() => document.querySelectorAll('#sliders input').length)) >= 6, 'the sliders come from the parameter table');
   await page.screenshot({ path: path.join(out, 'workshop-start.png') });
@@ -140,15 +141,24 @@ try {
   await page.evaluate(() => { const s = document.getElementById('speed'); s.value = '40'; s.dispatchEvent(new Event('change')); });
   await until('the network view shows the lead coordinator', () => W(() => window.workshop.network.nodes > 50));
   const before = await W(() => ({ ...window.workshop.network }));
+  await W(() => document.querySelector('button[data-event="coordinator-leaves"]')
+    .addEventListener('click', () => { window.__clickAt = performance.now(); }, { capture: true, once: true }));
   const t0 = Date.now();
   await page.click('button[data-event="coordinator-leaves"]');
   await until('both branches are drawn after the event', () => W(() => window.workshop.charts.outcome && window.workshop.charts.outcome.branches === 2), 10000);
-  console.log(`     fork visible in the charts after ${Date.now() - t0} ms (page, server and stream together)`);
+  const fork = await W(() => ({ click: window.__clickAt, frame: window.workshop.firstFrame[2], drawn: window.workshop.firstDrawn[2],
+    week: window.workshop.state.events[0] && window.workshop.state.events[0].week, horizon: window.workshop.state.horizon_weeks }));
+  console.log(`     fork visible in the charts after ${Date.now() - t0} ms seen from the test (polling every 100 ms); ` +
+    `in the page: click -> fork frame arrives ${Math.round(fork.frame - fork.click)} ms, -> drawn in the progress chart ` +
+    `${Math.round(fork.drawn - fork.click)} ms (event at week ${fork.week} of ${fork.horizon})`);
   const diverged = await until('the branches diverge', () => W(() => {
     const b = window.workshop.state.branches;
     return b.length === 2 && (b[0].active_organisations !== b[1].active_organisations || b[0].outcome !== b[1].outcome);
   }), 60000);
-  check(!!diverged, 'with and without the event differ');
+  check(!!diverged, 'with and without the event differ', diverged ? '' : JSON.stringify(await W(() => {
+    const s = window.workshop.state;
+    return { week: s.week, horizon: s.horizon_weeks, events: s.events, branches: s.branches };
+  })));
   await until('the network view changes after the event', () => W((sig) => window.workshop.network.signature !== sig, before.signature));
   await until('the bands of the background seeds appear', () => W(() => window.workshop.charts.outcome.bands > 0), 120000);
   const charts = await W(() => window.workshop.charts);
@@ -160,8 +170,10 @@ try {
   await page.screenshot({ path: path.join(out, 'workshop-after-event.png') });
 
   // Save: PNG of the view (drawn by the page) and the runs as HDF5.
+  await W(() => document.getElementById('save-png').addEventListener('click', () => { window.__pngClicked = true; }, { capture: true, once: true }));
   await page.click('#save-png');
-  await until('the PNG of the view is made', () => W(() => (window.workshop.pngBytes || 0) > 10000), 20000);
+  if (!await until('the PNG of the view is made', () => W(() => (window.workshop.pngBytes || 0) > 10000), 20000))
+    console.log('     (PNG: ' + JSON.stringify(await W(() => ({ clicked: !!window.__pngClicked, bytes: window.workshop.pngBytes }))) + ')');
   const h5 = await W(async () => {
     const r = await fetch('/api/save.h5');
     const b = new Uint8Array(await r.arrayBuffer());
@@ -176,9 +188,15 @@ try {
   await until('the run goes on after the bad message', () => W((w) => window.workshop.state.week > w || window.workshop.state.finished, week));
 
   // A measurement, not a check (speed belongs to bench/): main-thread tasks over 50 ms.
-  const longTasks = await W(() => window.__longTasks);
-  console.log(`     main-thread tasks over 50 ms: ${longTasks.length}, longest ${Math.round(Math.max(0, ...longTasks))} ms ` +
-    `(over 100 ms: ${longTasks.filter((d) => d > 100).length}), over ${await W(() => window.workshop.frames)} frames`);
+  // Split into the first load (scripts parsed, first frame drawn) and the session after it.
+  const tasks = await W(() => window.__longTasks);
+  const frames = await W(() => window.workshop.frames);
+  const seconds = ((await W(() => performance.now())) - loaded) / 1000;
+  for (const [what, list] of [['first load', tasks.filter((e) => e.t < loaded).map((e) => e.d)],
+    ['session', tasks.filter((e) => e.t >= loaded).map((e) => e.d)]])
+    console.log(`     ${what}: main-thread tasks over 50 ms: ${list.length}, longest ${Math.round(Math.max(0, ...list))} ms ` +
+      `(over 100 ms: ${list.filter((d) => d > 100).length}: ${list.filter((d) => d > 100).map(Math.round).join(' ')})` +
+      (what === 'session' ? `, over ${frames} frames in ${seconds.toFixed(1)} s` : ''));
   check(scriptErrors.length === 0, 'no script errors', scriptErrors.join(' | '));
   check((await W(() => window.workshop.errors)).length === 0, 'no errors seen by the page', JSON.stringify(await W(() => window.workshop.errors)));
   check(offsite.length === 0, 'nothing requested from anywhere else', offsite.join(' '));

@@ -140,6 +140,35 @@ TEST(WorkshopSession, ParametersGoThroughTheTableAndFixedOnesWaitForReset) {
   EXPECT_TRUE(seen);
 }
 
+// The live stream paces the weeks passing but not the facilitator: Session::action() changes
+// on an event, a control or a parameter, not on a week, and wait_action returns when it does
+// (the stream's pause then ends at once, so the fork is sent without waiting).
+TEST(WorkshopSession, FacilitatorActionsWakeTheStreamWeeksPassingDoNot) {
+  Session s(manual());
+  std::uint64_t a = s.action();
+  const std::uint64_t f = s.frame();
+  s.step_weeks(3);
+  EXPECT_NE(s.frame(), f);
+  EXPECT_EQ(s.action(), a) << "a week passing is not an action";
+  EXPECT_EQ(s.wait_action(a, 0), a);
+  s.set_parameter("funding.budget_staff_years", 9.0);
+  EXPECT_NE(s.action(), a);
+  a = s.action();
+  s.step_month();
+  EXPECT_NE(s.action(), a);
+  a = s.action();
+  // A waiting stream is woken by the press; without the wake-up this waits 60 s and fails.
+  std::promise<void> waiting;
+  auto woken = std::async(std::launch::async, [&] {
+    waiting.set_value();
+    return s.wait_action(a, 60000);
+  });
+  waiting.get_future().wait();
+  s.press_event(kCoordinatorLeaves);
+  EXPECT_NE(woken.get(), a);
+  EXPECT_EQ(s.branches(), 2u);
+}
+
 TEST(WorkshopSession, EnsembleBandsCoverBothBranchesAndHdf5HoldsTheRuns) {
   Session s(manual("coordinator-leaves", 3));
   s.step_weeks(20);

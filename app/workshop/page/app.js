@@ -26,7 +26,10 @@
   };
 
   // State visible to tests (tests/workshop/browser_test.mjs).
-  const W = window.workshop = { frames: 0, state: null, views: {}, charts: {}, network: { nodes: 0, ties: 0, week: -1, signature: '' }, errors: [], apiErrors: [] };
+  // firstFrame / firstDrawn: performance.now() when a frame with n branches first arrived / was
+  // first drawn in the progress chart (keyed by n; the browser test prints the fork's latency).
+  const W = window.workshop = { frames: 0, state: null, views: {}, charts: {}, network: { nodes: 0, ties: 0, week: -1, signature: '' },
+    errors: [], apiErrors: [], firstFrame: {}, firstDrawn: {} };
 
   const $ = (id) => document.getElementById(id);
   function say(text) { $('message').textContent = text || ''; }
@@ -139,6 +142,7 @@
     for (const c of CHARTS) {
       const res = await vegaEmbed('#chart-' + c.name, chartSpec(c, horizonMonths), { actions: false, renderer: 'canvas' });
       W.views[c.name] = res.view;
+      await new Promise((r) => setTimeout(r, 0));  // one chart compiled per task
     }
   }
 
@@ -146,35 +150,78 @@
     view.change(name, vega.changeset().remove(() => true).insert(rows));
   }
 
-  let drawing = false;
-  async function drawCharts(frame) {
+  // Frames are coalesced, never dropped: the newest frame waits while a chart is drawn, and
+  // each chart is then drawn from the newest frame there is. One chart per task (the page
+  // stays responsive). Order: a chart whose branches or event marks are out of date first
+  // (after an event, the progress chart shows the fork first), then the chart drawn from the
+  // oldest frame (none starves when frames come faster than five charts are drawn).
+  let latest = null, seq = 0, drawing = false;
+  const drawn = {};   // chart name -> { seq, shape } of the frame it shows
+  const dataOf = {};  // chart name -> its data as drawn (JSON text)
+  const shapeOf = (frame) => frame.state.branches.length + '/' + frame.state.events.length + '/' + frame.state.horizon_weeks;
+
+  function drawChart(c, frame) {
     const st = frame.state;
-    const horizon = Math.round(st.horizon_weeks * 12 / 52);
-    if (chartsFor !== horizon) await makeCharts(horizon);
-    if (drawing) return;
+    const view = W.views[c.name];
+    const names = st.branches.map((b) => b.name);
+    const lines = [];
+    frame.branches.forEach((b, i) => {
+      const v = b[c.name];
+      for (let k = 0; k < b.month.length; ++k) lines.push({ branch: names[i], month: b.month[k], value: v[k] });
+    });
+    const bands = [];
+    frame.bands.forEach((b, i) => {
+      const q = b[c.name] || [];
+      for (let k = 0; k < q.length; ++k)
+        bands.push({ branch: names[i], month: b.month[k], lo90: q[k][0], lo50: q[k][1], hi50: q[k][3], hi90: q[k][4] });
+    });
+    const marks = st.events.map((e) => ({ month: e.week * 12 / 52, label: e.label }));
+    // Weeks within a month leave the monthly series unchanged: then the chart is not redrawn.
+    const data = JSON.stringify([lines, bands, marks]);
+    const changed = data !== dataOf[c.name];
+    if (changed) {
+      replace(view, 'lines', lines);
+      replace(view, 'bands', bands);
+      replace(view, 'marks', marks);
+      dataOf[c.name] = data;
+    }
+    return { view, changed, lines: lines.length, bands: bands.length };
+  }
+
+  function nextChart() {
+    const shape = shapeOf(latest);
+    let best = null, bestKey = null;
+    CHARTS.forEach((c, i) => {
+      const d = drawn[c.name];
+      if (d && d.seq === seq) return;
+      const key = [d && d.shape === shape ? 1 : 0, d ? d.seq : -1, i];
+      if (!bestKey || key[0] < bestKey[0] || (key[0] === bestKey[0] && (key[1] < bestKey[1] || (key[1] === bestKey[1] && key[2] < bestKey[2])))) {
+        best = c; bestKey = key;
+      }
+    });
+    return best;
+  }
+
+  async function drawCharts(frame) {
+    latest = frame;
+    seq += 1;
+    if (drawing) return;  // the loop below picks it up
     drawing = true;
     try {
-      const names = st.branches.map((b) => b.name);
-      const marks = st.events.map((e) => ({ month: e.week * 12 / 52, label: e.label }));
-      for (const c of CHARTS) {
-        const view = W.views[c.name];
-        const lines = [];
-        frame.branches.forEach((b, i) => {
-          const v = b[c.name];
-          for (let k = 0; k < b.month.length; ++k) lines.push({ branch: names[i], month: b.month[k], value: v[k] });
-        });
-        const bands = [];
-        frame.bands.forEach((b, i) => {
-          const q = b[c.name] || [];
-          for (let k = 0; k < q.length; ++k)
-            bands.push({ branch: names[i], month: b.month[k], lo90: q[k][0], lo50: q[k][1], hi50: q[k][3], hi90: q[k][4] });
-        });
-        replace(view, 'lines', lines);
-        replace(view, 'bands', bands);
-        replace(view, 'marks', marks);
-        await view.runAsync();
-        await new Promise((r) => setTimeout(r, 0));  // one chart per task: the page stays responsive
-        W.charts[c.name] = { lines: lines.length, bands: bands.length, branches: frame.branches.length };
+      for (let c = null; (c = nextChart()) !== null;) {
+        const f = latest, s = seq;
+        const horizon = Math.round(f.state.horizon_weeks * 12 / 52);
+        if (chartsFor !== horizon) {
+          await makeCharts(horizon);
+          for (const k of Object.keys(drawn)) delete drawn[k];
+          for (const k of Object.keys(dataOf)) delete dataOf[k];
+        }
+        const r = drawChart(c, f);
+        if (r.changed) await r.view.runAsync();
+        drawn[c.name] = { seq: s, shape: shapeOf(f) };
+        W.charts[c.name] = { lines: r.lines, bands: r.bands, branches: f.branches.length };
+        if (c.name === 'outcome' && W.firstDrawn[f.branches.length] === undefined) W.firstDrawn[f.branches.length] = performance.now();
+        if (r.changed) await new Promise((res) => setTimeout(res, 0));  // one chart per task: the page stays responsive
       }
     } finally {
       drawing = false;
@@ -242,7 +289,19 @@
     .force('link', d3.forceLink([]).id((d) => d.id).distance(28).strength((l) => 0.05 + 0.25 * l.trust))
     .velocityDecay(0.55)
     .alphaDecay(0.03)
-    .on('tick', drawNetwork);
+    .on('tick', drawNetworkPaced)
+    .on('end', drawNetwork);
+
+  // The layout moves on every animation frame, but the canvas is drawn at most ~20 times a
+  // second: each drawing is also a compositor commit, and at 60 a second the two took most of
+  // the main thread on a loaded 2-core machine.
+  let networkDrawnAt = -1e9;
+  function drawNetworkPaced() {
+    const now = performance.now();
+    if (now - networkDrawnAt < 50) return;
+    networkDrawnAt = now;
+    drawNetwork();
+  }
 
   function updateNetwork(net) {
     const seen = new Set();
@@ -320,6 +379,7 @@
   let lastFrame = null;
   function onFrame(frame) {
     W.frames += 1;
+    if (W.firstFrame[frame.branches.length] === undefined) W.firstFrame[frame.branches.length] = performance.now();
     lastFrame = frame;
     showState(frame.state);
     legend(frame.state, frame);
