@@ -73,8 +73,8 @@ json panels(const NetworkPicture& pic, const json& scale, const std::string& suf
   const int week = pic.coordinator_leaves ? pic.coordinator_leaves->week : 0;
   for (double year : pic.years) {
     json layers = json::array();
-    // Ties: the ordinary ones, then those that left with the coordinator (dashed), then the
-    // coordinator's own (thick), so that the marked ones lie on top.
+    // In drawing order: the ordinary ties and nodes, then the marked ties (those that left with
+    // the coordinator dashed, the coordinator's own thick) and dots, so that they lie on top.
     layers.push_back({{"data", ties},
                       {"transform", only(year, "datum.mark == ''")},
                       {"mark", {{"type", "rule"}}},
@@ -84,9 +84,16 @@ json panels(const NetworkPicture& pic, const json& scale, const std::string& suf
                                                      {"value", 0.6}}},
                                     {"opacity", {{"condition", {{"test", "datum.group == 'Backbone staff'"}, {"value", 0.9}}},
                                                  {"value", 0.45}}}}}});
+    layers.push_back(
+        {{"data", nodes},
+         {"transform", only(year, "datum.mark == ''")},
+         {"mark", {{"type", "circle"}, {"stroke", "white"}, {"strokeWidth", 0.5}}},
+         {"encoding", {{"x", x}, {"y", y}, {"color", color(scale)},
+                       {"size", {{"condition", {{"test", "datum.group == 'Citizens'"}, {"value", 18}}}, {"value", 70}}},
+                       {"tooltip", json::array({{{"field", "group"}, {"title", "sector"}}, {{"field", "id"}, {"title", "agent"}}})}}}});
     layers.push_back({{"data", ties},
                       {"transform", only(year, "datum.mark == 'gone'")},
-                      {"mark", {{"type", "rule"}, {"strokeDash", {4, 3}}, {"strokeWidth", 1.5}, {"opacity", 0.95}}},
+                      {"mark", {{"type", "rule"}, {"strokeDash", {4, 3}}, {"strokeWidth", 2}, {"opacity", 1}}},
                       {"encoding", {{"x", x}, {"y", y}, {"x2", {{"field", "x2"}}}, {"y2", {{"field", "y2"}}},
                                     {"color", color(scale)}, {"description", {{"value", describe(pic, "gone-tie")}}}}}});
     layers.push_back({{"data", ties},
@@ -95,19 +102,12 @@ json panels(const NetworkPicture& pic, const json& scale, const std::string& suf
                       {"encoding", {{"x", x}, {"y", y}, {"x2", {{"field", "x2"}}}, {"y2", {{"field", "y2"}}},
                                     {"color", color(scale)},
                                     {"description", {{"value", describe(pic, "coordinator-tie")}}}}}});
-    // Nodes: everyone else, the coordinator's place after they left (a hollow ring, around
-    // a successor or new hire where there is one), the coordinator before they leave.
-    layers.push_back(
-        {{"data", nodes},
-         {"transform", only(year, "datum.mark == ''")},
-         {"mark", {{"type", "circle"}, {"stroke", "white"}, {"strokeWidth", 0.5}}},
-         {"encoding", {{"x", x}, {"y", y}, {"color", color(scale)},
-                       {"size", {{"condition", {{"test", "datum.group == 'Citizens'"}, {"value", 18}}}, {"value", 70}}},
-                       {"tooltip", json::array({{{"field", "group"}, {"title", "sector"}}, {{"field", "id"}, {"title", "agent"}}})}}}});
+    // The coordinator's place after they left (a hollow ring, around a successor or new hire
+    // where there is one), and the coordinator before they leave.
     layers.push_back({{"data", nodes},
                       {"transform", only(year, "datum.mark == 'gone'")},
-                      {"mark", {{"type", "point"}, {"shape", "circle"}, {"filled", false}, {"size", 320}, {"strokeWidth", 2.2},
-                                {"strokeDash", {3, 2}}, {"opacity", 1}}},
+                      {"mark", {{"type", "point"}, {"shape", "circle"}, {"filled", false}, {"size", 420}, {"strokeWidth", 2.6},
+                                {"opacity", 1}}},
                       {"encoding", {{"x", x}, {"y", y}, {"color", color(scale)},
                                     {"description", {{"value", describe(pic, "gone")}}},
                                     {"tooltip", {{"value", fmt::format("The lead coordinator left here in week {}", week)}}}}}});
@@ -117,14 +117,18 @@ json panels(const NetworkPicture& pic, const json& scale, const std::string& suf
                       {"encoding", {{"x", x}, {"y", y}, {"color", color(scale)},
                                     {"description", {{"value", describe(pic, "coordinator")}}},
                                     {"tooltip", {{"value", fmt::format("The lead coordinator, who leaves in week {}", week)}}}}}});
-    // A word beside the marked dot: what it is.
-    layers.push_back({{"data", nodes},
-                      {"transform", only(year, "datum.mark != ''")},
-                      {"mark", {{"type", "text"}, {"dy", -15}, {"fontSize", 11}, {"fontWeight", "bold"}, {"color", kCoordinator}}},
-                      {"encoding", {{"x", x}, {"y", y},
-                                    {"text", {{"condition", {{"test", "datum.mark == 'gone'"},
-                                                             {"value", fmt::format("coordinator left (week {})", week)}}},
-                                              {"value", fmt::format("coordinator (leaves week {})", week)}}}}}});
+    // A word above the marked dot, what it is, on a white halo (the same text drawn thick in
+    // white underneath).
+    const json word = {{"condition", {{"test", "datum.mark == 'gone'"}, {"value", fmt::format("coordinator left (week {})", week)}}},
+                       {"value", fmt::format("coordinator (leaves week {})", week)}};
+    for (const bool halo : {true, false}) {
+      json mark = {{"type", "text"}, {"dy", -16}, {"fontSize", 11}, {"fontWeight", "bold"}, {"color", kCoordinator}};
+      if (halo) mark.update({{"color", "white"}, {"stroke", "white"}, {"strokeWidth", 3.5}, {"strokeJoin", "round"}, {"aria", false}});
+      layers.push_back({{"data", nodes},
+                        {"transform", only(year, "datum.mark != ''")},
+                        {"mark", mark},
+                        {"encoding", {{"x", x}, {"y", y}, {"text", word}}}});
+    }
     out.push_back(
         {{"title", {{"text", year == 0.0 ? std::string("At the start") : fmt::format("After {:.3g} years", year)},
                     {"fontSize", 13}}},
@@ -138,8 +142,8 @@ json panels(const NetworkPicture& pic, const json& scale, const std::string& suf
 std::string marking_subtitle(const std::vector<const NetworkPicture*>& pics) {
   for (const NetworkPicture* pic : pics)
     if (pic->coordinator_leaves)
-      return "Purple, large and outlined: the lead coordinator who leaves, and their ties; after they leave, a dashed "
-             "ring marks their place and dashed purple lines the ties that left with them.";
+      return "Purple, large and outlined: the lead coordinator who leaves, and their ties; after they leave, a hollow "
+             "purple ring marks their place and dashed purple lines the ties that left with them.";
   return "";
 }
 

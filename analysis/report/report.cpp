@@ -208,7 +208,7 @@ std::string coordinator_text(const NetworkPicture& n) {
   if (!n.coordinator_leaves) return fmt::format(" No coordinator leaves in {}, so nothing is marked there.", n.scenario);
   const auto& c = *n.coordinator_leaves;
   return fmt::format(" In {} the lead coordinator leaves in week {} (year {:.3g}). Before that they are the large purple "
-                     "dot with a dark outline, their ties thick purple lines; from then on a dashed ring marks their "
+                     "dot with a dark outline, their ties thick purple lines; from then on a hollow purple ring marks their "
                      "place (a successor or new hire, where there is one, takes the same place) and dashed lines the "
                      "{} tie(s) to the dots shown that they held the week before, which left with them.",
                      n.scenario, c.week, c.week / static_cast<double>(model::kWeeksPerYear), c.ties);
