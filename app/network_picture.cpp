@@ -186,10 +186,6 @@ NetworkPicture network_picture(const std::string& file, const std::string& scena
   model::replay(s, pic.seed, stops, exec, [&](const model::Model& m) {
     const int w = m.tick();
     const bool has_lead = !m.staff_filled().empty();
-    if (has_lead && !left_week && std::binary_search(turnover.begin(), turnover.end(), w + 1)) {
-      lead_agent = static_cast<AgentId>(m.staff_begin());
-      lead = {w, m.staff_filled()[0] != 0, m.state().tenure[0], partners_of(m, lead_agent, w + 1)};
-    }
     if (has_lead && !left_week && lead.week == w - 1 && lead.filled) {
       // Left: the post is vacant, or its tenure started again (a successor), or none of the
       // ties held before is still there (personal ties leave with the person).
@@ -197,6 +193,11 @@ NetworkPicture network_picture(const std::string& file, const std::string& scena
       const bool left = !filled || m.state().tenure[0] <= lead.tenure ||
                         (!lead.partners.empty() && partners_of(m, lead_agent, w).empty());
       if (left) left_week = w, left_partners = lead.partners;
+    }
+    // (After the check: turnover events in consecutive weeks look at the same stop twice.)
+    if (has_lead && !left_week && std::binary_search(turnover.begin(), turnover.end(), w + 1)) {
+      lead_agent = static_cast<AgentId>(m.staff_begin());
+      lead = {w, m.staff_filled()[0] != 0, m.state().tenure[0], partners_of(m, lead_agent, w + 1)};
     }
     if (!std::binary_search(weeks.begin(), weeks.end(), w)) return;  // a stop only to look at the coordinator
     const std::size_t citizens_begin = m.staff_begin() - n_citizens;
