@@ -101,6 +101,31 @@ void backbone(State& st, const StepContext& ctx) {
                       });
     for (std::size_t j = 0; j < k; ++j) st.invited_at[cand[j]] = st.tick;
   }
+  // Champions bring other stakeholders together (000:L156): each active champion asks its
+  // inactive partner organisations to join, most trusted tie first (lowest id among equals),
+  // floor(champion_asks + U) per week, each partner once (not one asked or invited before). An
+  // ask works as an invitation.
+  if (p.champion_asks > 0.0) {
+    const NetworkView& v = st.net.view();
+    std::vector<std::pair<float, std::uint32_t>> asks;
+    st.for_each_org([&](std::size_t c) {
+      if (!st.champion[c] || !st.active[c] || !st.present[c]) return;
+      const auto m = static_cast<std::size_t>(std::floor(p.champion_asks + ri.uniform()));
+      if (m == 0) return;
+      asks.clear();
+      const auto nb = v.neighbours(static_cast<AgentId>(c));
+      const auto ts = v.ties_of(static_cast<AgentId>(c));
+      for (std::size_t j = 0; j < nb.size(); ++j) {
+        const std::size_t b = nb[j];
+        if (st.is_org(b) && st.present[b] && !st.active[b] && st.invited_at[b] < 0)
+          asks.emplace_back(v.trust[ts[j]], static_cast<std::uint32_t>(b));
+      }
+      const std::size_t k = std::min(m, asks.size());
+      std::partial_sort(asks.begin(), asks.begin() + static_cast<std::ptrdiff_t>(k), asks.end(),
+                        [](const auto& a, const auto& b) { return a.first != b.first ? a.first > b.first : a.second < b.second; });
+      for (std::size_t j = 0; j < k; ++j) st.invited_at[asks[j].second] = st.tick;
+    });
+  }
   // Staff: turnover at a hazard (000:L668), vacancies refilled within the budget.
   const double hazard = 1.0 - std::exp(-p.staff_turnover_per_year / kWeeksPerYear);
   const auto positions = static_cast<int>(std::floor(budget(st, ctx.params) + 1e-9));

@@ -65,6 +65,9 @@ std::vector<ParamSpec> build_table() {
        "Influence of a champion relative to an ordinary organisation.", "000:L144; number assumed"},
       {"preconditions.champion_ties", &P::champion_ties, 0, 1000, "ties",
        "Extra ties of a champion to other organisations (champions expand the network).", "000:L156; number assumed"},
+      {"preconditions.champion_asks", &P::champion_asks, 0, 100, "per week",
+       "Inactive partner organisations an active champion asks to join the initiative per week (most trusted first).",
+       "000:L156; number assumed"},
 
       {"engagement.join_threshold", &P::join_threshold, 0, 1, "1", "Engagement above which an agent becomes active.",
        "model-brief section 2 (hysteresis); number assumed"},

@@ -42,6 +42,7 @@ struct Params {
   int champions = 2;
   double champion_influence = 5.0;
   double champion_ties = 12.0;
+  double champion_asks = 1.0;        // partners an active champion asks to join per week
   // --- engagement
   double join_threshold = 0.5;
   double leave_threshold = 0.35;
