@@ -25,7 +25,8 @@ void engagement(State& st, const StepContext& ctx) {
   const double out_org = pw;
   const double out_cit = pw;
   // A forum (or kick-off) is held this week: citizens get voice, and it asks everyone it reaches.
-  const bool forum_week = st.forums && st.backbone_active && st.tick % std::max(1, st.cadence_forum) == 0;
+  const bool forums_running = st.forums && st.backbone_active;
+  const bool forum_week = forums_running && st.tick % std::max(1, st.cadence_forum) == 0;
   const double wsum = p.w_urgency + p.w_progress + p.w_neighbours + p.w_outreach + p.w_ownership + p.w_champion;
   const double decline = st.propensity_decline > 0.0
                              ? std::exp(-st.propensity_decline * (st.tick - st.decline_from) / static_cast<double>(kWeeksPerYear))
@@ -71,7 +72,10 @@ void engagement(State& st, const StepContext& ctx) {
       // Citizens' ownership is their voice (000:L1111, L307): in a forum week it moves towards the
       // group's inclusiveness (how far their input is taken up; a top-down group pursues its own
       // agenda and only informs, 000:L1164-L1165); otherwise it decays.
-      if (citizen) st.ownership[i] += p.ownership_rate * ((forum_week ? p.inclusiveness : 0.0) - st.ownership[i]);
+      // Voice persists between the forums of a running cycle and fades only when forums stop
+      // (000:L1111, L1147: feedback meetings held early and not continued).
+      if (citizen && (forum_week || !forums_running))
+        st.ownership[i] += p.ownership_rate * ((forum_week ? p.inclusiveness : 0.0) - st.ownership[i]);
       // What the agent sees of progress: its own working group's pillar (measurement).
       const double seen = st.pillar_seen[st.pillar[i]];
       double drive = wsum > 0.0 ? (p.w_urgency * urg + p.w_progress * seen + p.w_neighbours * social +
@@ -79,7 +83,9 @@ void engagement(State& st, const StepContext& ctx) {
                                    p.w_ownership * st.ownership[i]) /
                                       wsum
                                 : 0.0;
-      if (citizen) drive *= p.citizen_propensity * decline * st.availability[i];
+      // Falling willingness (a decline) does not reach what a citizen keeps for being heard: the
+      // share o of its willingness is kept (000:L1016, L1111: engagement needs maintenance).
+      if (citizen) drive *= p.citizen_propensity * (decline + (1.0 - decline) * st.ownership[i]) * st.availability[i];
       else drive = std::max(drive, p.own_motive * urg);  // own agenda, also without an initiative (004:L191)
       const double target = drive - st.fatigue[i];
       Rng r(ctx.seed, t, static_cast<std::uint32_t>(i), purpose::engagement);
@@ -90,11 +96,12 @@ void engagement(State& st, const StepContext& ctx) {
       e = clamp01(e);
       st.engagement_next[i] = e;
       const bool was = st.active[i] != 0;
-      // A citizen starts acting only when asked: by a forum held this week, or by an active tie
-      // of its own cluster (an inclusive group's members bring someone along; a top-down one
-      // only informs: 000:L1059, L1061, L1160-L1165). One U (after the normal) per citizen.
+      // A citizen starts acting only when asked by an active tie of its own cluster (an
+      // inclusive group's members bring someone along, "you could just bring someone"; a
+      // top-down one only informs, and informing does not bring people: 000:L1059, L1061,
+      // L1160-L1165). Forums give voice, not asks. One U (after the normal) per citizen.
       const double ties_asking = nb.empty() ? 0.0 : local_active / static_cast<double>(nb.size());
-      const bool asked = !citizen || r.uniform() < p.inclusiveness * (forum_week ? 1.0 : ties_asking);
+      const bool asked = !citizen || r.uniform() < p.inclusiveness * ties_asking;
       bool now = was ? (e >= p.leave_threshold) : (e >= p.join_threshold && asked);
       if (const auto c = st.overrides.attend_of(i); c >= 0) now = c != 0;  // a participant's choice
       st.active_next[i] = now;

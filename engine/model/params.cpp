@@ -226,7 +226,7 @@ std::vector<ParamSpec> build_table() {
        "Share of a grant that is kept (anchored elsewhere) when it ends.", "004:L1471"},
 
       {"cluster.inclusiveness", &P::inclusiveness, 0, 1, "1",
-       "Inclusive, non-hierarchical local coordination (1) vs top-down (0): snowball and forum reach among citizens.",
+       "Inclusive, non-hierarchical local coordination (1) vs top-down (0): members asking citizens (snowball) and citizens' voice at forums.",
        "000:L1059, L1157, L1160-L1165"},
 
       {"problem.effort_effect", &P::effort_effect, 0, 1, "per week",
