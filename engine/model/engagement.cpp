@@ -78,13 +78,16 @@ void engagement(State& st, const StepContext& ctx) {
         st.ownership[i] += p.ownership_rate * ((forum_week ? p.inclusiveness : 0.0) - st.ownership[i]);
       // What the agent sees of progress: its own working group's pillar (measurement).
       const double seen = st.pillar_seen[st.pillar[i]];
-      double drive = wsum > 0.0 ? (p.w_urgency * urg + p.w_progress * seen + p.w_neighbours * social +
-                                   p.w_outreach * (citizen ? out_cit : out_org) + p.w_champion * exposure +
-                                   p.w_ownership * st.ownership[i]) /
-                                      wsum
-                                : 0.0;
-      // Falling willingness (a decline) does not reach what a citizen keeps for being heard: the
-      // share o of its willingness is kept (000:L1016, L1111: engagement needs maintenance).
+      // Organisations' ownership of the agenda counts in their drive; a citizen's voice does not
+      // draw it in (being asked does) but keeps it: falling willingness (a decline) does not
+      // reach the share o a citizen keeps for being heard (000:L1016, L1111: engagement needs
+      // maintenance).
+      const double ws = citizen ? wsum - p.w_ownership : wsum;
+      double drive = ws > 0.0 ? (p.w_urgency * urg + p.w_progress * seen + p.w_neighbours * social +
+                                 p.w_outreach * (citizen ? out_cit : out_org) + p.w_champion * exposure +
+                                 (citizen ? 0.0 : p.w_ownership * st.ownership[i])) /
+                                    ws
+                              : 0.0;
       if (citizen) drive *= p.citizen_propensity * (decline + (1.0 - decline) * st.ownership[i]) * st.availability[i];
       else drive = std::max(drive, p.own_motive * urg);  // own agenda, also without an initiative (004:L191)
       const double target = drive - st.fatigue[i];

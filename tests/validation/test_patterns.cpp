@@ -243,6 +243,22 @@ TEST(Validation, Pattern5FallingCitizenEngagementSoftenedByForums) {
   EXPECT_GT(of.lo, 0.0);
 }
 
+// Pattern 5 as a difference in differences (issue 11): the outcome loss from falling citizen
+// engagement is smaller with forums. Each loss is taken against its own no-decline reference
+// (baseline with the same forums setting), paired by seed. Threshold (fixed in the issue,
+// before results): loss(no forums) - loss(forums), outcome@120, CI lower bound > 0.
+TEST(Validation, Pattern5LossFromFallingEngagementSmallerWithForums) {
+  const std::string f = "falling-citizen-engagement";
+  const std::vector<std::string> no_forums = {"communication.citizen_forums=false"};
+  const Metric out = at("outcome", 10 * kYear);
+  const auto with = minus(v("baseline", out), v(f, out));
+  const auto without = minus(v("baseline", out, no_forums), v(f, out, no_forums));
+  effect("pattern 5 (DiD): outcome@120 loss with forums", with);
+  effect("pattern 5 (DiD): outcome@120 loss without forums", without);
+  const Interval d = effect("pattern 5 (DiD): outcome@120 loss(no forums) - loss(forums)", minus(without, with));
+  EXPECT_GT(d.lo, 0.0);
+}
+
 // Pattern 6 (000:L266; 004:L372): marathon, not sprint. The baseline - isolated-impact outcome
 // difference is small at year 2 and large at year 10.
 // Minimum effects: diff@120 - diff@24, CI lower bound > 0.10; and mean diff@24 < mean diff@120 / 3.
