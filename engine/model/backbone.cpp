@@ -107,7 +107,7 @@ void backbone(State& st, const StepContext& ctx) {
   // ask works as an invitation.
   if (p.champion_asks > 0.0) {
     const NetworkView& v = st.net.view();
-    std::vector<std::pair<float, std::uint32_t>> asks;
+    std::vector<std::uint32_t>& asks = st.id_scratch;  // positions in the champion's neighbour list
     st.for_each_org([&](std::size_t c) {
       if (!st.champion[c] || !st.active[c] || !st.present[c]) return;
       const auto m = static_cast<std::size_t>(std::floor(p.champion_asks + ri.uniform()));
@@ -117,13 +117,15 @@ void backbone(State& st, const StepContext& ctx) {
       const auto ts = v.ties_of(static_cast<AgentId>(c));
       for (std::size_t j = 0; j < nb.size(); ++j) {
         const std::size_t b = nb[j];
-        if (st.is_org(b) && st.present[b] && !st.active[b] && st.invited_at[b] < 0)
-          asks.emplace_back(v.trust[ts[j]], static_cast<std::uint32_t>(b));
+        if (st.is_org(b) && st.present[b] && !st.active[b] && st.invited_at[b] < 0) asks.push_back(static_cast<std::uint32_t>(j));
       }
       const std::size_t k = std::min(m, asks.size());
       std::partial_sort(asks.begin(), asks.begin() + static_cast<std::ptrdiff_t>(k), asks.end(),
-                        [](const auto& a, const auto& b) { return a.first != b.first ? a.first > b.first : a.second < b.second; });
-      for (std::size_t j = 0; j < k; ++j) st.invited_at[asks[j].second] = st.tick;
+                        [&](std::uint32_t x, std::uint32_t y) {
+                          const float tx = v.trust[ts[x]], ty = v.trust[ts[y]];
+                          return tx != ty ? tx > ty : nb[x] < nb[y];
+                        });
+      for (std::size_t j = 0; j < k; ++j) st.invited_at[nb[asks[j]]] = st.tick;
     });
   }
   // Staff: turnover at a hazard (000:L668), vacancies refilled within the budget.
