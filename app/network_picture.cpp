@@ -3,7 +3,9 @@
 // representative replicate (final outcome closest to the scenario's median) in-process up to
 // the chosen times (model::replay), takes the ties from the model, and lays them out with
 // Boost.Graph's Fruchterman-Reingold layout (positions fixed across the snapshots so they can be
-// compared). It lives in app/ because it needs every layer below: the analysis layer draws the
+// compared). When the scenario's lead coordinator leaves in a scheduled event, the re-run also
+// stops the week before and the week of each staff_turnover event, to see whether they left and
+// which ties they held (NetworkPicture::coordinator_leaves). It lives in app/ because it needs every layer below: the analysis layer draws the
 // page and is handed this function (report::Options::draw_network).
 #include "app/network_picture.hpp"
 
@@ -26,6 +28,7 @@
 #include <limits>
 #include <map>
 #include <numbers>
+#include <optional>
 #include <set>
 #include <thread>
 
@@ -135,6 +138,17 @@ NetworkPicture network_picture(const std::string& file, const std::string& scena
   }
   std::sort(weeks.begin(), weeks.end());
   if (weeks.empty()) throw InputError("--network-years", "", "no snapshot time within the run's horizon");
+  // The weeks around each scheduled staff turnover: does the lead coordinator (slot 0) leave?
+  std::vector<int> turnover;
+  for (const model::Event* e : model::scheduled_events(s))
+    if (e->type == model::Event::Type::staff_turnover && e->week <= s.params.run.horizon_years * model::kWeeksPerYear)
+      turnover.push_back(e->week);
+  std::sort(turnover.begin(), turnover.end());
+  turnover.erase(std::unique(turnover.begin(), turnover.end()), turnover.end());
+  std::vector<int> stops = weeks;
+  for (int w : turnover) stops.insert(stops.end(), {w - 1, w});
+  std::sort(stops.begin(), stops.end());
+  stops.erase(std::unique(stops.begin(), stops.end()), stops.end());
 
   // All cores, run_ensemble's default grain: results do not depend on either.
   const Executor exec(static_cast<int>(std::max(1u, std::thread::hardware_concurrency())), 4096);
@@ -151,8 +165,41 @@ NetworkPicture network_picture(const std::string& file, const std::string& scena
   const auto outcome = h5::read_numeric(file, "outcome");
   const std::size_t T = outcome.shape.at(2);
   pic.reproduced = true;
-  model::replay(s, pic.seed, weeks, exec, [&](const model::Model& m) {
+  // The lead coordinator the week before a turnover event: in post, their tenure, their ties.
+  struct Lead {
+    int week = -1;
+    bool filled = false;
+    int tenure = 0;
+    std::vector<AgentId> partners;
+  } lead;
+  std::optional<int> left_week;  // the first turnover week in which the lead coordinator left
+  std::vector<AgentId> left_partners;
+  AgentId lead_agent = 0;
+  auto partners_of = [](const model::Model& m, AgentId a, int formed_before) {
+    std::vector<AgentId> out;
+    const NetworkView& v = m.network();
+    for (TieId e = 0; e < v.ties(); ++e)
+      if ((v.tie_a[e] == a || v.tie_b[e] == a) && v.formed[e] < formed_before)
+        out.push_back(v.tie_a[e] == a ? v.tie_b[e] : v.tie_a[e]);
+    return out;
+  };
+  model::replay(s, pic.seed, stops, exec, [&](const model::Model& m) {
     const int w = m.tick();
+    const bool has_lead = !m.staff_filled().empty();
+    if (has_lead && !left_week && lead.week == w - 1 && lead.filled) {
+      // Left: the post is vacant, or its tenure started again (a successor), or none of the
+      // ties held before is still there (personal ties leave with the person).
+      const bool filled = m.staff_filled()[0] != 0;
+      const bool left = !filled || m.state().tenure[0] <= lead.tenure ||
+                        (!lead.partners.empty() && partners_of(m, lead_agent, w).empty());
+      if (left) left_week = w, left_partners = lead.partners;
+    }
+    // (After the check: turnover events in consecutive weeks look at the same stop twice.)
+    if (has_lead && !left_week && std::binary_search(turnover.begin(), turnover.end(), w + 1)) {
+      lead_agent = static_cast<AgentId>(m.staff_begin());
+      lead = {w, m.staff_filled()[0] != 0, m.state().tenure[0], partners_of(m, lead_agent, w + 1)};
+    }
+    if (!std::binary_search(weeks.begin(), weeks.end(), w)) return;  // a stop only to look at the coordinator
     const std::size_t citizens_begin = m.staff_begin() - n_citizens;
     const auto month = static_cast<std::size_t>((w * 12) / model::kWeeksPerYear);
     if (month < T && outcome.values[(si * R + best) * T + month] != m.outcome()) pic.reproduced = false;
@@ -176,6 +223,19 @@ NetworkPicture network_picture(const std::string& file, const std::string& scena
   });
   for (const auto& [a, g] : groups)
     if (g == sector_label("citizen")) ++pic.citizens_shown;
+  // The departing coordinator's ties, to the nodes drawn (the coordinator gets a place even if
+  // no snapshot shows them).
+  std::vector<std::pair<AgentId, AgentId>> gone_ties;
+  if (left_week) {
+    groups.emplace(lead_agent, "Backbone staff");
+    for (AgentId b : left_partners)
+      if (groups.count(b)) gone_ties.emplace_back(lead_agent, b);
+    const double year = static_cast<double>(*left_week) / model::kWeeksPerYear;
+    pic.coordinator_leaves = NetworkPicture::Departure{
+        lead_agent, *left_week, gone_ties.size(),
+        fmt::format("Lead coordinator (leaves in week {}, year {:.3g})", *left_week, year),
+        "Ties that leave with the coordinator"};
+  }
 
   // Layout of the union of all snapshots, over dense indices.
   std::map<AgentId, std::size_t> index;
@@ -183,6 +243,7 @@ NetworkPicture network_picture(const std::string& file, const std::string& scena
   std::set<std::pair<AgentId, AgentId>> all;
   for (const auto& snap : snaps)
     for (const auto& [a, b] : snap.ties) all.emplace(static_cast<AgentId>(index[a]), static_cast<AgentId>(index[b]));
+  for (const auto& [a, b] : gone_ties) all.emplace(static_cast<AgentId>(index[a]), static_cast<AgentId>(index[b]));
   const auto pos = layout(index.size(), all);
   pic.without_ties = static_cast<std::size_t>(
       std::count_if(pos.begin(), pos.end(), [](const auto& p) { return p[1] == kLoneRow; }));
@@ -194,18 +255,37 @@ NetworkPicture network_picture(const std::string& file, const std::string& scena
     if (ga == "Backbone staff" || gb == "Backbone staff") return std::string("Backbone staff");
     return ga == gb ? ga : std::string("Across sectors");
   };
+  // The departing coordinator and their ties are marked: before the week they leave, their node
+  // and ties ("coordinator"); from then on, their place and the ties they held ("gone").
   pic.ties = nlohmann::json::array();
   pic.nodes = nlohmann::json::array();
-  for (const auto& snap : snaps) {
+  const auto& leaves = pic.coordinator_leaves;
+  for (std::size_t k = 0; k < snaps.size(); ++k) {
+    const auto& snap = snaps[k];
+    const bool before = leaves && weeks[k] < leaves->week;
+    const bool after = leaves && !before;
+    auto mark = [&](AgentId a) { return before && a == leaves->agent ? "coordinator" : ""; };
     for (AgentId a : snap.agents) {
       const auto& p = pos[index[a]];
-      pic.nodes.push_back({{"year", snap.year}, {"id", a}, {"x", p[0]}, {"y", p[1]}, {"group", groups[a]}});
+      const std::string m = mark(a);
+      pic.nodes.push_back({{"year", snap.year}, {"id", a}, {"x", p[0]}, {"y", p[1]},
+                           {"group", m.empty() ? groups[a] : leaves->label}, {"mark", m}});
     }
     for (const auto& [a, b] : snap.ties) {
       const auto& p = pos[index[a]];
       const auto& q = pos[index[b]];
+      const std::string m = mark(a)[0] ? mark(a) : mark(b);
       pic.ties.push_back({{"year", snap.year}, {"x", p[0]}, {"y", p[1]}, {"x2", q[0]}, {"y2", q[1]},
-                          {"group", group_of_tie(a, b)}});
+                          {"group", m.empty() ? group_of_tie(a, b) : leaves->label}, {"mark", m}});
+    }
+    if (!after) continue;
+    const auto& c = pos[index[leaves->agent]];
+    pic.nodes.push_back({{"year", snap.year}, {"id", leaves->agent}, {"x", c[0]}, {"y", c[1]},
+                         {"group", leaves->label}, {"mark", "gone"}});
+    for (const auto& [a, b] : gone_ties) {
+      const auto& q = pos[index[b]];
+      pic.ties.push_back({{"year", snap.year}, {"x", c[0]}, {"y", c[1]}, {"x2", q[0]}, {"y2", q[1]},
+                          {"group", leaves->ties_label}, {"mark", "gone"}});
     }
   }
   return pic;

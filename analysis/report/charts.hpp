@@ -22,6 +22,10 @@ std::string survival_caption(const Inputs& in);
 nlohmann::json failure_chart(const Inputs& in);      // null when the compare JSON has no estimates
 nlohmann::json trough_chart(const Inputs& in);       // null when no scenario has scheduled events
 nlohmann::json sensitivity_chart(const nlohmann::json& sensitivity);  // null when empty
+// ---- network_charts.cpp: the collaboration network
+// One picture per snapshot, side by side; a coordinator who leaves (NetworkPicture::
+// coordinator_leaves) is drawn large with an outline and their ties thick before they leave, and
+// their place as a hollow ring with the ties they held dashed from then on.
 nlohmann::json network_chart(const NetworkPicture& pic);
 // Two pictures (same years) one above the other, the colours shared.
 nlohmann::json network_pair_chart(const NetworkPicture& a, const NetworkPicture& b, double event_year);

@@ -203,6 +203,17 @@ std::string provenance_table(const json& prov) {
   return t + "</table>\n";
 }
 
+// What the network picture marks: the lead coordinator who leaves, or that none does.
+std::string coordinator_text(const NetworkPicture& n) {
+  if (!n.coordinator_leaves) return fmt::format(" No coordinator leaves in {}, so nothing is marked there.", n.scenario);
+  const auto& c = *n.coordinator_leaves;
+  return fmt::format(" In {} the lead coordinator leaves in week {} (year {:.3g}). Before that they are the large purple "
+                     "dot with a dark outline, their ties thick purple lines; from then on a hollow purple ring marks their "
+                     "place (a successor or new hire, where there is one, takes the same place) and dashed lines the "
+                     "{} tie(s) to the dots shown that they held the week before, which left with them.",
+                     n.scenario, c.week, c.week / static_cast<double>(model::kWeeksPerYear), c.ties);
+}
+
 }  // namespace
 
 Inputs gather(const Options& o) {
@@ -359,7 +370,9 @@ std::string render_html(const Inputs& in) {
                "The collaboration network of one run, shown at a few moments. The run is the one whose final "
                "progress is closest to the middle of all runs of the scenario, so it is typical, not the best or the "
                "worst. Dots are organisations (coloured by sector), citizens (small grey dots) and the backbone's "
-               "staff (red); lines are working relationships. Each dot keeps its place across the pictures, so you "
+               "staff (red); lines are working relationships. When the backbone's lead coordinator leaves in a scenario, "
+               "they and their ties are marked in purple, and after they leave, their empty place and the ties that "
+               "went with them. Each dot keeps its place across the pictures, so you "
                "can see which relationships form and which fade.");
   if (in.network) {
     const auto& n = *in.network;
@@ -375,6 +388,7 @@ std::string render_html(const Inputs& in) {
     caption += n.reproduced ? " The re-run matched the progress recorded in the file at every time shown."
                             : " Warning: the re-run did not match the progress recorded in the file; this picture may "
                               "come from a different version of cimsim.";
+    caption += coordinator_text(n);
     page.chart("network-picture", network_chart(n), caption);
   } else {
     page.text(in.network_note);
@@ -383,7 +397,8 @@ std::string render_html(const Inputs& in) {
     page.chart("network-before-after",
                network_pair_chart(*in.before_after_base, *in.before_after_event, in.event_year),
                fmt::format("The baseline and {} side by side, the month before the event and a year after it, each "
-                           "in its own representative run.", in.before_after_event->scenario));
+                           "in its own representative run.", in.before_after_event->scenario) +
+                   coordinator_text(*in.before_after_base) + coordinator_text(*in.before_after_event));
   page.end_section();
 
   page.section("provenance", "Where these numbers come from",

@@ -26,6 +26,21 @@ struct NetworkPicture {
                              // keeps its position across snapshots
   nlohmann::json ties;       // [{year, x, y, x2, y2, group}]
   std::vector<double> years;
+  // The lead coordinator (backbone staff slot 0) when they leave in one of the scenario's
+  // scheduled staff_turnover events, as the re-run shows it: filled the week before, and the
+  // week of the event either vacant or holding none of the ties formed before it (a successor's
+  // inherited ties are new ties). Nodes and ties then carry "mark": in snapshots before `week`
+  // the coordinator's node and ties are "coordinator"; from `week` on, a "gone" node marks
+  // where they were and "gone" ties are the ties they held the week before (which left with
+  // them). Without a departure there is no mark.
+  struct Departure {
+    std::uint32_t agent = 0;  // the slot's agent id (a successor or new hire keeps it)
+    int week = 0;             // the event's week
+    std::size_t ties = 0;     // ties they held the week before (to nodes drawn)
+    std::string label;        // legend text, e.g. "Lead coordinator (leaves in week 156, year 3)"
+    std::string ties_label;   // legend text of the "gone" ties
+  };
+  std::optional<Departure> coordinator_leaves;
 };
 
 // Draws the network picture of a run (it re-runs the model, which the analysis layer does not:

@@ -130,6 +130,65 @@ TEST(Report, NetworkRerunReproducesTheRecordedRun) {
   EXPECT_TRUE(staff);
 }
 
+// Issue 14: the network picture marks the lead coordinator who leaves in a scheduled event, as
+// the re-run shows it (with and without a successor), and marks nobody where no one leaves.
+TEST(Report, NetworkMarksTheCoordinatorWhoLeaves) {
+  const fs::path f = small_file(work_dir(), "baseline coordinator-leaves coordinator-leaves-with-successor");
+  const auto base = cimsim::app::network_picture(f.string(), "baseline", {35.0 / 12.0, 4}, 50);
+  EXPECT_FALSE(base.coordinator_leaves.has_value());
+  for (const auto& n : base.nodes) EXPECT_EQ(n["mark"], "") << n;
+  for (const auto& t : base.ties) EXPECT_EQ(t["mark"], "") << t;
+  for (const char* scenario : {"coordinator-leaves", "coordinator-leaves-with-successor"}) {
+    SCOPED_TRACE(scenario);
+    const auto pic = cimsim::app::network_picture(f.string(), scenario, {35.0 / 12.0, 4}, 50);
+    EXPECT_TRUE(pic.reproduced);
+    ASSERT_TRUE(pic.coordinator_leaves.has_value());
+    const auto& c = *pic.coordinator_leaves;
+    EXPECT_EQ(c.week, 156);  // "at = year 3"
+    EXPECT_EQ(c.label, "Lead coordinator (leaves in week 156, year 3)");
+    EXPECT_GT(c.ties, 0u);
+    // Before: exactly the coordinator's node is marked, and exactly the ties that touch it.
+    std::size_t before_nodes = 0, gone_nodes = 0, gone_ties = 0, coordinator_ties = 0, touching = 0;
+    double cx = -1, cy = -1;
+    for (const auto& n : pic.nodes) {
+      const bool marked = n["mark"] != "";
+      if (n["year"].get<double>() < 3.0) {
+        EXPECT_EQ(marked, n["id"] == c.agent) << n;
+        before_nodes += marked;
+        if (marked) cx = n["x"], cy = n["y"];
+      } else if (n["mark"] == "gone") {
+        ++gone_nodes;
+        EXPECT_EQ(n["id"], c.agent);
+        EXPECT_EQ(n["group"], c.label);
+      } else {
+        EXPECT_EQ(n["mark"], "") << n;
+      }
+    }
+    EXPECT_EQ(before_nodes, 1u);
+    EXPECT_EQ(gone_nodes, 1u);
+    for (const auto& t : pic.ties) {
+      const bool at_c = (t["x"] == cx && t["y"] == cy) || (t["x2"] == cx && t["y2"] == cy);
+      if (t["year"].get<double>() < 3.0) {
+        touching += at_c;
+        coordinator_ties += t["mark"] == "coordinator";
+        if (t["mark"] == "coordinator") {
+          EXPECT_TRUE(at_c) << t;
+        }
+        EXPECT_NE(t["mark"], "gone");
+      } else if (t["mark"] == "gone") {
+        ++gone_ties;
+        EXPECT_TRUE(t["x"] == cx && t["y"] == cy) << t;  // from the coordinator's place
+        EXPECT_EQ(t["group"], c.ties_label);
+      }
+    }
+    EXPECT_GT(coordinator_ties, 0u);
+    EXPECT_EQ(coordinator_ties, touching);
+    EXPECT_EQ(gone_ties, c.ties);
+    std::printf("[ %s ] the lead coordinator leaves in week %d: %zu ties drawn the month before, %zu left with them\n",
+                scenario, c.week, coordinator_ties, gone_ties);
+  }
+}
+
 TEST(Report, PageIsSelfContained) {
   const fs::path dir = work_dir();
   const fs::path f = small_file(dir);
@@ -323,6 +382,35 @@ TEST(Report, EffectChartsShowTheDifferenceOverTime) {
   for (auto p = page.find("class=\"chart\""); p != std::string::npos; p = page.find("class=\"chart\"", p + 1)) ++n;
   EXPECT_NE(dom.output.find("<title>cimsim report: " + std::to_string(n) + " charts rendered</title>"), std::string::npos)
       << dom.output.substr(0, 3000);
+
+  // The drawn network section: in the before-and-after chart, coordinator-leaves' lead coordinator
+  // and their ties are marked before the event and their place and lost ties after it; nothing is
+  // marked in the baseline (its own picture, the network-picture chart, nor its row here).
+  auto figure = [&](const std::string& id) {
+    const auto at = dom.output.find("id=\"" + id + "\"");
+    if (at == std::string::npos) return std::string();
+    return dom.output.substr(at, dom.output.find("</figure>", at) - at);
+  };
+  auto count = [](const std::string& text, const std::string& what) {
+    std::size_t k = 0;
+    for (auto p = text.find(what); p != std::string::npos; p = text.find(what, p + 1)) ++k;
+    return k;
+  };
+  const std::string pair = figure("network-before-after"), single = figure("network-picture");
+  ASSERT_FALSE(pair.empty());
+  ASSERT_FALSE(single.empty());
+  EXPECT_EQ(count(pair, "aria-label=\"the lead coordinator, who leaves in week 156\""), 1u);
+  EXPECT_GT(count(pair, "aria-label=\"a tie of the lead coordinator who leaves\""), 0u);
+  EXPECT_EQ(count(pair, "aria-label=\"where the lead coordinator was before leaving in week 156\""), 1u);
+  EXPECT_GT(count(pair, "aria-label=\"a tie that left with the lead coordinator in week 156\""), 0u);
+  EXPECT_NE(pair.find(">Lead coordinator (leaves in week 156, year 3)<"), std::string::npos);  // the legend
+  EXPECT_NE(pair.find(">coordinator (leaves week 156)<"), std::string::npos);
+  EXPECT_NE(pair.find(">coordinator left (week 156)<"), std::string::npos);
+  EXPECT_NE(pair.find("No coordinator leaves in baseline"), std::string::npos);
+  EXPECT_NE(pair.find("In coordinator-leaves the lead coordinator leaves in week 156"), std::string::npos);
+  for (const char* marked : {"lead coordinator", "Lead coordinator", "coordinator left", "leaves week"})
+    EXPECT_EQ(single.find(marked), std::string::npos) << marked;
+  EXPECT_NE(single.find("No coordinator leaves in baseline"), std::string::npos);
 }
 
 TEST(AnalysisExamples, PythonFanChartWithXarray) {
