@@ -10,7 +10,10 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <sstream>
+#include <type_traits>
+#include <variant>
 
 namespace cimsim::scenarios {
 
@@ -109,40 +112,44 @@ int parse_weeks(const std::string& text, const std::string& where) {
 }
 
 using model::Event;
+namespace ev = model::ev;
 
-struct EventKind {
-  Event::Type type;
-  std::vector<std::string> keys;  // keys allowed besides type, at, rate_per_year
-};
-
-const std::vector<EventKind>& event_kinds() {
-  static const std::vector<EventKind> kinds = {
-      {Event::Type::staff_turnover, {"fraction", "role", "successor", "overlap_weeks", "vacancy_weeks"}},
-      {Event::Type::champion_departure, {}},
-      {Event::Type::citizen_engagement_decline, {"rate"}},
-      {Event::Type::funding_cut, {"fraction"}},
-      {Event::Type::grant_end, {}},
-      {Event::Type::election, {}},
-      {Event::Type::crisis, {"size"}},
-      {Event::Type::external_driver, {"on"}},
-      {Event::Type::backbone_created, {}},
-      {Event::Type::measurement_launch, {"learning"}},
-      {Event::Type::forums_stopped, {}},
-      {Event::Type::meeting_cadence, {"body", "weeks"}},
-      {Event::Type::stakeholders_join, {"sector", "count"}},
-      {Event::Type::ceiling_lifted, {}},
-      {Event::Type::vacancies_filled, {}},
-  };
-  return kinds;
+// The keys of an event of type T: type, at, rate_per_year, then its spec's fields.
+template <class T>
+std::vector<std::string> event_keys() {
+  std::vector<std::string> keys = {"type", "at", "rate_per_year"};
+  for (const auto& f : ev::fields_of<T>()) keys.emplace_back(f.key);
+  return keys;
 }
 
-// Names of Event::Body, in its order.
-constexpr const char* kBodyNames[] = {"working_groups", "steering", "plenary", "forums", "updates"};
-
-std::vector<std::string> event_type_names() {
-  std::vector<std::string> names;
-  for (const auto& k : event_kinds()) names.push_back(model::event_type_name(k.type));
-  return names;
+// Reads T's fields from its [[events]] table by its spec, then T's own check.
+template <class T>
+void read_fields(T& x, const detail::TableReader& r, int week, const std::string& where) {
+  for (const auto& f : ev::fields_of<T>()) {
+    const bool required = f.presence == ev::Presence::required;
+    const double fallback = f.get(x);
+    const double min = f.min_given != nullptr ? f.min_given(x) : f.min;
+    double v = fallback;
+    switch (f.kind) {
+      case ev::Kind::number: v = r.number(f.key, min, f.max, fallback, required); break;
+      case ev::Kind::integer:
+        v = r.integer<int>(f.key, static_cast<int>(min), static_cast<int>(f.max), static_cast<int>(fallback), required);
+        break;
+      case ev::Kind::boolean: v = r.boolean(f.key, fallback != 0.0) ? 1.0 : 0.0; break;
+      case ev::Kind::choice: {
+        const std::vector<std::string>& all = f.choices();
+        std::vector<std::string> named;  // the values a file can name
+        for (const auto& c : all)
+          if (!c.empty()) named.push_back(c);
+        const std::string c = r.choice(f.key, named, required);
+        if (!c.empty()) v = static_cast<double>(std::find(all.begin(), all.end(), c) - all.begin());
+        break;
+      }
+    }
+    f.set(x, v);
+  }
+  if (const auto problem = ev::check_of(x, week))
+    throw InputError(where, "events." + problem->key, problem->message);
 }
 
 Event parse_event(const toml::table& t, const std::string& label) {
@@ -150,17 +157,15 @@ Event parse_event(const toml::table& t, const std::string& label) {
   const std::string where = at_line(label, t.source());
   const toml::node* type = t.get("type");
   if (type == nullptr || !type->is_string())
-    throw InputError(where, "events.type", "missing or not a string: expected one of " + join(event_type_names()));
+    throw InputError(where, "events.type", "missing or not a string: expected one of " + join(ev::type_names()));
   const std::string ty = type->as_string()->get();
-  const EventKind* kind = nullptr;
-  for (const auto& k : event_kinds())
-    if (ty == model::event_type_name(k.type)) kind = &k;
-  if (kind == nullptr)
+  const std::optional<ev::What> what = ev::make(ty);
+  if (!what)
     throw InputError(at_line(label, type->source()), "events.type",
-                     "unknown event type '" + ty + "'" + suggestion(ty, event_type_names()));
-  e.type = kind->type;
-  std::vector<std::string> allowed = {"type", "at", "rate_per_year"};
-  allowed.insert(allowed.end(), kind->keys.begin(), kind->keys.end());
+                     "unknown event type '" + ty + "'" + suggestion(ty, ev::type_names()));
+  e.what = *what;
+  const std::vector<std::string> allowed =
+      std::visit([](const auto& x) { return event_keys<std::decay_t<decltype(x)>>(); }, e.what);
   for (const auto& [k, v] : t) {
     const std::string key(k.str());
     if (std::find(allowed.begin(), allowed.end(), key) == allowed.end())
@@ -185,71 +190,34 @@ Event parse_event(const toml::table& t, const std::string& label) {
     e.label = ty + " at rate " + fmt::format("{}", e.rate_per_year) + " per year";
   }
   const detail::TableReader r{t, label, "events."};
-  switch (e.type) {
-    case Event::Type::staff_turnover: {
-      const std::string role = r.choice("role", {"lead_coordinator"}, false);
-      e.lead_only = !role.empty();
-      if (e.lead_only == (t.get("fraction") != nullptr))
-        throw InputError(where, "events.fraction", "a staff_turnover event needs exactly one of fraction = F or role = \"lead_coordinator\"");
-      if (!e.lead_only) e.fraction = r.number("fraction", 0.0, 1.0, 0.0, true);
-      e.successor = r.boolean("successor", false);
-      e.overlap_weeks = r.integer("overlap_weeks", 0, 520, 0, false);
-      e.vacancy_weeks = r.integer("vacancy_weeks", 0, 520, -1, false);
-      break;
-    }
-    case Event::Type::citizen_engagement_decline: e.rate = r.number("rate", 0.0, 5.0, 0.0, true); break;
-    case Event::Type::funding_cut: e.fraction = r.number("fraction", 0.0, 1.0, 0.0, true); break;
-    case Event::Type::crisis: e.size = r.number("size", 0.0, 1.0, 0.0, true); break;
-    case Event::Type::external_driver: e.on = r.boolean("on", true); break;
-    case Event::Type::measurement_launch: e.on = r.boolean("learning", true); break;
-    case Event::Type::meeting_cadence: {
-      const std::vector<std::string> bodies(std::begin(kBodyNames), std::end(kBodyNames));
-      const std::string b = r.choice("body", bodies, true);
-      e.body = static_cast<Event::Body>(std::find(bodies.begin(), bodies.end(), b) - bodies.begin());
-      // A standing update can stop (0); a body that meets always meets at some cadence.
-      e.weeks = r.integer("weeks", e.body == Event::Body::updates ? 0 : 1, 52, 0, true);
-      break;
-    }
-    case Event::Type::stakeholders_join: {
-      std::vector<std::string> orgs(model::sector_names().begin(), model::sector_names().end() - 1);
-      const std::string sec = r.choice("sector", orgs, true);
-      e.sector = static_cast<std::uint8_t>(std::find(orgs.begin(), orgs.end(), sec) - orgs.begin());
-      e.count = r.integer("count", 1, 10000, 0, true);
-      if (e.week == 0) throw InputError(where, "events.rate_per_year", "stakeholders_join needs a time (at), not a hazard");
-      break;
-    }
-    default: break;
-  }
+  std::visit([&](auto& x) { read_fields(x, r, e.week, where); }, e.what);
   return e;
 }
 
-// The event as TOML, with every field it has.
+// The event as TOML, with every field it has (a field `if_given` only when given).
 std::string event_toml(const Event& e) {
   std::ostringstream o;
-  o << "\n[[events]]\ntype = \"" << model::event_type_name(e.type) << "\"\n";
+  o << "\n[[events]]\ntype = \"" << model::event_type_name(e) << "\"\n";
   if (e.week > 0) o << "at = \"week " << e.week << "\"\n";
   else o << "rate_per_year = " << fmt::format("{}", e.rate_per_year) << "\n";
-  switch (e.type) {
-    case Event::Type::staff_turnover:
-      if (e.lead_only) o << "role = \"lead_coordinator\"\n";
-      else o << "fraction = " << fmt::format("{}", e.fraction) << "\n";
-      o << "successor = " << (e.successor ? "true" : "false") << "\noverlap_weeks = " << e.overlap_weeks << "\n";
-      if (e.vacancy_weeks >= 0) o << "vacancy_weeks = " << e.vacancy_weeks << "\n";
-      break;
-    case Event::Type::citizen_engagement_decline: o << "rate = " << fmt::format("{}", e.rate) << "\n"; break;
-    case Event::Type::funding_cut: o << "fraction = " << fmt::format("{}", e.fraction) << "\n"; break;
-    case Event::Type::crisis: o << "size = " << fmt::format("{}", e.size) << "\n"; break;
-    case Event::Type::external_driver: o << "on = " << (e.on ? "true" : "false") << "\n"; break;
-    case Event::Type::measurement_launch: o << "learning = " << (e.on ? "true" : "false") << "\n"; break;
-    case Event::Type::meeting_cadence: {
-      o << "body = \"" << kBodyNames[static_cast<int>(e.body)] << "\"\nweeks = " << e.weeks << "\n";
-      break;
-    }
-    case Event::Type::stakeholders_join:
-      o << "sector = \"" << model::sector_names()[e.sector] << "\"\ncount = " << e.count << "\n";
-      break;
-    default: break;
-  }
+  std::visit(
+      [&](const auto& x) {
+        using T = std::decay_t<decltype(x)>;
+        const T defaults{};
+        for (const auto& f : ev::fields_of<T>()) {
+          const double v = f.get(x);
+          if (f.presence == ev::Presence::if_given && v == f.get(defaults)) continue;
+          o << f.key << " = ";
+          switch (f.kind) {
+            case ev::Kind::number: o << fmt::format("{}", v); break;
+            case ev::Kind::integer: o << static_cast<long long>(v); break;
+            case ev::Kind::boolean: o << (v != 0.0 ? "true" : "false"); break;
+            case ev::Kind::choice: o << '"' << f.choices()[static_cast<std::size_t>(v)] << '"'; break;
+          }
+          o << "\n";
+        }
+      },
+      e.what);
   return o.str();
 }
 
@@ -400,9 +368,9 @@ void check_fork(const Scenario& base, const Scenario& variant, int week, const s
                            "' in order: expected it to extend '" + base.name + "' and add events");
   for (std::size_t j = base.events.size(); j < variant.events.size(); ++j) {
     const Event& e = variant.events[j];
-    if (!model::allowed_at_fork(e.type))
+    if (!model::allowed_at_fork(e))
       throw InputError(e.origin, "events.type",
-                       std::string(model::event_type_name(e.type)) +
+                       std::string(model::event_type_name(e)) +
                            " sets up agents when a run starts, so a fork cannot add it: run the variant from the start "
                            "as a separate scenario instead");
     if (e.week > 0 && e.week < week)
@@ -553,7 +521,7 @@ std::string describe_event(const model::Event& e) {
     fields += (fields.empty() ? "" : ", ") + key + " " + value;
   }
   const std::string when = e.week > 0 ? fmt::format("week {:>4}", e.week) : std::string("hazard   ");
-  return when + "  " + model::event_type_name(e.type) + (fields.empty() ? "" : "  " + fields);
+  return when + "  " + model::event_type_name(e) + (fields.empty() ? "" : "  " + fields);
 }
 
 std::string describe_line(const Scenario& sc) {

@@ -497,7 +497,7 @@ nlohmann::json Session::press_event(const json& ev) {
   Branch& w0 = branches_.front();
   w0.intervene(next, "event: " + what);
   fork_week_ = w0.week();
-  fork_label_ = model::event_type_name(added.type);
+  fork_label_ = model::event_type_name(added);
   marks_.emplace_back(fork_week_, fork_label_);
   caption_locked("Event at month " + std::to_string(month_of(fork_week_)) + ": " + what +
                  ". From now on the second line shows the same run without it");

@@ -27,7 +27,7 @@ void build_population(State& st, const StepContext& ctx, std::size_t dormant) {
   st.staff_begin = n_org + static_cast<std::size_t>(p.population.citizens);
   // Staff slots exist when there is a backbone or one may be created later.
   bool may_have_backbone = p.backbone.enabled;
-  for (const Event& e : ctx.events) may_have_backbone |= e.type == Event::Type::backbone_created;
+  for (const Event& e : ctx.events) may_have_backbone |= e.is<ev::BackboneCreated>();
   const std::size_t slots = may_have_backbone ? static_cast<std::size_t>(p.backbone.staff) : 0;
   st.staff_end = st.staff_begin + slots;
   const std::size_t n = st.staff_end + dormant;
@@ -40,8 +40,8 @@ void build_population(State& st, const StepContext& ctx, std::size_t dormant) {
   for (; at < st.staff_end; ++at) st.sector[at] = kStaffSector;
   // Organisations that join later (stakeholders_join events), in event order, at the end.
   for (const Event& e : ctx.events)
-    if (e.type == Event::Type::stakeholders_join)
-      for (int i = 0; i < e.count; ++i) st.sector[at++] = e.sector;
+    if (const auto* join = e.as<ev::StakeholdersJoin>())
+      for (int i = 0; i < join->count; ++i) st.sector[at++] = join->sector;
 
   st.present.assign(n, 1);
   for (std::size_t i = st.staff_end; i < n; ++i) st.present[i] = 0;

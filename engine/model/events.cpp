@@ -9,32 +9,64 @@
 #include <bit>
 #include <cmath>
 #include <numeric>
+#include <type_traits>
+#include <variant>
 
 namespace cimsim::model {
 
-const char* event_type_name(Event::Type t) {
-  switch (t) {
-    case Event::Type::staff_turnover: return "staff_turnover";
-    case Event::Type::champion_departure: return "champion_departure";
-    case Event::Type::citizen_engagement_decline: return "citizen_engagement_decline";
-    case Event::Type::funding_cut: return "funding_cut";
-    case Event::Type::grant_end: return "grant_end";
-    case Event::Type::election: return "election";
-    case Event::Type::crisis: return "crisis";
-    case Event::Type::external_driver: return "external_driver";
-    case Event::Type::backbone_created: return "backbone_created";
-    case Event::Type::measurement_launch: return "measurement_launch";
-    case Event::Type::forums_stopped: return "forums_stopped";
-    case Event::Type::meeting_cadence: return "meeting_cadence";
-    case Event::Type::stakeholders_join: return "stakeholders_join";
-    case Event::Type::ceiling_lifted: return "ceiling_lifted";
-    case Event::Type::vacancies_filled: return "vacancies_filled";
-  }
-  return "unknown";
+namespace ev {
+
+const std::vector<std::string>& StaffTurnover::roles() {
+  static const std::vector<std::string> names = {"", "lead_coordinator"};  // any_member: no role given
+  return names;
 }
 
-bool allowed_at_fork(Event::Type t) {
-  return t != Event::Type::backbone_created && t != Event::Type::stakeholders_join;
+std::optional<Problem> StaffTurnover::check(const StaffTurnover& x, int) {
+  if ((x.role != Role::any_member) == (x.fraction >= 0.0))
+    return Problem{"fraction", "a staff_turnover event needs exactly one of fraction = F or role = \"lead_coordinator\""};
+  return std::nullopt;
+}
+
+const std::vector<std::string>& MeetingCadence::bodies() {
+  static const std::vector<std::string> names = {"working_groups", "steering", "plenary", "forums", "updates"};
+  return names;
+}
+
+const std::vector<std::string>& StakeholdersJoin::sectors() {
+  static const std::vector<std::string> names(sector_names().begin(), sector_names().end() - 1);
+  return names;
+}
+
+std::optional<Problem> StakeholdersJoin::check(const StakeholdersJoin&, int week) {
+  if (week == 0) return Problem{"rate_per_year", "stakeholders_join needs a time (at), not a hazard"};
+  return std::nullopt;
+}
+
+std::optional<What> make(const std::string& type) {
+  std::optional<What> out;
+  for_each_type([&]<class T>(std::type_identity<T>) {
+    if (!out && type == T::info.type) out = What{T{}};
+  });
+  return out;
+}
+
+const std::vector<std::string>& type_names() {
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> v;
+    for_each_type([&]<class T>(std::type_identity<T>) { v.emplace_back(T::info.type); });
+    return v;
+  }();
+  return names;
+}
+
+}  // namespace ev
+
+const char* event_type_name(const Event& e) {
+  return std::visit([](const auto& x) { return std::decay_t<decltype(x)>::info.type; }, e.what);
+}
+
+bool allowed_at_fork(const Event& e) {
+  return std::visit([](const auto& x) { return std::decay_t<decltype(x)>::info.at_fork; }, e.what);
 }
 
 }  // namespace cimsim::model
@@ -79,84 +111,98 @@ void election(State& st, const StepContext& ctx) {
   }
 }
 
-void apply_event(State& st, const StepContext& ctx, const Event& e) {
+// --- the rule of each event type (docs/model.md 6.1), applied in week `st.tick`
+
+void apply(State& st, const StepContext& ctx, const ev::StaffTurnover& e) {
+  if (!st.backbone_active) return;
   const auto t = static_cast<std::uint32_t>(st.tick);
-  switch (e.type) {
-    case Event::Type::staff_turnover:
-      if (!st.backbone_active) break;
-      for (std::size_t s = 0; s < st.filled.size(); ++s) {
-        if (!st.filled[s]) continue;
-        const bool leaves = e.lead_only ? s == 0
-                                        : Rng(ctx.seed, t, static_cast<AgentId>(st.staff_begin + s), purpose::event)
-                                              .bernoulli(e.fraction);
-        if (leaves) staff_leave(st, ctx, s, e.successor, e.overlap_weeks, e.vacancy_weeks);
-      }
-      break;
-    case Event::Type::champion_departure:
-      for (std::size_t i = 0; i < st.agents(); ++i)
-        if (st.champion[i]) {
-          st.champion[i] = 0;
-          st.influence[i] = 1.0;
-          st.urgency[i] = st.base_urgency[i];
-          st.engagement[i] = std::max(0.0, st.engagement[i] - 0.3);
-          break;  // the first (lowest id) champion leaves
-        }
-      break;
-    case Event::Type::citizen_engagement_decline:
-      st.propensity_decline = e.rate;
-      st.decline_from = st.tick;
-      break;
-    case Event::Type::funding_cut: st.cut_factor *= 1.0 - e.fraction; break;
-    case Event::Type::grant_end: st.grant_level = ctx.params.funding.anchoring; break;
-    case Event::Type::election: election(st, ctx); break;
-    case Event::Type::crisis:
-      for (std::size_t i = 0; i < st.agents(); ++i)
-        if (!st.is_staff(i)) st.urgency[i] = clamp01(st.urgency[i] + e.size);
-      break;
-    case Event::Type::external_driver: st.driver_on = e.on; break;
-    case Event::Type::backbone_created:
-      if (!st.backbone_active && !st.filled.empty()) {
-        st.backbone_active = true;
-        for (std::size_t s = 0; s < st.filled.size(); ++s) hire(st, ctx, s, t);
-      }
-      break;
-    case Event::Type::vacancies_filled:
-      // Vacant posts are refilled in this week's backbone phase, within the budget.
-      for (std::size_t s = 0; s < st.filled.size(); ++s)
-        if (!st.filled[s]) st.vacancy_left[s] = std::min(st.vacancy_left[s], 1);
-      break;
-    case Event::Type::measurement_launch:
-      st.measurement_active = true;
-      st.learning_on = e.on;
-      break;
-    case Event::Type::forums_stopped: st.forums = false; break;
-    case Event::Type::meeting_cadence:
-      switch (e.body) {
-        case Event::Body::working_groups: st.cadence_wg = e.weeks; break;
-        case Event::Body::steering: st.cadence_steering = e.weeks; break;
-        case Event::Body::plenary: st.cadence_plenary = e.weeks; break;
-        case Event::Body::forums: st.cadence_forum = e.weeks; break;
-        case Event::Body::updates: st.cadence_update = e.weeks; break;
-      }
-      break;
-    case Event::Type::stakeholders_join: {
-      int joined = 0;
-      const auto no = static_cast<std::uint32_t>(st.orgs_end);
-      for (std::size_t i = st.staff_end; i < st.agents() && joined < e.count; ++i) {
-        if (st.present[i] || st.sector[i] != e.sector) continue;
-        st.present[i] = 1;
-        ++joined;
-        Rng r(ctx.seed, t, static_cast<std::uint32_t>(i), purpose::event);
-        st.engagement[i] = st.engagement_next[i] = r.uniform(0.3, 0.6);
-        const auto m = static_cast<int>(std::floor(ctx.params.network.org_degree / 2.0 + r.uniform()));
-        for (int j = 0; j < m && no > 0; ++j)
-          st.net.add_tie(static_cast<AgentId>(i), r.below(no), static_cast<float>(ctx.params.trust.initial), st.tick);
-      }
-      break;
-    }
-    case Event::Type::ceiling_lifted: st.ceiling_active = false; break;
+  const bool lead_only = e.role == ev::StaffTurnover::Role::lead_coordinator;
+  for (std::size_t s = 0; s < st.filled.size(); ++s) {
+    if (!st.filled[s]) continue;
+    const bool leaves = lead_only ? s == 0
+                                  : Rng(ctx.seed, t, static_cast<AgentId>(st.staff_begin + s), purpose::event)
+                                        .bernoulli(e.fraction);
+    if (leaves) staff_leave(st, ctx, s, e.successor, e.overlap_weeks, e.vacancy_weeks);
   }
 }
+
+void apply(State& st, const StepContext&, const ev::ChampionDeparture&) {
+  for (std::size_t i = 0; i < st.agents(); ++i)
+    if (st.champion[i]) {
+      st.champion[i] = 0;
+      st.influence[i] = 1.0;
+      st.urgency[i] = st.base_urgency[i];
+      st.engagement[i] = std::max(0.0, st.engagement[i] - 0.3);
+      break;  // the first (lowest id) champion leaves
+    }
+}
+
+void apply(State& st, const StepContext&, const ev::CitizenEngagementDecline& e) {
+  st.propensity_decline = e.rate;
+  st.decline_from = st.tick;
+}
+
+void apply(State& st, const StepContext&, const ev::FundingCut& e) { st.cut_factor *= 1.0 - e.fraction; }
+
+void apply(State& st, const StepContext& ctx, const ev::GrantEnd&) { st.grant_level = ctx.params.funding.anchoring; }
+
+void apply(State& st, const StepContext& ctx, const ev::Election&) { election(st, ctx); }
+
+void apply(State& st, const StepContext&, const ev::Crisis& e) {
+  for (std::size_t i = 0; i < st.agents(); ++i)
+    if (!st.is_staff(i)) st.urgency[i] = clamp01(st.urgency[i] + e.size);
+}
+
+void apply(State& st, const StepContext&, const ev::ExternalDriver& e) { st.driver_on = e.on; }
+
+void apply(State& st, const StepContext& ctx, const ev::BackboneCreated&) {
+  if (!st.backbone_active && !st.filled.empty()) {
+    st.backbone_active = true;
+    for (std::size_t s = 0; s < st.filled.size(); ++s) hire(st, ctx, s, static_cast<std::uint32_t>(st.tick));
+  }
+}
+
+void apply(State& st, const StepContext&, const ev::VacanciesFilled&) {
+  // Vacant posts are refilled in this week's backbone phase, within the budget.
+  for (std::size_t s = 0; s < st.filled.size(); ++s)
+    if (!st.filled[s]) st.vacancy_left[s] = std::min(st.vacancy_left[s], 1);
+}
+
+void apply(State& st, const StepContext&, const ev::MeasurementLaunch& e) {
+  st.measurement_active = true;
+  st.learning_on = e.learning;
+}
+
+void apply(State& st, const StepContext&, const ev::ForumsStopped&) { st.forums = false; }
+
+void apply(State& st, const StepContext&, const ev::MeetingCadence& e) {
+  using Body = ev::MeetingCadence::Body;
+  switch (e.body) {
+    case Body::working_groups: st.cadence_wg = e.weeks; break;
+    case Body::steering: st.cadence_steering = e.weeks; break;
+    case Body::plenary: st.cadence_plenary = e.weeks; break;
+    case Body::forums: st.cadence_forum = e.weeks; break;
+    case Body::updates: st.cadence_update = e.weeks; break;
+  }
+}
+
+void apply(State& st, const StepContext& ctx, const ev::StakeholdersJoin& e) {
+  const auto t = static_cast<std::uint32_t>(st.tick);
+  int joined = 0;
+  const auto no = static_cast<std::uint32_t>(st.orgs_end);
+  for (std::size_t i = st.staff_end; i < st.agents() && joined < e.count; ++i) {
+    if (st.present[i] || st.sector[i] != e.sector) continue;
+    st.present[i] = 1;
+    ++joined;
+    Rng r(ctx.seed, t, static_cast<std::uint32_t>(i), purpose::event);
+    st.engagement[i] = st.engagement_next[i] = r.uniform(0.3, 0.6);
+    const auto m = static_cast<int>(std::floor(ctx.params.network.org_degree / 2.0 + r.uniform()));
+    for (int j = 0; j < m && no > 0; ++j)
+      st.net.add_tie(static_cast<AgentId>(i), r.below(no), static_cast<float>(ctx.params.trust.initial), st.tick);
+  }
+}
+
+void apply(State& st, const StepContext&, const ev::CeilingLifted&) { st.ceiling_active = false; }
 
 }  // namespace
 
@@ -169,7 +215,7 @@ void events(State& st, const StepContext& ctx) {
     if (e.week == 0 && e.rate_per_year > 0.0)
       fire = Rng(ctx.seed, t, static_cast<std::uint32_t>(j), purpose::hazard)
                  .bernoulli(1.0 - std::exp(-e.rate_per_year / kWeeksPerYear));
-    if (fire) apply_event(st, ctx, e);
+    if (fire) std::visit([&](const auto& what) { apply(st, ctx, what); }, e.what);
   }
   // Scheduled elections (004:L694: about every four years).
   if (ctx.params.exogenous.election_years > 0.0) {

@@ -64,7 +64,7 @@ Model::Model(const Scenario& scenario, std::uint64_t seed, const Executor& exec)
   st_.K = scenario.params.population.pillars;
   std::size_t dormant = 0;
   for (const Event& e : events_)
-    if (e.type == Event::Type::stakeholders_join) dormant += static_cast<std::size_t>(e.count);
+    if (const auto* join = e.as<ev::StakeholdersJoin>()) dormant += static_cast<std::size_t>(join->count);
   st_.cadence_wg = params_.communication.meeting_cadence_weeks;
   st_.cadence_steering = params_.communication.steering_cadence_weeks;
   st_.cadence_plenary = params_.communication.plenary_cadence_weeks;

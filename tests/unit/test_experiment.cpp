@@ -72,11 +72,11 @@ bool same_bits(const RunResult& a, const RunResult& b) {
   return eq(a.time, b.time);
 }
 
-Event event(Event::Type type, int week) {
+Event event(model::ev::What what, int week) {
   Event e;
-  e.type = type;
+  e.what = what;
   e.week = week;
-  e.label = model::event_type_name(type);
+  e.label = model::event_type_name(e);
   e.origin = "test";
   return e;
 }
@@ -107,10 +107,8 @@ TEST(Fork, ContinuedUnchangedOrWithLaterEventsEqualsTheStraightRun) {
   unchanged.name = "unchanged";
   auto later = base;
   later.name = "weekly-meetings";
-  Event e = event(Event::Type::meeting_cadence, kForkWeek);
-  e.body = Event::Body::working_groups;
-  e.weeks = 1;
-  later.events.push_back(e);
+  later.events.push_back(
+      event(model::ev::MeetingCadence{.body = model::ev::MeetingCadence::Body::working_groups, .weeks = 1}, kForkWeek));
   const auto runs = run_plan(fork_plan(base, {unchanged, later}, kForkWeek), 3);
   ASSERT_EQ(runs.size(), 9u);
   for (const auto& r : runs) {
@@ -159,7 +157,7 @@ TEST(Fork, VariantsMayNotChangeThePopulationOrTheEventsBeforeTheFork) {
 
   auto early = base;
   early.name = "early";
-  early.events.push_back(event(Event::Type::crisis, kForkWeek - 1));
+  early.events.push_back(event(model::ev::Crisis{}, kForkWeek - 1));
   early.events.back().origin = "early.toml:7";
   m = error_of([&] { sc::check_fork(base, early, kForkWeek, "exp.toml:3"); });
   EXPECT_NE(m.find("early.toml:7"), std::string::npos) << m;
@@ -173,7 +171,7 @@ TEST(Fork, VariantsMayNotChangeThePopulationOrTheEventsBeforeTheFork) {
 
   auto joiners = base;
   joiners.name = "joiners";
-  joiners.events.push_back(event(Event::Type::stakeholders_join, kForkWeek));
+  joiners.events.push_back(event(model::ev::StakeholdersJoin{}, kForkWeek));
   m = error_of([&] { sc::check_fork(base, joiners, kForkWeek, "exp.toml:3"); });
   EXPECT_NE(m.find("stakeholders_join"), std::string::npos) << m;
 }

@@ -44,7 +44,7 @@ TEST(Scenarios, StaffTurnoverHasItsEventAtYearThree) {
   const auto s = sc::load("staff-turnover");
   ASSERT_EQ(s.events.size(), 1u);
   EXPECT_EQ(s.events[0].week, 3 * 52);
-  EXPECT_DOUBLE_EQ(s.events[0].fraction, 0.5);
+  EXPECT_DOUBLE_EQ(std::get<cimsim::model::ev::StaffTurnover>(s.events[0].what).fraction, 0.5);
 }
 
 TEST(Scenarios, UnknownKeyNamesFileLineAndSuggests) {
@@ -108,8 +108,9 @@ TEST(Scenarios, MeetingCadenceZeroOnlyStopsUpdates) {
                                     "weeks = 0\n");
   const auto s = sc::load(ok.string());
   ASSERT_EQ(s.events.size(), 1u);
-  EXPECT_EQ(s.events[0].body, cimsim::model::Event::Body::updates);
-  EXPECT_EQ(s.events[0].weeks, 0);
+  const auto& cadence = std::get<cimsim::model::ev::MeetingCadence>(s.events[0].what);
+  EXPECT_EQ(cadence.body, cimsim::model::ev::MeetingCadence::Body::updates);
+  EXPECT_EQ(cadence.weeks, 0);
   EXPECT_NE(sc::to_toml(s).find("body = \"updates\"\nweeks = 0"), std::string::npos) << sc::to_toml(s);
   const auto bad = write("wg0.toml", "[[events]]\ntype = \"meeting_cadence\"\nat = \"year 1\"\n"
                                      "body = \"working_groups\"\nweeks = 0\n");

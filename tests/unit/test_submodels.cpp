@@ -17,6 +17,8 @@
 using namespace cimsim;
 namespace sc = cimsim::scenarios;
 using model::Event;
+namespace ev = model::ev;
+constexpr auto kLead = ev::StaffTurnover::Role::lead_coordinator;
 
 namespace {
 
@@ -68,11 +70,11 @@ int record_week(int month) {
   return w;
 }
 
-Event event(Event::Type type, int week) {
+Event event(model::ev::What what, int week) {
   Event e;
-  e.type = type;
+  e.what = what;
   e.week = week;
-  e.label = std::string(model::event_type_name(type)) + " at week " + std::to_string(week);
+  e.label = std::string(model::event_type_name(e)) + " at week " + std::to_string(week);
   return e;
 }
 
@@ -145,11 +147,7 @@ struct Departure {
 
 Departure lead_leaves(std::uint64_t seed, bool successor, int overlap) {
   auto s = small("baseline", {"backbone.turnover_per_year=0", "run.horizon_years=1"});
-  Event e = event(Event::Type::staff_turnover, 20);
-  e.lead_only = true;
-  e.successor = successor;
-  e.overlap_weeks = overlap;
-  s.events = {e};
+  s.events = {event(ev::StaffTurnover{.role = kLead, .successor = successor, .overlap_weeks = overlap}, 20)};
   const Executor exec(1);
   model::Model m(s, seed, exec);
   for (int w = 1; w < 20; ++w) m.step();
@@ -200,14 +198,11 @@ TEST(Submodels, LeavingStaffTakeTheirPersonalTiesAndSuccessorsInheritPartWithOve
 TEST(Submodels, PartnerUpdateKeepsConveningWhileStaffAreMissing) {
   auto s = small("baseline", {"backbone.turnover_per_year=0", "run.horizon_years=1", "backbone.ramp_up_weeks=0",
                               "communication.update_reach=0.5"});
-  Event leave = event(Event::Type::staff_turnover, 10);
-  leave.lead_only = true;
-  Event start = event(Event::Type::meeting_cadence, 20);
-  start.body = Event::Body::updates;
-  start.weeks = 8;  // every 8 weeks: half the reach of a monthly update
-  Event stop = start;
-  stop.week = 25;  // before the vacancy (backbone.vacancy_weeks = 20) is filled at week 30
-  stop.weeks = 0;
+  const Event leave = event(ev::StaffTurnover{.role = kLead}, 10);
+  // every 8 weeks: half the reach of a monthly update
+  const Event start = event(ev::MeetingCadence{.body = ev::MeetingCadence::Body::updates, .weeks = 8}, 20);
+  // before the vacancy (backbone.vacancy_weeks = 20) is filled at week 30
+  const Event stop = event(ev::MeetingCadence{.body = ev::MeetingCadence::Body::updates, .weeks = 0}, 25);
   s.events = {leave, start, stop};
   const Executor exec(1);
   model::Model m(s, 3, exec);
@@ -318,55 +313,23 @@ TEST(Submodels, AnEventChangesNothingBeforeItsWeek) {
   auto base = small("baseline", {"run.horizon_years=2"});
   auto no_backbone = small("baseline", {"run.horizon_years=2", "backbone.enabled=false"});
   std::vector<std::pair<Event, const model::Scenario*>> cases;
-  {
-    Event e = event(Event::Type::staff_turnover, week);
-    e.fraction = 0.5;
-    cases.emplace_back(e, &base);
-    e.fraction = 0.0;
-    e.lead_only = true;
-    e.successor = true;
-    e.overlap_weeks = 8;
-    cases.emplace_back(e, &base);
-  }
-  cases.emplace_back(event(Event::Type::champion_departure, week), &base);
-  {
-    Event e = event(Event::Type::citizen_engagement_decline, week);
-    e.rate = 0.3;
-    cases.emplace_back(e, &base);
-  }
-  {
-    Event e = event(Event::Type::funding_cut, week);
-    e.fraction = 0.4;
-    cases.emplace_back(e, &base);
-  }
-  cases.emplace_back(event(Event::Type::grant_end, week), &base);
-  cases.emplace_back(event(Event::Type::election, week), &base);
-  {
-    Event e = event(Event::Type::crisis, week);
-    e.size = 0.3;
-    cases.emplace_back(e, &base);
-  }
-  cases.emplace_back(event(Event::Type::external_driver, week), &base);
-  {
-    Event e = event(Event::Type::measurement_launch, week);
-    e.on = false;
-    cases.emplace_back(e, &base);
-  }
-  cases.emplace_back(event(Event::Type::forums_stopped, week), &base);
-  {
-    Event e = event(Event::Type::meeting_cadence, week);
-    e.body = Event::Body::working_groups;
-    e.weeks = 8;
-    cases.emplace_back(e, &base);
-  }
-  {
-    Event e = event(Event::Type::stakeholders_join, week);
-    e.sector = model::Sector::business;
-    e.count = 5;
-    cases.emplace_back(e, &base);
-  }
-  cases.emplace_back(event(Event::Type::ceiling_lifted, week), &base);
-  cases.emplace_back(event(Event::Type::backbone_created, week), &no_backbone);
+  cases.emplace_back(event(ev::StaffTurnover{.fraction = 0.5}, week), &base);
+  cases.emplace_back(event(ev::StaffTurnover{.role = kLead, .successor = true, .overlap_weeks = 8}, week),
+                     &base);
+  cases.emplace_back(event(ev::ChampionDeparture{}, week), &base);
+  cases.emplace_back(event(ev::CitizenEngagementDecline{.rate = 0.3}, week), &base);
+  cases.emplace_back(event(ev::FundingCut{.fraction = 0.4}, week), &base);
+  cases.emplace_back(event(ev::GrantEnd{}, week), &base);
+  cases.emplace_back(event(ev::Election{}, week), &base);
+  cases.emplace_back(event(ev::Crisis{.size = 0.3}, week), &base);
+  cases.emplace_back(event(ev::ExternalDriver{}, week), &base);
+  cases.emplace_back(event(ev::MeasurementLaunch{.learning = false}, week), &base);
+  cases.emplace_back(event(ev::ForumsStopped{}, week), &base);
+  cases.emplace_back(event(ev::MeetingCadence{.body = ev::MeetingCadence::Body::working_groups, .weeks = 8}, week),
+                     &base);
+  cases.emplace_back(event(ev::StakeholdersJoin{.sector = model::Sector::business, .count = 5}, week), &base);
+  cases.emplace_back(event(ev::CeilingLifted{}, week), &base);
+  cases.emplace_back(event(ev::BackboneCreated{}, week), &no_backbone);
 
   for (std::uint64_t seed : {3u, 11u}) {
     const RunResult ref_base = run_one(base, seed), ref_none = run_one(no_backbone, seed);
@@ -394,7 +357,7 @@ TEST(Submodels, AnEventChangesNothingBeforeItsWeek) {
         }
       }
       EXPECT_TRUE(first_before.empty()) << e.label << ", seed " << seed << ": " << first_before;
-      if (e.type != Event::Type::ceiling_lifted) {  // no ceiling in the baseline: lifting it is a no-op
+      if (!e.is<ev::CeilingLifted>()) {  // no ceiling in the baseline: lifting it is a no-op
         EXPECT_TRUE(differs_after) << e.label << ", seed " << seed << ": the event changed nothing";
       }
     }
