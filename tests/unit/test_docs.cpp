@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <type_traits>
 #include <fstream>
 #include <sstream>
 
@@ -41,4 +42,22 @@ TEST(Docs, ModelDocumentNamesEveryPhase) {
   const std::string doc = read_file(std::string(CIMSIM_SOURCE_DIR) + "/docs/model.md");
   for (const auto& p : cimsim::model::Model::phase_info())
     EXPECT_NE(doc.find("**" + p.name + "**"), std::string::npos) << p.name;
+}
+
+// Section 6.1 names every event type and every key of it that the spec tables declare.
+TEST(Docs, ModelDocumentNamesEveryEventTypeAndKey) {
+  const std::string doc = read_file(std::string(CIMSIM_SOURCE_DIR) + "/docs/model.md");
+  const auto begin = doc.find("### 6.1 events"), end = doc.find("### 6.2");
+  ASSERT_NE(begin, std::string::npos);
+  ASSERT_NE(end, std::string::npos);
+  const std::string section = doc.substr(begin, end - begin);
+  std::size_t keys = 0;
+  cimsim::model::ev::for_each_type([&]<class T>(std::type_identity<T>) {
+    EXPECT_NE(section.find(std::string("`") + T::info.type + "`"), std::string::npos) << T::info.type;
+    for (const auto& f : cimsim::model::ev::fields_of<T>()) {
+      ++keys;
+      EXPECT_NE(section.find(f.key), std::string::npos) << T::info.type << "." << f.key;
+    }
+  });
+  EXPECT_EQ(keys, 14u);  // the spec tables were read
 }
