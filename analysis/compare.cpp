@@ -4,6 +4,7 @@
 #include "analysis/report_text.hpp"
 #include "analysis/stats.hpp"
 #include "engine/error.hpp"
+#include "engine/model/variables.hpp"
 
 #include <fmt/format.h>
 
@@ -219,13 +220,20 @@ json scenario_summary(const EnsembleFile& f, const RunArrays& arrays, std::size_
 }  // namespace
 
 const std::vector<CompareVariable>& compare_variables() {
-  static const std::vector<CompareVariable> v = {
-      {"outcome", "outcome", "", "Overall progress on the problem", "0-1"},
-      {"citizen_active_share", "active_share", "citizen", "Share of citizens active", "0-1"},
-      {"trust_mean", "trust_mean", "", "Mean trust between participants", "0-1"},
-      {"partner_tie_share", "partner_tie_share", "", "Share of ties directly between partners", "0-1"},
-      {"citizen_engagement", "engagement", "citizen", "Mean citizen engagement", "0-1"},
-  };
+  // Every view of a model variable with a compare position, in that order, worded as declared.
+  static const std::vector<CompareVariable> v = [] {
+    std::vector<std::pair<int, CompareVariable>> ranked;
+    for (const VariableSpec& spec : model::series_specs())
+      for (const View& view : spec.views) {
+        if (view.compare_order <= 0) continue;
+        const Wording& w = view.words.title.empty() ? spec.words : view.words;
+        ranked.push_back({view.compare_order, {view.key, spec.name, view.coordinate, w.label, w.scale}});
+      }
+    std::stable_sort(ranked.begin(), ranked.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    std::vector<CompareVariable> out;
+    for (auto& r : ranked) out.push_back(std::move(r.second));
+    return out;
+  }();
   return v;
 }
 

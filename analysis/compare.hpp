@@ -18,7 +18,8 @@ struct CompareOptions {
 };
 
 // The variables compared at each horizon: name in the JSON, dataset, sector ("" if none),
-// label for people, units.
+// label for people, units. Built from the views of the model's variable declarations
+// (engine/model/probes.cpp) that have a compare position, in that order.
 struct CompareVariable {
   std::string name, dataset, sector, label, units;
 };

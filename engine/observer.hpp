@@ -19,11 +19,37 @@ namespace cimsim {
 // Extra dimension of a variable beyond (scenario, realization[, time]).
 enum class Axis : std::uint8_t { none, sector, pillar, event };
 
+// How people read a variable: the report's chart and axis titles, the short label of tables
+// (`cimsim compare`), the scale named there, one sentence on what is measured, and whether shares
+// are shown as percentages.
+struct Wording {
+  std::string title;   // chart title: what it shows ("Citizens still active")
+  std::string axis;    // axis title with units ("Citizens active (%)")
+  std::string label;   // short label in tables ("Share of citizens active")
+  std::string what;    // one sentence on what is measured (chart subtitle)
+  std::string scale = "0-1";  // the scale named in compare's table and JSON ("units")
+  bool percent = false;       // report: show as a percentage
+};
+
+// One quantity shown in `cimsim compare` and the report: the variable itself or one coordinate
+// of its axis (e.g. the citizen sector of active_share). Its order among the compared variables
+// and among the report's key charts; 0 leaves it out there.
+struct View {
+  std::string key;         // name in compare's JSON/CSV and the report's chart ids ("citizen_active_share")
+  std::string coordinate;  // coordinate on the variable's axis ("citizen"); "" when the axis is none
+  int compare_order = 0;   // position among compare's variables (1 first); 0: not compared
+  int report_order = 0;    // position among the report's key charts (1 first); 0: not charted
+  Wording words = {};      // empty title: the variable's own wording
+};
+
+// One output variable: everything the HDF5 sink, `cimsim compare` and the report read about it.
 struct VariableSpec {
   std::string name;       // netCDF variable name
   std::string long_name;  // plain-language description
   std::string units;      // UDUNITS-style or "1" for dimensionless
   Axis axis = Axis::none;
+  Wording words = {};     // how people read it (every model series has it: tests/unit/test_variables.cpp)
+  std::vector<View> views = {};  // where compare and the report show it
 };
 
 // What a model records: time series (one value per recorded tick, times the axis width) and

@@ -3,6 +3,7 @@
 #include "analysis/report/charts.hpp"
 
 #include "analysis/compare.hpp"
+#include "engine/model/variables.hpp"
 
 #include <fmt/format.h>
 
@@ -20,30 +21,19 @@ constexpr const char* kWrapLabel =
     "length(datum.label) <= 30 || lastindexof(substring(datum.label, 0, 30), ' ') < 1 ? datum.label : [substring(datum.label, 0, lastindexof(substring(datum.label, 0, 30), ' ')), substring(datum.label, lastindexof(substring(datum.label, 0, 30), ' ') + 1)]";
 
 const std::vector<Variable>& key_variables() {
-  // Plain titles for the workshop, by the compare analysis's variable names.
-  struct Words {
-    const char *name, *title, *axis, *what;
-    bool percent;
-  };
-  static const Words words[] = {
-      {"outcome", "Progress on the problem", "Progress (0 none, 1 solved)",
-       "Progress on the problem, from 0 (nothing changed) to 1 (problem solved), weighted by need.", false},
-      {"citizen_active_share", "Citizens still active", "Citizens active (%)",
-       "Share of all citizens who take part actively.", true},
-      {"citizen_engagement", "Citizens' engagement", "Engagement (0 to 1)",
-       "Average engagement of citizens, from 0 (none) to 1 (fully engaged).", false},
-      {"trust_mean", "Trust between the people and organisations who work together", "Trust (0 to 1)",
-       "Average trust on the working relationships, from 0 (none) to 1 (full trust).", false},
-      {"partner_tie_share", "Partners working directly with each other", "Direct ties (%)",
-       "Of the organisations' working relationships, the share that link two partners directly rather than through "
-       "the backbone's staff.",
-       true},
-  };
+  // Every view of a model variable with a report position, in that order, worded as declared
+  // with the variable (engine/model/probes.cpp).
   static const std::vector<Variable> list = [] {
+    std::vector<std::pair<int, Variable>> ranked;
+    for (const VariableSpec& spec : model::series_specs())
+      for (const View& view : spec.views) {
+        if (view.report_order <= 0) continue;
+        const Wording& w = view.words.title.empty() ? spec.words : view.words;
+        ranked.push_back({view.report_order, {view.key, spec.name, view.coordinate, w.title, w.axis, w.what, w.percent}});
+      }
+    std::stable_sort(ranked.begin(), ranked.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
     std::vector<Variable> out;
-    for (const Words& w : words)
-      for (const auto& c : compare_variables())
-        if (c.name == w.name) out.push_back({c.name, c.dataset, c.sector, w.title, w.axis, w.what, w.percent});
+    for (auto& r : ranked) out.push_back(std::move(r.second));
     return out;
   }();
   return list;

@@ -1,5 +1,6 @@
 // What the model records (probes, read-only) and the run loop that drives recording.
 #include "engine/model/run.hpp"
+#include "engine/model/variables.hpp"
 
 #include "engine/error.hpp"
 
@@ -24,24 +25,6 @@ void per_sector_mean(const Model& m, Out out, bool active_share) {
   for (int s = 0; s < kSectors; ++s) out[static_cast<std::size_t>(s)] = count[s] > 0 ? sum[s] / count[s] : kMissing;
 }
 
-const std::vector<VariableSpec>& summary_specs() {
-  static const std::vector<VariableSpec> list = {
-      {"final_outcome", "outcome at the end of the run", "1", Axis::none},
-      {"launched", "1 if the share of active organisations ever reached the launch share (active mass), else 0", "1",
-       Axis::none},
-      {"time_to_goal", "months until outcome first reached the goal (missing if never)", "month", Axis::none},
-      {"months_collapsed",
-       "recorded months after launch with the active share of organisations below the collapse share", "month",
-       Axis::none},
-      {"event_trough",
-       "lowest 3-month outcome growth within 36 months after a scheduled event, minus the growth at the event", "1",
-       Axis::event},
-      {"event_recovery", "months from a scheduled event until 3-month outcome growth is back at its level at the event",
-       "month", Axis::event},
-  };
-  return list;
-}
-
 // Throws ModelError naming the variable if the last record holds NaN outside the padding of
 // the pillar axis (pillars beyond the scenario's own count are missing by design).
 void check_finite(const RunResult& r, const RecordSchema& schema, int pillars, double month) {
@@ -60,25 +43,46 @@ void check_finite(const RunResult& r, const RecordSchema& schema, int pillars, d
 
 const std::vector<Probe<Model>>& probes() {
   static const std::vector<Probe<Model>> list = {
-      {{"outcome", "overall progress on the problem, need-weighted over pillars", "1", Axis::none},
+      {{"outcome", "overall progress on the problem, need-weighted over pillars", "1", Axis::none,
+       {"Progress on the problem", "Progress (0 none, 1 solved)", "Overall progress on the problem",
+        "Progress on the problem, from 0 (nothing changed) to 1 (problem solved), weighted by need."},
+       {{"outcome", "", 1, 1}}},
        [](const Model& m, Out o) { o[0] = m.outcome(); }},
-      {{"outcome_pillar", "progress on the problem per pillar", "1", Axis::pillar},
+      {{"outcome_pillar", "progress on the problem per pillar", "1", Axis::pillar,
+       {"Progress on each pillar of the problem", "Progress (0 none, 1 solved)", "Progress per pillar",
+        "Progress on each pillar (part) of the problem, from 0 (nothing changed) to 1 (solved)."}},
        [](const Model& m, Out o) {
          std::fill(o.begin(), o.end(), kMissing);
          std::copy(m.progress().begin(), m.progress().end(), o.begin());
        }},
-      {{"engagement", "mean engagement of the agents of a sector", "1", Axis::sector},
+      {{"engagement", "mean engagement of the agents of a sector", "1", Axis::sector,
+       {"Engagement, by sector", "Engagement (0 to 1)", "Mean engagement per sector",
+        "Average engagement of the organisations or citizens of each sector, from 0 (none) to 1 (fully engaged)."},
+       {{"citizen_engagement", "citizen", 5, 3,
+         {"Citizens' engagement", "Engagement (0 to 1)", "Mean citizen engagement",
+          "Average engagement of citizens, from 0 (none) to 1 (fully engaged)."}}}},
        [](const Model& m, Out o) { per_sector_mean(m, o, false); }},
-      {{"active_share", "share of the agents of a sector that are active", "1", Axis::sector},
+      {{"active_share", "share of the agents of a sector that are active", "1", Axis::sector,
+       {"Active participants, by sector", "Active (%)", "Share active per sector",
+        "Share of the organisations or citizens of each sector who take part actively.", "0-1", true},
+       {{"citizen_active_share", "citizen", 2, 2,
+         {"Citizens still active", "Citizens active (%)", "Share of citizens active",
+          "Share of all citizens who take part actively.", "0-1", true}}}},
        [](const Model& m, Out o) { per_sector_mean(m, o, true); }},
-      {{"trust_mean", "mean trust over all ties", "1", Axis::none},
+      {{"trust_mean", "mean trust over all ties", "1", Axis::none,
+       {"Trust between the people and organisations who work together", "Trust (0 to 1)",
+        "Mean trust between participants",
+        "Average trust on the working relationships, from 0 (none) to 1 (full trust)."},
+       {{"trust_mean", "", 3, 4}}},
        [](const Model& m, Out o) {
          const auto& t = m.network().trust;
          double s = 0.0;
          for (float x : t) s += x;
          o[0] = t.empty() ? 0.0 : s / static_cast<double>(t.size());
        }},
-      {{"trust_partners", "mean trust over ties between two organisations (partners)", "1", Axis::none},
+      {{"trust_partners", "mean trust over ties between two organisations (partners)", "1", Axis::none,
+       {"Trust between partner organisations", "Trust (0 to 1)", "Mean trust between partners",
+        "Average trust on the working relationships between two organisations, from 0 (none) to 1 (full trust)."}},
        [](const Model& m, Out o) {
          const auto& v = m.network();
          double s = 0.0, n = 0.0;
@@ -86,10 +90,18 @@ const std::vector<Probe<Model>>& probes() {
            if (m.is_org(v.tie_a[e]) && m.is_org(v.tie_b[e])) s += v.trust[e], n += 1.0;
          o[0] = n > 0.0 ? s / n : 0.0;
        }},
-      {{"ties", "number of ties in the collaboration network", "1", Axis::none},
+      {{"ties", "number of ties in the collaboration network", "1", Axis::none,
+       {"Working relationships in the network", "Ties (number)", "Number of ties",
+        "Number of working relationships (ties) between people and organisations.", "count"}},
        [](const Model& m, Out o) { o[0] = static_cast<double>(m.network().ties()); }},
       {{"partner_tie_share", "share of organisations' ties that link two partners directly, not through backbone staff",
-        "1", Axis::none},
+        "1", Axis::none,
+       {"Partners working directly with each other", "Direct ties (%)",
+        "Share of ties directly between partners",
+        "Of the organisations' working relationships, the share that link two partners directly rather than through "
+        "the backbone's staff.",
+        "0-1", true},
+       {{"partner_tie_share", "", 4, 5}}},
        [](const Model& m, Out o) {
          const auto& v = m.network();
          double direct = 0.0, via = 0.0;
@@ -100,7 +112,11 @@ const std::vector<Probe<Model>>& probes() {
          }
          o[0] = direct + via > 0.0 ? direct / (direct + via) : 0.0;
        }},
-      {{"largest_component_share", "share of agents in the largest connected component", "1", Axis::none},
+      {{"largest_component_share", "share of agents in the largest connected component", "1", Axis::none,
+       {"Participants in one connected network", "Largest component (%)",
+        "Share in the largest connected group",
+        "Share of participants who are linked, directly or through others, in the largest connected group.", "0-1",
+        true}},
        [](const Model& m, Out o) {
          thread_local std::vector<std::uint32_t> scratch;
          thread_local std::vector<std::uint8_t> counted;  // present agents and staff in post
@@ -110,45 +126,97 @@ const std::vector<Probe<Model>>& probes() {
          o[0] = largest_component_share(m.network(), scratch, &counted);
        }},
       {{"agenda_alignment", "how closely active organisations' concerns match the common agenda (1 = identical)", "1",
-        Axis::none},
+        Axis::none,
+       {"How closely partners share the common agenda", "Alignment (0 to 1)", "Agenda alignment",
+        "How closely the active organisations' concerns match the common agenda, from 0 (not at all) to 1 (identical)."}},
        [](const Model& m, Out o) { o[0] = m.agenda_alignment(); }},
       {{"agenda_fit", "how closely the common agenda matches the problem's true needs (1 = identical)", "1",
-        Axis::none},
+        Axis::none,
+       {"How well the common agenda fits the problem", "Fit (0 to 1)", "Agenda fit",
+        "How closely the common agenda matches the problem's true needs, from 0 (not at all) to 1 (identical)."}},
        [](const Model& m, Out o) { o[0] = m.agenda_fit(); }},
-      {{"backbone_staff", "staff members of the backbone in post", "1", Axis::none},
+      {{"backbone_staff", "staff members of the backbone in post", "1", Axis::none,
+       {"Backbone staff in post", "Staff (people)", "Backbone staff in post",
+        "Number of the backbone's staff members in post.", "staff"}},
        [](const Model& m, Out o) { o[0] = m.backbone_staff(); }},
       {{"backbone_capacity", "backbone capacity: staff in post weighted by ramp-up, lead weight and role clarity", "1",
-        Axis::none},
+        Axis::none,
+       {"Capacity of the backbone", "Capacity (staff equivalents)", "Backbone capacity",
+        "Staff in post weighted by how far they have settled in, the lead's weight and how clear the roles are.",
+        "staff equivalents"}},
        [](const Model& m, Out o) { o[0] = m.backbone_capacity(); }},
-      {{"ownership", "mean ownership of the agenda among active organisations", "1", Axis::none},
+      {{"ownership", "mean ownership of the agenda among active organisations", "1", Axis::none,
+       {"Partners' ownership of the agenda", "Ownership (0 to 1)", "Mean ownership of the agenda",
+        "Average ownership of the common agenda among active organisations, from 0 (none) to 1 (full)."}},
        [](const Model& m, Out o) {
          double s = 0.0, n = 0.0;
          for (std::size_t i = 0; i < m.agents(); ++i)
            if (m.is_org(i) && m.present()[i] && m.active()[i]) s += m.ownership()[i], n += 1.0;
          o[0] = n > 0.0 ? s / n : 0.0;
        }},
-      {{"measurement_coverage", "coverage of the shared measurement system (how much is measured)", "1", Axis::none},
+      {{"measurement_coverage", "coverage of the shared measurement system (how much is measured)", "1", Axis::none,
+       {"Coverage of shared measurement", "Coverage (0 to 1)", "Measurement coverage",
+        "How much of the work the shared measurement system measures, from 0 (nothing) to 1 (everything)."}},
        [](const Model& m, Out o) { o[0] = m.coverage(); }},
-      {{"measurement_learning", "learning use of measurement (how far data feed decisions)", "1", Axis::none},
+      {{"measurement_learning", "learning use of measurement (how far data feed decisions)", "1", Axis::none,
+       {"Learning from shared measurement", "Learning use (0 to 1)", "Learning use of measurement",
+        "How far the data of the shared measurement system feed decisions, from 0 (not at all) to 1 (fully)."}},
        [](const Model& m, Out o) { o[0] = m.learning(); }},
-      {{"funding", "budget of the backbone", "staff-years per year", Axis::none},
+      {{"funding", "budget of the backbone", "staff-years per year", Axis::none,
+       {"Budget of the backbone", "Budget (staff-years per year)", "Backbone budget",
+        "Budget of the backbone, in staff-years per year.", "staff-years per year"}},
        [](const Model& m, Out o) { o[0] = m.budget(); }},
       {{"phase", "phase of the initiative: 1 initiating action, 2 organising for impact, 3 sustaining action and impact",
-        "1", Axis::none},
+        "1", Axis::none,
+       {"Phase of the initiative", "Phase (1 to 3)", "Phase",
+        "Phase of the initiative: 1 initiating action, 2 organising for impact, 3 sustaining action and impact.",
+        "1-3"}},
        [](const Model& m, Out o) { o[0] = m.stage(); }},
       {{"recruited_invited", "organisations that became active within 8 weeks of a backbone invitation, cumulative", "1",
-        Axis::none},
+        Axis::none,
+       {"Organisations recruited by invitation", "Organisations (cumulative)", "Recruited by invitation",
+        "Organisations that became active within 8 weeks of an invitation from the backbone, counted since the start.",
+        "count"}},
        [](const Model& m, Out o) { o[0] = m.recruited_invited(); }},
       {{"recruited_voluntary", "organisations that became active without a recent invitation, cumulative", "1",
-        Axis::none},
+        Axis::none,
+       {"Organisations that joined on their own", "Organisations (cumulative)", "Joined without invitation",
+        "Organisations that became active without a recent invitation, counted since the start.", "count"}},
        [](const Model& m, Out o) { o[0] = m.recruited_voluntary(); }},
   };
   return list;
 }
 
+const std::vector<VariableSpec>& summary_specs() {
+  static const std::vector<VariableSpec> list = {
+      {"final_outcome", "outcome at the end of the run", "1", Axis::none},
+      {"launched", "1 if the share of active organisations ever reached the launch share (active mass), else 0", "1",
+       Axis::none},
+      {"time_to_goal", "months until outcome first reached the goal (missing if never)", "month", Axis::none},
+      {"months_collapsed",
+       "recorded months after launch with the active share of organisations below the collapse share", "month",
+       Axis::none},
+      {"event_trough",
+       "lowest 3-month outcome growth within 36 months after a scheduled event, minus the growth at the event", "1",
+       Axis::event},
+      {"event_recovery", "months from a scheduled event until 3-month outcome growth is back at its level at the event",
+       "month", Axis::event},
+  };
+  return list;
+}
+
+const std::vector<VariableSpec>& series_specs() {
+  static const std::vector<VariableSpec> list = [] {
+    std::vector<VariableSpec> out;
+    for (const auto& p : probes()) out.push_back(p.spec);
+    return out;
+  }();
+  return list;
+}
+
 RecordSchema make_schema(int pillar_width, int event_width) {
   RecordSchema s;
-  for (const auto& p : probes()) s.series.push_back(p.spec);
+  s.series = series_specs();
   s.sectors = sector_names();
   for (int k = 0; k < pillar_width; ++k) s.pillars.push_back("pillar_" + std::to_string(k + 1));
   for (int k = 0; k < event_width; ++k) s.events.push_back("event_" + std::to_string(k + 1));
