@@ -141,7 +141,7 @@ NetworkPicture network_picture(const std::string& file, const std::string& scena
   // The weeks around each scheduled staff turnover: does the lead coordinator (slot 0) leave?
   std::vector<int> turnover;
   for (const model::Event* e : model::scheduled_events(s))
-    if (e->type == model::Event::Type::staff_turnover && e->week <= s.params.run.horizon_years * model::kWeeksPerYear)
+    if (e->is<model::ev::StaffTurnover>() && e->week <= s.params.run.horizon_years * model::kWeeksPerYear)
       turnover.push_back(e->week);
   std::sort(turnover.begin(), turnover.end());
   turnover.erase(std::unique(turnover.begin(), turnover.end()), turnover.end());
