@@ -32,6 +32,8 @@ EnsembleFile::EnsembleFile(std::string path) : path_(std::move(path)) {
   if (!is_hdf5(path_)) throw InputError(path_, "", "is not an HDF5/netCDF-4 file; expected the output of `cimsim run`");
   try {
     datasets_ = h5::dataset_names(path_);
+  } catch (const InputError&) {
+    throw;
   } catch (const std::runtime_error& e) {
     throw InputError(path_, "", std::string("cannot be read: ") + e.what());
   }

@@ -2,6 +2,7 @@
 #include "analysis/hdf5_read.hpp"
 
 #include "analysis/hdf5_handle.hpp"
+#include "engine/error.hpp"
 
 #include <hdf5.h>
 
@@ -17,9 +18,11 @@ using h5detail::Handle;
 using h5detail::hdf5_detail;
 
 
+// A file that exists but cannot be read as expected is damaged or not what the command needs:
+// bad input (exit 2), named by its path, with HDF5's own reason in brackets.
 [[noreturn]] void fail(const std::string& file, const std::string& what) {
   const std::string detail = hdf5_detail();
-  throw std::runtime_error("HDF5 file '" + file + "': " + what + (detail.empty() ? "" : " (" + detail + ")"));
+  throw InputError(file, "", what + (detail.empty() ? "" : " (" + detail + ")"));
 }
 
 hid_t check(hid_t id, const std::string& file, const std::string& what) {
@@ -57,7 +60,7 @@ void reclaim(hid_t mem_type, hid_t space, void* buf) {
 // Strings of a dataset or attribute of `type` over `space`, read by `read(mem_type, buf)`.
 std::vector<std::string> read_string_data(hid_t type, hid_t space, const std::string& file, const std::string& what,
                                           const std::function<herr_t(hid_t, void*)>& read) {
-  if (H5Tget_class(type) != H5T_STRING) throw std::runtime_error("HDF5 file '" + file + "': " + what + " is not a string");
+  if (H5Tget_class(type) != H5T_STRING) throw InputError(file, "", what + " is not a string");
   const hssize_t points = H5Sget_simple_extent_npoints(space);
   if (points < 0) fail(file, "cannot get the size of " + what);
   const auto n = static_cast<std::size_t>(points);
@@ -150,7 +153,7 @@ Dataset read_numeric(const std::string& file, const std::string& name) {
   const Handle d = open_dataset(f.get(), file, name);
   const Handle type(check(H5Dget_type(d.get()), file, "cannot get the type of '" + name + "'"), H5Tclose);
   if (!is_numeric(type.get()))
-    throw std::runtime_error("HDF5 file '" + file + "': dataset '" + name + "' is not numeric");
+    throw InputError(file, "", "dataset '" + name + "' is not numeric");
   const Handle space(check(H5Dget_space(d.get()), file, "cannot get the shape of '" + name + "'"), H5Sclose);
   const int rank = H5Sget_simple_extent_ndims(space.get());
   if (rank < 0) fail(file, "cannot get the shape of '" + name + "'");
@@ -189,7 +192,7 @@ std::string read_string_attribute(const std::string& file, const std::string& ob
                                  [&](hid_t mem, void* buf) { return H5Aread(a.get(), mem, buf); });
   if (values.empty()) return {};
   if (values.size() != 1)
-    throw std::runtime_error("HDF5 file '" + file + "': " + what + " holds " + std::to_string(values.size()) +
+    throw InputError(file, "", what + " holds " + std::to_string(values.size()) +
                              " strings, not one");
   return std::move(values.front());
 }
@@ -214,7 +217,7 @@ std::vector<unsigned char> read_raw(const std::string& file, const std::string& 
   const Handle d = open_dataset(f.get(), file, name);
   const Handle type(check(H5Dget_type(d.get()), file, "cannot get the type of '" + name + "'"), H5Tclose);
   if (!is_numeric(type.get()))
-    throw std::runtime_error("HDF5 file '" + file + "': dataset '" + name + "' is not numeric");
+    throw InputError(file, "", "dataset '" + name + "' is not numeric");
   const Handle mem(check(H5Tget_native_type(type.get(), H5T_DIR_ASCEND), file, "cannot get the type of '" + name + "'"),
                    H5Tclose);
   const Handle space(check(H5Dget_space(d.get()), file, "cannot get the shape of '" + name + "'"), H5Sclose);
