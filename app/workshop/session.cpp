@@ -79,7 +79,7 @@ Sample sample(const model::Model& m) {
   s.month = month_of(m.tick());
   s.outcome = m.outcome();
   s.orgs_active = m.org_active_share();
-  s.convening = m.partner_convening();
+  s.convening = m.convening();  // probability that a due meeting is held (docs/model.md section 2)
   s.staff = m.backbone_staff();
   double cit = 0.0, cit_n = 0.0;
   const auto& sec = m.sector();

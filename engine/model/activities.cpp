@@ -19,58 +19,79 @@ void activities(State& st, const StepContext& ctx) {
   const NetworkView& v = st.net.view();
   // Members follow the common agenda as far as the backbone's vision work carries it.
   const double beta =
-      st.backbone_active ? 0.5 * (p.backbone.vision_need > 0.0 ? std::min(1.0, function_capacity(st, ctx.params, p.backbone.f_vision) / p.backbone.vision_need) : 1.0)
+      st.backbone_active ? 0.5 * (p.backbone.vision_need > 0.0 ? std::min(1.0, function_capacity(st, p, p.backbone.f_vision) / p.backbone.vision_need) : 1.0)
                        : 0.0;
   const double gamma = st.measurement_active ? 0.5 * st.learning * st.coverage : 0.0;
-  const double visibility = 0.5 + 0.5 * (st.measurement_active ? st.coverage : 0.0);
-  // Coordination pays off through convened bodies; without a backbone only informally (30%).
-  // Partners in close, trusted contact keep coordinating when the backbone convenes less.
-  const double kappa = st.backbone_active ? partner_convening(st, ctx.params) : 0.0;
+  // Others' work is visible for coordination only as far as measured data are used (000:L835).
+  const double visibility = 0.5 + 0.5 * (st.measurement_active ? st.coverage * st.learning : 0.0);
+  // Reporting costs partners effort in proportion to coverage, used or not (000:L197, L212).
+  const double reporting = st.measurement_active ? p.measurement.reporting_effort * st.coverage : 0.0;
   const std::size_t n = st.agents();
-  std::array<double, kSectors * kMaxPillars> by_sector_pillar{};  // [sector * K + pillar]
-  const std::span<double> total_effort(by_sector_pillar.data(), kSectors * K);
-  ctx.reduce(n, total_effort, [&](std::size_t b0, std::size_t b1, double* out) {
+  const std::size_t half = kSectors * K;
+  // [0, half): own work by [sector * K + pillar]; [half, 2 half): joint work; [2 half, 3 half):
+  // active agents by sector and working group.
+  std::array<double, 3 * kSectors * kMaxPillars> sums{};
+  const std::span<double> part(sums.data(), 3 * half);
+  ctx.reduce(n, part, [&](std::size_t b0, std::size_t b1, double* out) {
     for (std::size_t i = b0; i < b1; ++i) {
       if (!st.active[i] || st.is_staff(i)) continue;
       // Coordination with the ties that share the work: an organisation's partners
-      // (organisations and staff), a citizen's every tie.
+      // (organisations and staff), a citizen's every tie: the mean trust on those ties whose
+      // other end is active (0 if none is).
       const auto nb = v.neighbours(static_cast<AgentId>(i));
       const auto ts = v.ties_of(static_cast<AgentId>(i));
       const bool org = st.is_org(i);
       double coord = 0.0, counted = 0.0;
       for (std::size_t j = 0; j < nb.size(); ++j) {
-        if (org && st.sector[nb[j]] == Sector::citizen) continue;
+        if ((org && st.sector[nb[j]] == Sector::citizen) || !st.active[nb[j]]) continue;
         counted += 1.0;
-        if (st.active[nb[j]]) coord += v.trust[ts[j]];
+        coord += v.trust[ts[j]];
       }
       coord /= std::max(1.0, counted);
-      const double convened = st.backbone_active ? 0.3 + 0.7 * (kappa + (1.0 - kappa) * coord) : 0.3;
-      const double x = st.capacity[i] * st.engagement[i] * (1.0 + p.problem.coordination_gain * coord * visibility * convened);
-      double* row = out + st.sector[i] * K;
+      // Own work: the agent's own effort. Joint work: what coordination with trusted, active
+      // ties adds; it becomes progress only as far as the working groups proceed (problem).
+      const double own = st.capacity[i] * st.engagement[i] * (org ? 1.0 - reporting : 1.0);
+      const double joint = own * p.problem.coordination_gain * coord * visibility;
+      const std::size_t row = st.sector[i] * K;
+      out[2 * half + row + st.pillar[i]] += 1.0;
       for (std::size_t k = 0; k < K; ++k) {
         const double w = (1.0 - beta) * st.concern[i * K + k] + beta * st.agenda[k];
         if (const auto c = st.overrides.pillar_of(i); c >= 0) {  // a participant's choice: one pillar
-          row[k] += c == static_cast<int>(k) ? x : 0.0;
+          out[row + k] += c == static_cast<int>(k) ? own : 0.0;
+          out[half + row + k] += c == static_cast<int>(k) ? joint : 0.0;
           continue;
         }
-        row[k] += x * ((1.0 - gamma) * w + gamma * st.need[k]);
+        const double share = (1.0 - gamma) * w + gamma * st.need[k];
+        out[row + k] += own * share;
+        out[half + row + k] += joint * share;
       }
     }
   });
-  // Mutually reinforcing activities (000:L229): effort from several sectors in one pillar
-  // reinforces itself in proportion to the backbone's support for aligned activities.
-  const double support = st.backbone_active ? saturate(function_capacity(st, ctx.params, p.backbone.f_activities), 0.5) : 0.0;
+  // Mutually reinforcing activities (000:L229): joint work from several sectors in one pillar
+  // reinforces itself in proportion to the backbone's support for aligned activities;
+  // uncoordinated own work does not, and partly duplicates: the own work of m active agents of
+  // one sector whose working group is the pillar counts 1 / (1 + duplication (m - 1)).
+  const double support = st.backbone_active ? saturate(function_capacity(st, p, p.backbone.f_activities), 0.5) : 0.0;
   const double realised = p.problem.complementarity * (0.2 + 0.8 * support);
   for (std::size_t k = 0; k < K; ++k) {
-    std::array<double, kSectors> by_sector{};
-    for (std::size_t s = 0; s < kSectors; ++s) by_sector[s] = total_effort[s * K + k];
-    double total = 0.0, herfindahl = 0.0;
-    for (double x : by_sector) total += x;
+    double total = 0.0, herfindahl = 0.0, own = 0.0;
+    for (std::size_t s = 0; s < kSectors; ++s) {
+      total += part[half + s * K + k];
+      own += part[s * K + k] / (1.0 + p.problem.duplication * std::max(0.0, part[2 * half + s * K + k] - 1.0));
+    }
     if (total > 0.0)
-      for (double x : by_sector) herfindahl += (x / total) * (x / total);
+      for (std::size_t s = 0; s < kSectors; ++s) herfindahl += (part[half + s * K + k] / total) * (part[half + s * K + k] / total);
     const double diversity = total > 0.0 ? 1.0 - herfindahl : 0.0;
-    st.effort[k] = total * (1.0 + realised * diversity);
+    st.effort[k] = own;
+    st.effort_joint[k] = total * (1.0 + realised * diversity);
   }
+  // Joint work proceeds as far as the working group's active members know the project and
+  // their role (000:L668, L874): J_k, the mean insight of the active organisations of pillar k.
+  std::array<double, kMaxPillars> ins{}, cnt{};
+  st.for_each_org([&](std::size_t i) {
+    if (st.present[i] && st.active[i]) ins[st.pillar[i]] += st.insight[i], cnt[st.pillar[i]] += 1.0;
+  });
+  for (std::size_t k = 0; k < K; ++k) st.joint_realised[k] = cnt[k] > 0.0 ? ins[k] / cnt[k] : 0.0;
 }
 
 }  // namespace cimsim::model::submodels

@@ -16,6 +16,14 @@ namespace {
 constexpr int kReinviteWeeks = 26;         // an organisation is not invited again within this time
 constexpr double kInheritTrust = 0.7;      // share of trust a successor keeps on an inherited tie
 constexpr double kHandoverHalf = 8.0;      // overlap weeks at which a successor inherits half the ties
+
+// Process and domain skill of a new member (000:L665-L668, L1279): the lead post (slot 0) is
+// filled by a generalist process leader, the other posts by domain specialists.
+void draw_skills(State& st, const Params& p, std::size_t slot, Rng& r) {
+  const bool lead = slot == 0;
+  st.process_skill[slot] = clamp01((lead ? p.backbone.lead_process_skill : p.backbone.specialist_process_skill) + 0.1 * r.normal());
+  st.domain_skill[slot] = clamp01((lead ? p.backbone.lead_domain_skill : p.backbone.specialist_domain_skill) + 0.1 * r.normal());
+}
 }  // namespace
 
 // --- staff
@@ -27,12 +35,14 @@ void hire(State& st, const StepContext& ctx, std::size_t slot, std::uint32_t str
   st.engagement[a] = st.engagement_next[a] = 1.0;
   st.active[a] = st.active_next[a] = 1;
   const auto no = static_cast<std::uint32_t>(st.orgs_end);
-  if (no == 0) return;
   Rng r(ctx.seed, stream_tick, a, purpose::hiring);
-  const double want = ctx.params.backbone.staff_ties * (slot == 0 ? ctx.params.backbone.lead_weight : 1.0);
-  const auto ties = static_cast<int>(std::floor(want + r.uniform()));
-  for (int j = 0; j < ties; ++j)
-    st.net.add_tie(a, r.below(no), static_cast<float>(ctx.params.trust.initial), st.tick);
+  if (no > 0) {
+    const double want = ctx.params.backbone.staff_ties * (slot == 0 ? ctx.params.backbone.lead_weight : 1.0);
+    const auto ties = static_cast<int>(std::floor(want + r.uniform()));
+    for (int j = 0; j < ties; ++j)
+      st.net.add_tie(a, r.below(no), static_cast<float>(ctx.params.trust.initial), st.tick);
+  }
+  draw_skills(st, ctx.params, slot, r);  // after the tie draws
 }
 
 void staff_leave(State& st, const StepContext& ctx, std::size_t slot, bool successor, int overlap_weeks,
@@ -64,6 +74,7 @@ void staff_leave(State& st, const StepContext& ctx, std::size_t slot, bool succe
   Rng r(ctx.seed, static_cast<std::uint32_t>(st.tick), a, purpose::succession);
   for (const auto& [b, trust] : st.handover)
     if (r.bernoulli(keep)) st.net.add_tie(a, b, static_cast<float>(kInheritTrust) * trust, st.tick);
+  draw_skills(st, ctx.params, slot, r);  // the successor takes over the post (slot 0: a process leader)
 }
 
 // --- 9. backbone operations (few staff: serial, in slot order)
@@ -89,6 +100,33 @@ void backbone(State& st, const StepContext& ctx) {
                         return st.influence[a] != st.influence[b] ? st.influence[a] > st.influence[b] : a < b;
                       });
     for (std::size_t j = 0; j < k; ++j) st.invited_at[cand[j]] = st.tick;
+  }
+  // Champions bring other stakeholders together (000:L156): each active champion asks its
+  // inactive partner organisations to join, most trusted tie first (lowest id among equals),
+  // floor(champion_asks + U) per week, each partner once (not one asked or invited before). An
+  // ask works as an invitation.
+  if (p.preconditions.champion_asks > 0.0) {
+    const NetworkView& v = st.net.view();
+    std::vector<std::uint32_t>& asks = st.id_scratch;  // positions in the champion's neighbour list
+    st.for_each_org([&](std::size_t c) {
+      if (!st.champion[c] || !st.active[c] || !st.present[c]) return;
+      const auto m = static_cast<std::size_t>(std::floor(p.preconditions.champion_asks + ri.uniform()));
+      if (m == 0) return;
+      asks.clear();
+      const auto nb = v.neighbours(static_cast<AgentId>(c));
+      const auto ts = v.ties_of(static_cast<AgentId>(c));
+      for (std::size_t j = 0; j < nb.size(); ++j) {
+        const std::size_t b = nb[j];
+        if (st.is_org(b) && st.present[b] && !st.active[b] && st.invited_at[b] < 0) asks.push_back(static_cast<std::uint32_t>(j));
+      }
+      const std::size_t k = std::min(m, asks.size());
+      std::partial_sort(asks.begin(), asks.begin() + static_cast<std::ptrdiff_t>(k), asks.end(),
+                        [&](std::uint32_t x, std::uint32_t y) {
+                          const float tx = v.trust[ts[x]], ty = v.trust[ts[y]];
+                          return tx != ty ? tx > ty : nb[x] < nb[y];
+                        });
+      for (std::size_t j = 0; j < k; ++j) st.invited_at[nb[asks[j]]] = st.tick;
+    });
   }
   // Staff: turnover at a hazard (000:L668), vacancies refilled within the budget.
   const double hazard = 1.0 - std::exp(-p.backbone.turnover_per_year / kWeeksPerYear);

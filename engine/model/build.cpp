@@ -13,7 +13,6 @@
 namespace cimsim::model::submodels {
 
 namespace {
-constexpr double kCitizenCapacity = 0.05;  // a citizen's effort relative to an organisation's
 }  // namespace
 
 void build_population(State& st, const StepContext& ctx, std::size_t dormant) {
@@ -59,6 +58,8 @@ void build_population(State& st, const StepContext& ctx, std::size_t dormant) {
   st.pillar.assign(n, 0);
   st.cluster.assign(n, 0);
   st.invited_at.assign(n, -1000000);
+  st.availability.assign(n, 1.0);
+  st.insight.assign(n, 0.0);
   st.concern.assign(n * K, 0.0);
 
   const auto clusters = static_cast<std::uint32_t>(std::max(1, p.population.clusters));
@@ -70,7 +71,7 @@ void build_population(State& st, const StepContext& ctx, std::size_t dormant) {
     st.urgency[i] = st.base_urgency[i];
     // Willingness starts in proportion to perceived urgency (precondition 1, 000:L150).
     st.engagement[i] = st.base_urgency[i] * r.uniform(0.3, 1.0);
-    st.capacity[i] = citizen ? kCitizenCapacity : 1.0;
+    st.capacity[i] = citizen ? p.engagement.citizen_capacity : 1.0;
     // Each agent starts with its own agenda (004:L191): random concerns, normalised.
     double total = 0.0;
     for (std::size_t k = 0; k < K; ++k) total += (st.concern[i * K + k] = -std::log(1.0 - r.uniform()));
@@ -87,6 +88,9 @@ void build_population(State& st, const StepContext& ctx, std::size_t dormant) {
     const std::size_t first_citizen = st.staff_begin - static_cast<std::size_t>(p.population.citizens);
     st.cluster[i] = citizen ? static_cast<std::uint16_t>(((i - first_citizen) * clusters) / static_cast<std::size_t>(p.population.citizens))
                           : static_cast<std::uint16_t>(r.below(clusters));
+    // Citizens have many other obligations (000:L540, L423): the share of their drive they can
+    // give varies between people (the stream's last draw).
+    if (citizen) st.availability[i] = r.uniform();
   }
   // Champions and true needs, from one stream (keyed by a constant, not by the agent count,
   // so that scenarios with staff slots or later joiners build the same population).
@@ -122,11 +126,16 @@ void build_population(State& st, const StepContext& ctx, std::size_t dormant) {
   st.filled.assign(slots, 0);
   st.tenure.assign(slots, 0);
   st.vacancy_left.assign(slots, 0);
+  st.process_skill.assign(slots, 0.0);
+  st.domain_skill.assign(slots, 0.0);
 
   st.agenda.assign(K, 1.0 / static_cast<double>(K));
   st.progress.assign(K, 0.0);
   st.pipeline.assign(K, 0.0);
   st.effort.assign(K, 0.0);
+  st.effort_joint.assign(K, 0.0);
+  st.pipeline_joint.assign(K, 0.0);
+  st.joint_realised.assign(K, 0.0);
 }
 
 void build_network(State& st, const StepContext& ctx) {

@@ -15,6 +15,44 @@ namespace cimsim::model::submodels {
 namespace {
 constexpr double kCitizenContact = 0.3;    // weekly informal contact between linked citizens
 constexpr double kMixedContact = 0.25;     // weekly citizen-organisation contact when one is active
+
+// Meetings of the bodies the backbone convenes, and partners' insight (serial: few bodies and
+// organisations). Working group k is due when (t + k) mod c_wg = 0, the steering group when
+// t mod c_steer = 0; a due meeting is held if U < convening(), one U from R(t, shared, 42) per
+// due body in that order (working groups 0..K-1, then steering). Without an active backbone
+// nobody convenes them. The standing partner update goes out when t mod c_u = 0 while any
+// staff are in post (a routine, not one person's task; 000:L874).
+void hold_meetings(State& st, const StepContext& ctx) {
+  const auto K = static_cast<std::size_t>(st.K);
+  const Params& p = ctx.params;
+  st.held_wg.fill(0);
+  st.held_steering = false;
+  const double kappa = convening(st, p);
+  const int h = convener(st);
+  const double quality = h < 0 ? 0.0 : st.process_skill[static_cast<std::size_t>(h)];
+  Rng r(ctx.seed, static_cast<std::uint32_t>(st.tick), kSharedStream, purpose::meetings);
+  if (kappa > 0.0) {
+    for (std::size_t k = 0; k < K; ++k)
+      if ((st.tick + static_cast<int>(k)) % std::max(1, st.cadence_wg) == 0) st.held_wg[k] = r.uniform() < kappa ? 1 : 0;
+    if (st.tick % std::max(1, st.cadence_steering) == 0) st.held_steering = r.uniform() < kappa;
+  }
+  st.update_sent = st.backbone_active && st.cadence_update > 0 && st.tick % st.cadence_update == 0 && st.backbone_staff() > 0;
+  for (std::size_t k = 0; k < K; ++k) st.month_wg += st.held_wg[k];
+  st.month_steering += st.held_steering ? 1.0 : 0.0;
+  st.month_updates += st.update_sent ? 1.0 : 0.0;
+  // Insight into the project and one's role (000:L874, L911): a meeting of one's bodies closes
+  // the gap as far as the convener can lead the process (process skill), or as far as an update
+  // of the same week does if that is more; an update alone closes update_gain of the gap;
+  // otherwise insight decays.
+  st.for_each_org([&](std::size_t i) {
+    if (!st.present[i]) return;
+    const bool attended = st.active[i] && (st.held_wg[st.pillar[i]] || (st.held_steering && st.steering[i]));
+    double& x = st.insight[i];
+    if (attended) x += std::max(quality, st.update_sent ? p.communication.update_gain : 0.0) * (1.0 - x);
+    else if (st.update_sent) x += p.communication.update_gain * (1.0 - x);
+    else x *= 1.0 - p.communication.insight_decay;
+  });
+}
 }  // namespace
 
 // --- 2. contact: each tie is updated by its lower endpoint, which draws from its own stream
@@ -23,6 +61,7 @@ constexpr double kMixedContact = 0.25;     // weekly citizen-organisation contac
 // each tie whose trust has fallen below the threshold, then the agent's brokerage if it is
 // staff. (One pass over the ties instead of two; phase 3 commits.)
 void contact(State& st, const StepContext& ctx) {
+  hold_meetings(st, ctx);
   NetworkView& v = st.net.mutable_view();
   const float gain = static_cast<float>(ctx.params.trust.gain);
   const float keep = static_cast<float>(1.0 - ctx.params.trust.decay);
@@ -30,7 +69,6 @@ void contact(State& st, const StepContext& ctx) {
   const auto t = static_cast<std::uint32_t>(st.tick);
   const bool bb = st.backbone_active;
   const double staff_contact = 0.5 + 0.5 * ctx.params.backbone.style;  // hub-and-spoke staff keep every tie warm
-  const double kappa = partner_convening(st, ctx.params);
   const double broker = ctx.params.communication.brokerage_rate * (1.0 - ctx.params.backbone.style);  // convene, then step back (000:L855)
   ctx.tie_intents.prepare(ctx.exec.chunk_count(st.agents()));
   ctx.exec.for_chunks(st.agents(), [&](std::size_t chunk, std::size_t b0, std::size_t b1) {
@@ -51,20 +89,21 @@ void contact(State& st, const StepContext& ctx) {
         } else if (ca || cb) {
           const bool act = st.active[a] || st.active[b];
           p = act ? kMixedContact : 0.0;
-          if (st.forums && bb) p = std::max(p, ctx.params.cluster.inclusiveness * cadence_probability(ctx.params, st.cadence_forum, tr));
+          // Forums give citizens voice and contact (000:L1111, L307).
+          if (st.forums && bb) p = std::max(p, cadence_probability(ctx.params, st.cadence_forum, tr));
         } else if (sa || st.is_staff(b)) {
           if (st.active[a] && st.active[b]) p = staff_contact * cadence_probability(ctx.params, st.cadence_wg, tr);
         } else if (st.active[a] && st.active[b]) {
-          // Bodies both belong to; without a backbone only occasional plenary-like contact (004:L191).
-          double miss = 1.0 - cadence_probability(ctx.params, st.cadence_plenary, tr);
-          if (bb) {
-            // Partners who trust each other keep meeting when the backbone convenes less
-            // (continuous communication maintains and re-establishes trust, 000:L235, L874).
-            const double k = kappa + (1.0 - kappa) * tr;
-            if (st.pillar[a] == st.pillar[b]) miss *= 1.0 - k * cadence_probability(ctx.params, st.cadence_wg, tr);
-            if (st.steering[a] && st.steering[b]) miss *= 1.0 - k * cadence_probability(ctx.params, st.cadence_steering, tr);
-          }
-          p = 1.0 - miss;
+          // They meet in a body both belong to when it was held this week; otherwise at occasional
+          // plenary-like contact (also without a backbone, 004:L191), and partners of one working
+          // group who know the project and their role sit down together between its meetings
+          // (000:L874 "moments to sit down with the partners").
+          const bool body = (st.pillar[a] == st.pillar[b] && st.held_wg[st.pillar[a]]) ||
+                            (st.held_steering && st.steering[a] && st.steering[b]);
+          const double informal = st.pillar[a] == st.pillar[b]
+                                      ? std::min(st.insight[a], st.insight[b]) * cadence_probability(ctx.params, st.cadence_wg, tr)
+                                      : 0.0;
+          p = body ? 1.0 : 1.0 - (1.0 - cadence_probability(ctx.params, st.cadence_plenary, tr)) * (1.0 - informal);
         }
         bool met = false;
         if (p >= 1.0) met = true;

@@ -23,7 +23,10 @@ void engagement(State& st, const StepContext& ctx) {
   const NetworkView& v = st.net.view();
   const double pw = st.backbone_active ? saturate(function_capacity(st, ctx.params, p.backbone.f_public_will), 1.0) : 0.0;
   const double out_org = pw;
-  const double out_cit = pw * (st.forums ? 1.0 : 0.4);  // citizen forums (000:L1111)
+  const double out_cit = pw;
+  // A forum (or kick-off) is held this week: citizens get voice, and it asks everyone it reaches.
+  const bool forums_running = st.forums && st.backbone_active;
+  const bool forum_week = forums_running && st.tick % std::max(1, st.cadence_forum) == 0;
   const double wsum = p.engagement.w_urgency + p.engagement.w_progress + p.engagement.w_neighbours + p.engagement.w_outreach + p.engagement.w_ownership + p.engagement.w_champion;
   const double decline = st.propensity_decline > 0.0
                              ? std::exp(-st.propensity_decline * (st.tick - st.decline_from) / static_cast<double>(kWeeksPerYear))
@@ -35,7 +38,9 @@ void engagement(State& st, const StepContext& ctx) {
   if (st.signal.size() != n) st.signal.resize(n);
   ctx.exec.for_chunks(n, [&](std::size_t, std::size_t b0, std::size_t b1) {
     for (std::size_t i = b0; i < b1; ++i)
-      st.signal[i] = State::Signal{st.engagement[i], static_cast<std::uint32_t>(st.champion[i] && st.active[i])};
+      st.signal[i] = State::Signal{st.engagement[i], static_cast<std::uint32_t>(st.champion[i] && st.active[i]) |
+                                                         (static_cast<std::uint32_t>(st.active[i] != 0) << 1) |
+                                                         (static_cast<std::uint32_t>(st.cluster[i]) << 16)};
   });
   // Organisations that became active: invited recently, or of their own accord (cumulative).
   std::array<double, 2> joined{st.joined_invited, st.joined_voluntary};
@@ -52,27 +57,39 @@ void engagement(State& st, const StepContext& ctx) {
           __builtin_prefetch(&v.trust[v.tie_of[j]]);
         }
       }
-      double tw = 0.0, te = 0.0, exposure = 0.0;
+      double tw = 0.0, te = 0.0, exposure = 0.0, local_active = 0.0;
       for (std::size_t j = 0; j < nb.size(); ++j) {
         if (!citizen && st.sector[nb[j]] == Sector::citizen) continue;  // organisations follow partners
         const double tr = v.trust[ts[j]];
         const State::Signal& s = st.signal[nb[j]];
         tw += tr;
         te += tr * s.engagement;
-        if (s.active_champion != 0) exposure = std::max(exposure, tr);
+        if ((s.flags & 1u) != 0) exposure = std::max(exposure, tr);
+        if ((s.flags & 2u) != 0 && (s.flags >> 16) == st.cluster[i]) local_active += 1.0;
       }
-      double social = tw > 0.0 ? te / tw : 0.0;
-      // Snowball among citizens works through inclusive local coordination (000:L1059, L1157).
-      if (citizen) social *= 0.4 + 0.6 * p.cluster.inclusiveness;
+      const double social = tw > 0.0 ? te / tw : 0.0;
       const double urg = clamp01(st.urgency[i] + (citizen ? 0.0 : driver));
-      // Ownership of the agenda concerns organisations; citizens' drive has no such term.
-      const double weights = citizen ? wsum - p.engagement.w_ownership : wsum;
-      double drive = weights > 0.0 ? (p.engagement.w_urgency * urg + p.engagement.w_progress * st.visible + p.engagement.w_neighbours * social +
-                                      p.engagement.w_outreach * (citizen ? out_cit : out_org) + p.engagement.w_champion * exposure +
-                                      (citizen ? 0.0 : p.engagement.w_ownership * st.ownership[i])) /
-                                         weights
-                                   : 0.0;
-      if (citizen) drive *= p.engagement.citizen_propensity * decline;
+      // Citizens' ownership is their voice (000:L1111, L307): in a forum week it moves towards the
+      // group's inclusiveness (how far their input is taken up; a top-down group pursues its own
+      // agenda and only informs, 000:L1164-L1165); otherwise it decays.
+      // Voice persists between the forums of a running cycle and fades only when forums stop
+      // (000:L1111, L1147: feedback meetings held early and not continued).
+      if (citizen && (forum_week || !forums_running))
+        st.ownership[i] += p.engagement.ownership_rate * ((forum_week ? p.cluster.inclusiveness : 0.0) - st.ownership[i]);
+      // What the agent sees of progress: its own working group's pillar (measurement).
+      const double seen = st.pillar_seen[st.pillar[i]];
+      // Organisations' ownership of the agenda counts in their drive; a citizen's voice does not
+      // draw it in (being asked does) but keeps it: falling willingness (a decline) does not
+      // reach the share o a citizen keeps for being heard (000:L1016, L1111: engagement needs
+      // maintenance).
+      const double ws = citizen ? wsum - p.engagement.w_ownership : wsum;
+      double drive = ws > 0.0 ? (p.engagement.w_urgency * urg + p.engagement.w_progress * seen + p.engagement.w_neighbours * social +
+                                 p.engagement.w_outreach * (citizen ? out_cit : out_org) + p.engagement.w_champion * exposure +
+                                 (citizen ? 0.0 : p.engagement.w_ownership * st.ownership[i])) /
+                                    ws
+                              : 0.0;
+      if (citizen) drive *= p.engagement.citizen_propensity * (decline + (1.0 - decline) * st.ownership[i]) * st.availability[i];
+      else drive = std::max(drive, p.engagement.own_motive * urg);  // own agenda, also without an initiative (004:L191)
       const double target = drive - st.fatigue[i];
       Rng r(ctx.seed, t, static_cast<std::uint32_t>(i), purpose::engagement);
       double e = st.engagement[i] + p.engagement.rate * (target - st.engagement[i]) + p.engagement.noise * r.normal();
@@ -82,12 +99,19 @@ void engagement(State& st, const StepContext& ctx) {
       e = clamp01(e);
       st.engagement_next[i] = e;
       const bool was = st.active[i] != 0;
-      bool now = was ? (e >= p.engagement.leave_threshold) : (e >= p.engagement.join_threshold);
+      // A citizen starts acting only when asked by an active tie of its own cluster (an
+      // inclusive group's members bring someone along, "you could just bring someone"; a
+      // top-down one only informs, and informing does not bring people: 000:L1059, L1061,
+      // L1160-L1165). Forums give voice, not asks. One U (after the normal) per citizen.
+      const double ties_asking = nb.empty() ? 0.0 : local_active / static_cast<double>(nb.size());
+      const bool asked = !citizen || r.uniform() < p.cluster.inclusiveness * ties_asking;
+      bool now = was ? (e >= p.engagement.leave_threshold) : (e >= p.engagement.join_threshold && asked);
       if (const auto c = st.overrides.attend_of(i); c >= 0) now = c != 0;  // a participant's choice
       st.active_next[i] = now;
       if (!was && now && !citizen) joins[st.tick - st.invited_at[i] <= kInvitedWindow ? 0 : 1] += 1.0;
       const double f = st.fatigue[i];
-      st.fatigue_next[i] = (was && st.visible < 0.2) ? f + p.engagement.fatigue_rate * (0.5 - f) : f * (1.0 - p.engagement.fatigue_rate);
+      // Fatigue: effort without a visible result on one's own pillar.
+      st.fatigue_next[i] = (was && seen < 0.2) ? f + p.engagement.fatigue_rate * (0.5 - f) : f * (1.0 - p.engagement.fatigue_rate);
       // Urgency relaxes back to its base level after shocks.
       st.urgency[i] += urgency_pull * ((st.champion[i] ? 1.0 : st.base_urgency[i]) - st.urgency[i]);
     }

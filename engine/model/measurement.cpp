@@ -19,7 +19,7 @@ constexpr double kVisibleScale = 0.1;      // observed outcome gain per year tha
 // --- 7. measurement and learning
 void measurement(State& st, const StepContext& ctx) {
   const Params& p = ctx.params;
-  const double invest = st.backbone_active && st.measurement_active ? saturate(function_capacity(st, ctx.params, p.backbone.f_measurement), 0.5) : 0.0;
+  const double invest = st.backbone_active && st.measurement_active ? saturate(domain_capacity(st, ctx.params, p.backbone.f_measurement), 0.5) : 0.0;
   if (invest > 0.0) {
     st.coverage += p.measurement.growth * invest * (p.measurement.coverage_target - st.coverage);
     st.learning += p.measurement.growth * invest * ((st.learning_on ? p.measurement.learning_target : 0.0) - st.learning);
@@ -34,13 +34,25 @@ void measurement(State& st, const StepContext& ctx) {
   Rng r(ctx.seed, static_cast<std::uint32_t>(st.tick), 0, purpose::measurement);
   const int cadence = std::max(1, p.measurement.report_cadence_weeks);
   const auto n = static_cast<std::size_t>(st.tick / cadence);  // number of this report, from 1
-  const double observed = st.outcome() + r.normal(0.0, p.measurement.observation_noise * (1.0 - cov));
+  const double sd = p.measurement.observation_noise * (1.0 - cov);
+  const double observed = st.outcome() + r.normal(0.0, sd);
   // Growth over the last four reports (a year at quarterly reporting), before this one is stored.
   const std::size_t back = std::min<std::size_t>(n - 1, st.reports.size());
   const double earlier = back == 0 ? 0.0 : st.reports[(n - back) % st.reports.size()];
   st.reports[n % st.reports.size()] = observed;
   const double per_year = (observed - earlier) * kWeeksPerYear / (static_cast<double>(std::max<std::size_t>(back, 1)) * cadence);
   st.visible = clamp01(per_year / kVisibleScale);  // small wins made visible (000:L812; 004:L97)
+  // Per pillar (draws after the overall one, pillar order), what those working on it see: small
+  // wins (its observed growth, as above) or what has been achieved (observed level against the
+  // goal); success stays visible.
+  for (std::size_t k = 0; k < st.progress.size(); ++k) {
+    auto& ring = st.pillar_reports[k];
+    const double seen = st.progress[k] + r.normal(0.0, sd);
+    const double before = back == 0 ? 0.0 : ring[(n - back) % ring.size()];
+    ring[n % ring.size()] = seen;
+    const double growth = (seen - before) * kWeeksPerYear / (static_cast<double>(std::max<std::size_t>(back, 1)) * cadence);
+    st.pillar_seen[k] = clamp01(std::max(growth / kVisibleScale, p.problem.goal > 0.0 ? seen / p.problem.goal : 1.0));
+  }
 }
 
 }  // namespace cimsim::model::submodels

@@ -98,13 +98,24 @@ void Model::intervene(const Params& p, const std::vector<Event>& events) {
   follow(st_.ceiling_active, p.problem.ceiling_pillars > 0, old.problem.ceiling_pillars > 0);
 }
 
+namespace {
+// Whether a monthly record is taken after tick w (tick 0: the record before the first tick):
+// floor(12 w / 52) increases at w.
+bool recorded_after(int w) { return w == 0 || (12 * w) / kWeeksPerYear > (12 * (w - 1)) / kWeeksPerYear; }
+// Meetings and updates are counted per recorded month: the counts restart after a record.
+void new_tick(State& st) {
+  ++st.tick;
+  if (recorded_after(st.tick - 1)) st.month_wg = st.month_steering = st.month_updates = 0.0;
+}
+}  // namespace
+
 void Model::step() {
-  ++st_.tick;
+  new_tick(st_);
   schedule().run_tick(*this);
 }
 
 void Model::step_timed(const std::function<void(std::size_t, double)>& after) {
-  ++st_.tick;
+  new_tick(st_);
   const auto& phases = schedule().phases();
   for (std::size_t k = 0; k < phases.size(); ++k) {
     const auto t0 = std::chrono::steady_clock::now();

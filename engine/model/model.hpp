@@ -84,7 +84,12 @@ class Model {
   double outcome() const noexcept { return st_.outcome(); }
   double backbone_capacity() const noexcept { return model::backbone_capacity(st_, params_); }
   double convening() const noexcept { return model::convening(st_, params_); }  // in [0, 1]
-  double partner_convening() const noexcept { return model::partner_convening(st_, params_); }  // in [0, 1]
+  int convener() const noexcept { return model::convener(st_); }
+  const std::vector<double>& insight() const noexcept { return st_.insight; }
+  // Meetings held and partner updates sent since the last monthly record.
+  double meetings_working_groups() const noexcept { return st_.month_wg; }
+  double meetings_steering() const noexcept { return st_.month_steering; }
+  double partner_updates() const noexcept { return st_.month_updates; }
   int backbone_staff() const noexcept { return st_.backbone_staff(); }
   bool backbone_active() const noexcept { return st_.backbone_active; }
   double agenda_alignment() const noexcept { return st_.alignment; }

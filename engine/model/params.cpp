@@ -67,6 +67,9 @@ std::vector<ParamSpec> build_table() {
        "Influence of a champion relative to an ordinary organisation.", "000:L144; number assumed"},
       {CIMSIM_PARAM(preconditions, champion_ties), 0, 1000, "ties",
        "Extra ties of a champion to other organisations (champions expand the network).", "000:L156; number assumed"},
+      {CIMSIM_PARAM(preconditions, champion_asks), 0, 100, "per week",
+       "Inactive partner organisations an active champion asks to join the initiative per week (most trusted first).",
+       "000:L156; number assumed"},
 
       {CIMSIM_PARAM(engagement, join_threshold), 0, 1, "1", "Engagement above which an agent becomes active.",
        "model-brief section 2 (hysteresis); number assumed"},
@@ -91,6 +94,16 @@ std::vector<ParamSpec> build_table() {
        "Growth of fatigue while active without visible progress.", "assumed"},
       {CIMSIM_PARAM(engagement, citizen_propensity), 0, 2, "1",
        "Multiplier on citizens' engagement drive (competing obligations lower it).", "000:L423, L705; number assumed"},
+      {CIMSIM_PARAM(engagement, citizen_capacity), 0, 1, "1",
+       "Effort per week of an active citizen at full engagement, relative to an organisation's.",
+       "000:L1059 (30 active villagers run the working groups); number assumed"},
+      {CIMSIM_PARAM(engagement, own_motive), 0, 1, "1",
+       "Organisations work on the problem on their own agenda with drive own_motive x perceived urgency, also without "
+       "an initiative; their drive is the larger of this and the initiative's pull.",
+       "004:L191, L1386; 000:L90 (isolated impact: organisations working on their own agendas); number assumed"},
+      {CIMSIM_PARAM(engagement, interest_threshold), 0, 1, "1",
+       "Engagement from which an inactive agent counts as interested (aware and positive, not yet acting).",
+       "000:L1059 (at least 70 interested, 30 active); number assumed"},
       {CIMSIM_PARAM(engagement, invite_rate), 0, 10, "invitations per week",
        "Invitations the backbone extends per week at full public-will capacity and no momentum (x4 scale).",
        "000:L542 (high-leverage actors approached directly); number assumed"},
@@ -125,10 +138,14 @@ std::vector<ParamSpec> build_table() {
        "Weeks between the backbone's standing update to partners (a newsletter or update round that runs as a "
        "routine, not through one person); 0: none.",
        "000:L874 (\"a monthly update ... could have prevented this\"), 000:L235; default none as in Mechelen"},
-      {CIMSIM_PARAM(communication, update_reach), 0, 1, "1",
-       "Share of the convening lost to missing backbone staff that a monthly (or more frequent) update keeps: "
-       "partners stay informed of the project and their role, and keep meeting.",
-       "000:L874, L235; number assumed"},
+      {CIMSIM_PARAM(communication, update_gain), 0, 1, "1",
+       "Share of the gap to full insight into the project and their role that one standing update closes for every "
+       "partner (the update runs as a routine while any staff are in post).",
+       "000:L874 (\"a monthly update ... could have prevented this\"); number assumed"},
+      {CIMSIM_PARAM(communication, insight_decay), 0, 1, "per week",
+       "Relative loss per week of a partner's insight into the project and its role when it neither attends a "
+       "meeting of its bodies nor receives an update.",
+       "000:L874, L911 (communication came to a standstill, partners lost insight); number assumed"},
 
       {CIMSIM_PARAM(backbone, enabled), 0, 1, "", "Whether a backbone organisation exists.", "000:L252"},
       {CIMSIM_PARAM(backbone, staff), 0, 200, "people", "Staff positions of the backbone.",
@@ -141,15 +158,28 @@ std::vector<ParamSpec> build_table() {
       {CIMSIM_PARAM(backbone, staff_ties), 0, 200, "ties per staff member",
        "Personal ties a staff member builds to partners when hired.", "000:L668, L1279; number assumed"},
       {CIMSIM_PARAM(backbone, lead_weight), 1, 10, "1",
-       "Capacity and ties of the lead coordinator (slot 1) relative to other staff.", "000:L668; number assumed"},
+       "Capacity and ties of the lead coordinator (slot 0 is the lead) relative to other staff.", "000:L668; number assumed"},
       {CIMSIM_PARAM(backbone, vision_rate), 0, 1, "per week",
        "Pull of backbone vision work on members' concerns towards the common agenda.", "000:L252; number assumed"},
       {CIMSIM_PARAM(backbone, vision_need), 0, 100, "staff equivalents",
        "Vision-and-strategy capacity at which members fully weigh the common agenda in their work.",
        "000:L250; number assumed"},
-      {CIMSIM_PARAM(backbone, convening_need), 0, 100, "staff equivalents",
-       "Aligned-activities capacity at which the backbone convenes every working and steering group at its cadence.",
-       "000:L246, L252; number assumed"},
+      {CIMSIM_PARAM(backbone, meeting_prep_weeks), 0, 10, "staff-weeks",
+       "Aligned-activities time the convener needs per body meeting (preparation, chairing, follow-up).",
+       "000:L246, L252; number assumed (about half a day)"},
+      {CIMSIM_PARAM(backbone, lead_process_skill), 0, 1, "1",
+       "Mean process skill of a lead coordinator (a generalist who can lead a multi-stakeholder process); drawn per "
+       "person with standard deviation 0.1.",
+       "000:L666, L1279; number assumed"},
+      {CIMSIM_PARAM(backbone, specialist_process_skill), 0, 1, "1",
+       "Mean process skill of the other staff (domain specialists); drawn per person with standard deviation 0.1.",
+       "000:L665-L668 (many specialists, few generalists who could lead the process); number assumed"},
+      {CIMSIM_PARAM(backbone, lead_domain_skill), 0, 1, "1",
+       "Mean domain skill of a lead coordinator; drawn per person with standard deviation 0.1.",
+       "000:L1279 (substantive knowledge and process competence); number assumed"},
+      {CIMSIM_PARAM(backbone, specialist_domain_skill), 0, 1, "1",
+       "Mean domain skill of the other staff; drawn per person with standard deviation 0.1.",
+       "000:L665, L1279; number assumed"},
       {CIMSIM_PARAM(backbone, style), 0, 1, "1",
        "Facilitation style: 0 convene and step back, 1 hub and spoke (staff broker every tie themselves).",
        "000:L641 vs L855"},
@@ -182,6 +212,9 @@ std::vector<ParamSpec> build_table() {
        "assumed"},
       {CIMSIM_PARAM(measurement, report_cadence_weeks), 1, 52, "week", "Weeks between progress reports.",
        "000:L126 (weekly or fortnightly reporting advised); default quarterly assumed"},
+      {CIMSIM_PARAM(measurement, reporting_effort), 0, 1, "1",
+       "Share of active organisations' effort spent on collecting and reporting data, at full coverage.",
+       "000:L197, L212 (data systems take effort; learning should come first); number assumed"},
       {CIMSIM_PARAM(measurement, observation_noise), 0, 1, "1",
        "Standard deviation of observed outcome without measurement (shrinks with coverage).", "assumed"},
 
@@ -195,7 +228,7 @@ std::vector<ParamSpec> build_table() {
        "Share of a grant that is kept (anchored elsewhere) when it ends.", "004:L1471"},
 
       {CIMSIM_PARAM(cluster, inclusiveness), 0, 1, "1",
-       "Inclusive, non-hierarchical local coordination (1) vs top-down (0): snowball and forum reach among citizens.",
+       "Inclusive, non-hierarchical local coordination (1) vs top-down (0): members asking citizens (snowball) and citizens' voice at forums.",
        "000:L1059, L1157, L1160-L1165"},
 
       {CIMSIM_PARAM(problem, effort_effect), 0, 1, "per week",
@@ -207,6 +240,10 @@ std::vector<ParamSpec> build_table() {
       {CIMSIM_PARAM(problem, complementarity), 0, 10, "1",
        "Extra effect of effort spread over several sectors in one pillar (mutually reinforcing activities).",
        "000:L229; number assumed"},
+      {CIMSIM_PARAM(problem, duplication), 0, 10, "1",
+       "Overlap of uncoordinated own work: the own work of m active agents of one sector in one working group counts "
+       "1 / (1 + duplication (m - 1)).",
+       "000:L229 (not all doing the same thing); 004:L191; number assumed"},
       {CIMSIM_PARAM(problem, lived_experience_weight), 0, 1, "1",
        "Pull of active agents with lived experience on the agenda towards the true needs.", "000:L307"},
       {CIMSIM_PARAM(problem, drift), 0, 1, "per week", "Relative loss of progress per week (the problem worsens).",
@@ -222,7 +259,9 @@ std::vector<ParamSpec> build_table() {
       {CIMSIM_PARAM(exogenous, election_years), 0, 50, "year",
        "Interval between elections (0: none scheduled).", "004:L694 (seven municipal elections before 2050)"},
       {CIMSIM_PARAM(summary, launch_share), 0, 1, "1",
-       "Share of organisations active at once that counts as launched (active mass).", "000:L144-L162; number assumed"},
+       "Share of organisations active at once that counts as launched (active mass): above the share that works "
+       "on its own agenda without an initiative (about a quarter).",
+       "000:L144-L162; number assumed"},
       {CIMSIM_PARAM(summary, collapse_share), 0, 1, "1",
        "Share of organisations active below which a launched initiative counts as collapsed.", "assumed"},
   };
@@ -257,7 +296,8 @@ bool fixed_at_fork(const std::string& key) {
   static const std::vector<std::string> keys = {
       "preconditions.urgency_professional", "preconditions.urgency_citizen", "preconditions.champions",
       "preconditions.champion_influence",   "preconditions.champion_ties",   "backbone.enabled",
-      "backbone.staff"};
+      "backbone.staff",
+      "engagement.citizen_capacity"};
   for (const char* group : {"run.", "population.", "network.", "summary."})
     if (key.starts_with(group)) return true;
   return std::find(keys.begin(), keys.end(), key) != keys.end();

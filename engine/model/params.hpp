@@ -48,6 +48,7 @@ struct Params {
     int champions = 2;
     double champion_influence = 5.0;
     double champion_ties = 12.0;
+    double champion_asks = 1.0;        // partners an active champion asks to join per week
   } preconditions;
   struct Engagement {
     double join_threshold = 0.5;
@@ -61,8 +62,11 @@ struct Params {
     double w_ownership = 0.3;
     double w_champion = 0.4;
     double fatigue_rate = 0.02;
-    double citizen_propensity = 1.0;
-    double invite_rate = 0.5;          // invitations per unit of capacity per week
+    double citizen_propensity = 1.3;
+    double citizen_capacity = 0.2;     // an active citizen's effort relative to an organisation's
+    double own_motive = 0.75;          // organisations: drive from their own agenda = own_motive x urgency
+    double interest_threshold = 0.25;  // engagement from which an inactive agent counts as interested
+    double invite_rate = 1.0;          // invitations per unit of capacity per week
     double invite_boost = 0.3;
     double momentum_share = 0.5;
     double ownership_rate = 0.02;
@@ -82,7 +86,8 @@ struct Params {
     double cadence_relax = 0.0;
     double brokerage_rate = 0.05;
     int update_cadence_weeks = 0;      // standing partner update; 0: none
-    double update_reach = 0.5;
+    double update_gain = 0.5;          // share of the gap to full insight one update closes
+    double insight_decay = 0.15;       // partners' insight lost per week without meeting or update
   } communication;
   struct Backbone {
     bool enabled = true;
@@ -94,7 +99,11 @@ struct Params {
     double lead_weight = 2.0;
     double vision_rate = 0.02;
     double vision_need = 1.0;
-    double convening_need = 1.35;
+    double meeting_prep_weeks = 0.1;   // convener's staff-weeks per body meeting held
+    double lead_process_skill = 0.85;  // the lead coordinator: a generalist process leader
+    double specialist_process_skill = 0.1;
+    double lead_domain_skill = 0.5;
+    double specialist_domain_skill = 0.8;
     double style = 0.3;                // 0 convene and step back ... 1 hub and spoke
     double dominance = 0.2;
     double role_clarity = 0.8;
@@ -114,6 +123,7 @@ struct Params {
     double decay = 0.005;
     int report_cadence_weeks = 13;
     double observation_noise = 0.02;
+    double reporting_effort = 0.05;    // share of partners' effort spent reporting at full coverage
   } measurement;
   struct Funding {
     double budget_staff_years = 6.0;
@@ -125,10 +135,11 @@ struct Params {
     double inclusiveness = 0.7;
   } cluster;
   struct Problem {
-    double effort_effect = 0.008;
+    double effort_effect = 0.0055;
     double half_saturation = 60.0;
-    double coordination_gain = 2.0;
+    double coordination_gain = 12.0;
     double complementarity = 0.5;
+    double duplication = 0.5;          // own work: overlap between uncoordinated agents of one sector on one pillar
     double lived_experience_weight = 0.3;
     double drift = 0.0005;
     double delay_months = 12.0;
@@ -140,7 +151,7 @@ struct Params {
     double election_years = 0.0;       // 0: no scheduled elections
   } exogenous;
   struct Summary {
-    double launch_share = 0.4;
+    double launch_share = 0.65;
     double collapse_share = 0.15;
   } summary;
 };
@@ -186,7 +197,7 @@ struct ParamSpec {
 const std::vector<ParamSpec>& param_table();
 // Whether a parameter only sets the population or the initial state, so that a fork (Model::
 // intervene) cannot change it: run.*, population.*, network.*, summary.*, initial urgency and
-// champions, backbone.enabled and backbone.staff. The one list; the scenario loader's
+// champions, backbone.enabled, backbone.staff and engagement.citizen_capacity. The one list; the scenario loader's
 // check_fork reads it.
 bool fixed_at_fork(const std::string& key);
 const ParamSpec* find_param(const std::string& key);

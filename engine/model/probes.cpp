@@ -69,6 +69,25 @@ const std::vector<Probe<Model>>& probes() {
          {"Citizens still active", "Citizens active (%)", "Share of citizens active",
           "Share of all citizens who take part actively.", "0-1", true}}}},
        [](const Model& m, Out o) { per_sector_mean(m, o, true); }},
+      {{"interested_share",
+        "share of the agents of a sector that are interested: inactive with engagement at least "
+        "engagement.interest_threshold (aware and positive, not yet acting)",
+        "1", Axis::sector,
+       {"Interested but not yet active, by sector", "Interested (%)", "Share interested per sector",
+        "Share of the organisations or citizens of each sector who are aware and positive but do not yet take part.",
+        "0-1", true}},
+       [](const Model& m, Out o) {
+         std::array<double, kSectors> sum{}, count{};
+         const double th = m.params().engagement.interest_threshold;
+         for (std::size_t i = 0; i < m.agents(); ++i) {
+           if (m.is_staff(i) || !m.present()[i]) continue;
+           const auto sec = m.sector()[i];
+           sum[sec] += (!m.active()[i] && m.engagement()[i] >= th) ? 1.0 : 0.0;
+           count[sec] += 1.0;
+         }
+         for (int sec = 0; sec < kSectors; ++sec)
+           o[static_cast<std::size_t>(sec)] = count[sec] > 0 ? sum[sec] / count[sec] : kMissing;
+       }},
       {{"trust_mean", "mean trust over all ties", "1", Axis::none,
        {"Trust between the people and organisations who work together", "Trust (0 to 1)",
         "Mean trust between participants",
@@ -172,6 +191,27 @@ const std::vector<Probe<Model>>& probes() {
         "Phase of the initiative: 1 initiating action, 2 organising for impact, 3 sustaining action and impact.",
         "1-3"}},
        [](const Model& m, Out o) { o[0] = m.stage(); }},
+      {{"meetings_working_groups", "working-group meetings held in the month (all pillars)", "1", Axis::none,
+       {"Working-group meetings held", "Meetings per month", "Working-group meetings",
+        "Working-group meetings held in the month, over all pillars.", "count"}},
+       [](const Model& m, Out o) { o[0] = m.meetings_working_groups(); }},
+      {{"meetings_steering", "steering-group meetings held in the month", "1", Axis::none,
+       {"Steering-group meetings held", "Meetings per month", "Steering-group meetings",
+        "Steering-group meetings held in the month.", "count"}},
+       [](const Model& m, Out o) { o[0] = m.meetings_steering(); }},
+      {{"partner_updates", "standing partner updates sent in the month", "1", Axis::none,
+       {"Standing updates sent to partners", "Updates per month", "Partner updates",
+        "Standing updates (a newsletter or update round) the backbone sent to partners in the month.", "count"}},
+       [](const Model& m, Out o) { o[0] = m.partner_updates(); }},
+      {{"insight", "mean insight into the project and their role among active organisations", "1", Axis::none,
+       {"Partners' insight into the project and their role", "Insight (0 to 1)", "Mean partner insight",
+        "Average insight of the active organisations into the project and their own role, from 0 (none) to 1 (full)."}},
+       [](const Model& m, Out o) {
+         double s = 0.0, n = 0.0;
+         for (std::size_t i = 0; i < m.agents(); ++i)
+           if (m.is_org(i) && m.present()[i] && m.active()[i]) s += m.insight()[i], n += 1.0;
+         o[0] = n > 0.0 ? s / n : 0.0;
+       }},
       {{"recruited_invited", "organisations that became active within 8 weeks of a backbone invitation, cumulative", "1",
         Axis::none,
        {"Organisations recruited by invitation", "Organisations (cumulative)", "Recruited by invitation",

@@ -20,10 +20,13 @@ void problem(State& st, const StepContext& ctx) {
   const double follow = lag_weeks <= 1.0 ? 1.0 : 1.0 / lag_weeks;
   // A higher level of government holds the levers of the first ceiling_pillars pillars
   // (000:L701; 004:L691-L698); policy advocacy raises the ceiling a little.
-  const double cap = p.problem.ceiling + (1.0 - p.problem.ceiling) * 0.3 * saturate(function_capacity(st, ctx.params, p.backbone.f_policy), 1.0);
+  const double cap = p.problem.ceiling + (1.0 - p.problem.ceiling) * 0.3 * saturate(domain_capacity(st, ctx.params, p.backbone.f_policy), 1.0);
   for (std::size_t k = 0; k < K; ++k) {
+    // Own and joint work each pass through the delay; joint work in the pipeline turns into
+    // progress only as far as the working group proceeds (J_k, activities).
     st.pipeline[k] += follow * (st.effort[k] - st.pipeline[k]);
-    const double sat = saturate(st.pipeline[k], p.problem.half_saturation);
+    st.pipeline_joint[k] += follow * (st.effort_joint[k] - st.pipeline_joint[k]);
+    const double sat = saturate(st.pipeline[k] + st.joint_realised[k] * st.pipeline_joint[k], p.problem.half_saturation);
     const double weight = st.need[k] * static_cast<double>(K);  // mean 1 over pillars
     const double limit = (st.ceiling_active && static_cast<int>(k) < p.problem.ceiling_pillars) ? cap : 1.0;
     const double room = std::max(0.0, limit - st.progress[k]);

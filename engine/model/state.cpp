@@ -40,27 +40,48 @@ double backbone_capacity(const State& st, const Params& p) noexcept {
   return c * (0.5 + 0.5 * p.backbone.role_clarity);  // unclear roles waste capacity (000:L912)
 }
 
-// The backbone convenes the working groups and the steering group (000:L246, L252): with
-// staff missing or ramping up, those bodies meet less often.
-double convening(const State& st, const Params& p) noexcept {
-  const double need = p.backbone.convening_need;
-  return need > 0.0 ? std::min(1.0, function_capacity(st, p, p.backbone.f_activities) / need) : 1.0;
+// The member who holds the convening role (000:L668): the lead coordinator while in post;
+// otherwise a specialist stands in, the one with the highest process skill.
+int convener(const State& st) noexcept {
+  if (!st.backbone_active || st.filled.empty()) return -1;
+  if (st.filled[0]) return 0;
+  int best = -1;
+  for (std::size_t s = 1; s < st.filled.size(); ++s)
+    if (st.filled[s] && (best < 0 || st.process_skill[s] > st.process_skill[static_cast<std::size_t>(best)]))
+      best = static_cast<int>(s);
+  return best;
 }
 
-// How fully partners' bodies keep meeting and coordinating: the backbone's convening, plus,
-// with a standing partner update (000:L874, L235), a share of what missing staff would lose.
-// The update is a routine of the backbone, so it runs while any staff are in post.
-double partner_convening(const State& st, const Params& p) noexcept {
-  const double kappa = convening(st, p);
-  if (st.cadence_update <= 0 || backbone_capacity(st, p) <= 0.0) return kappa;
-  const double reach = p.communication.update_reach * std::min(1.0, 4.0 / st.cadence_update);
-  return kappa + (1.0 - kappa) * reach;
+// Probability that a due body meeting is held (000:L246, L252, L668): the convener's process
+// skill x ramp-up x min(1, time / time needed), where the time is the convener's own share of
+// aligned-activities capacity and the need is meeting_prep_weeks per meeting due per week.
+double convening(const State& st, const Params& p) noexcept {
+  const int h = convener(st);
+  if (h < 0) return 0.0;
+  const auto s = static_cast<std::size_t>(h);
+  const double ramp = p.backbone.ramp_up_weeks <= 0 ? 1.0 : std::min(1.0, static_cast<double>(st.tenure[s]) / p.backbone.ramp_up_weeks);
+  const double total = p.backbone.f_vision + p.backbone.f_activities + p.backbone.f_measurement + p.backbone.f_public_will + p.backbone.f_policy + p.backbone.f_funding;
+  const double time = total > 0.0 ? staff_capacity(st, p, s) * (0.5 + 0.5 * p.backbone.role_clarity) * p.backbone.f_activities / total : 0.0;
+  const double need = p.backbone.meeting_prep_weeks * (static_cast<double>(st.K) / std::max(1, st.cadence_wg) +
+                                              1.0 / std::max(1, st.cadence_steering));
+  const double enough = need > 0.0 ? std::min(1.0, time / need) : 1.0;
+  return st.process_skill[s] * ramp * enough;
 }
 
 // Capacity the backbone spends on one of its six functions (000:L250).
 double function_capacity(const State& st, const Params& p, double share) noexcept {
   const double total = p.backbone.f_vision + p.backbone.f_activities + p.backbone.f_measurement + p.backbone.f_public_will + p.backbone.f_policy + p.backbone.f_funding;
   return total > 0.0 ? backbone_capacity(st, p) * share / total : 0.0;
+}
+
+// The same for the domain functions (shared measurement, policy): each member's capacity
+// counts with their domain skill.
+double domain_capacity(const State& st, const Params& p, double share) noexcept {
+  const double total = p.backbone.f_vision + p.backbone.f_activities + p.backbone.f_measurement + p.backbone.f_public_will + p.backbone.f_policy + p.backbone.f_funding;
+  if (!st.backbone_active || total <= 0.0) return 0.0;
+  double c = 0.0;
+  for (std::size_t s = 0; s < st.filled.size(); ++s) c += staff_capacity(st, p, s) * st.domain_skill[s];
+  return c * (0.5 + 0.5 * p.backbone.role_clarity) * share / total;
 }
 
 double cadence_probability(const Params& p, int cadence_weeks, float trust) noexcept {

@@ -38,23 +38,37 @@ struct State {
   // costs one cache line, not three (engagement, champion, active); filled per tick.
   struct Signal {
     double engagement;
-    std::uint32_t active_champion;
+    std::uint32_t flags;  // bit 0: an active champion; bit 1: active; bits 16-31: cluster
   };
   std::vector<Signal> signal;
   // backbone staff slots (index = agent id - staff_begin)
   std::vector<std::uint8_t> filled;
   std::vector<int> tenure, vacancy_left;
+  std::vector<double> process_skill, domain_skill;  // drawn when a member takes the post
   std::vector<std::pair<AgentId, float>> handover;  // scratch for succession
   bool backbone_active = false;
   // network
   Network net;
   // agenda, problem, measurement
   std::vector<double> agenda, need, progress, pipeline, effort;
+  // Joint work of the working groups: its effort, pipeline, and the share J_k that proceeds
+  // (the mean insight of the group's active organisations).
+  std::vector<double> effort_joint, pipeline_joint, joint_realised;
+  std::vector<double> insight;       // organisations' insight into the project and their role
+  std::vector<double> availability;  // citizens: share of their drive their other obligations leave
+  // Meetings held this week, and counts since the last monthly record.
+  std::array<std::uint8_t, kMaxPillars> held_wg{};
+  bool held_steering = false, update_sent = false;
+  double month_wg = 0.0, month_steering = 0.0, month_updates = 0.0;
   double alignment = 0.0;
   bool measurement_active = false, learning_on = true;
   double coverage = 0.0, learning = 0.0;
   std::array<double, 4> reports{};  // observed outcome of the last four reports (ring)
   double visible = 0.0;
+  // Per pillar: observed progress of the last four reports (ring) and what those working on it
+  // see: max(small wins, achievement), 6.7.
+  std::array<std::array<double, 4>, kMaxPillars> pillar_reports{};
+  std::array<double, kMaxPillars> pillar_seen{};
   bool ceiling_active = false;
   // context
   double propensity_decline = 0.0;  // per year, from decline_from
@@ -90,12 +104,17 @@ struct State {
 // Derived quantities (state.cpp).
 double staff_capacity(const State& st, const Params& p, std::size_t slot) noexcept;
 double backbone_capacity(const State& st, const Params& p) noexcept;
-// How fully the backbone convenes bodies, in [0, 1].
+// Slot holding the convening role: the lead (slot 0) when in post, else the member in post
+// with the highest process skill (lowest slot among equals); -1 if none or no active backbone.
+int convener(const State& st) noexcept;
+// Probability that a due meeting of a body (working group, steering group) is held this
+// week: the convener's process skill x ramp-up x min(1, own activities time / time needed).
 double convening(const State& st, const Params& p) noexcept;
-// Convening kept up by a standing update, in [0, 1].
-double partner_convening(const State& st, const Params& p) noexcept;
 // Capacity the backbone spends on one of its six functions.
 double function_capacity(const State& st, const Params& p, double share) noexcept;
+// The same for a domain function (shared measurement, policy): each member's capacity counts
+// with their domain skill.
+double domain_capacity(const State& st, const Params& p, double share) noexcept;
 double cadence_probability(const Params& p, int cadence_weeks, float trust) noexcept;
 double budget(const State& st, const Params& p) noexcept;
 double agenda_fit(const State& st) noexcept;

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <cmath>
 #include <cstdio>
 #include <map>
@@ -28,6 +29,21 @@ const RecordSchema& schema() {
   return s;
 }
 
+std::size_t replicates() {
+  static const std::size_t n = [] {
+    if (const char* e = std::getenv("CIMSIM_VALIDATION_REPLICATES")) {
+      const long v = std::strtol(e, nullptr, 10);
+      if (v > 0) {
+        std::printf("  [validation: %ld replicates from CIMSIM_VALIDATION_REPLICATES, not the design's %zu: exploration only]\n",
+                    v, kReplicates);
+        return static_cast<std::size_t>(v);
+      }
+    }
+    return kReplicates;
+  }();
+  return n;
+}
+
 namespace {
 // Ensembles already run in this process, by label (tests run one after another).
 std::map<std::string, std::vector<RunResult>>& cache() {
@@ -42,13 +58,13 @@ const std::vector<RunResult>& runs(const std::string& label, const model::Scenar
   MemorySink sink;
   EnsembleOptions o;
   o.scenarios = 1;
-  o.replicates = kReplicates;
+  o.replicates = replicates();
   o.master_seed = kMasterSeed;  // common random numbers: replicate k has the same seed everywhere
   o.threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   const RecordSchema& sch = schema();
   const EnsembleReport rep = run_ensemble(o, [&](const RunContext& c) { return model::run(s, sch, c); }, sink);
   std::vector<RunResult> out = sink.runs();
-  if (rep.failed > 0 || out.size() != kReplicates)
+  if (rep.failed > 0 || out.size() != replicates())
     throw std::runtime_error("validation ensemble '" + label + "': " + std::to_string(rep.failed) + " failed runs");
   for (const auto& r : out)
     if (!r.ok) throw std::runtime_error("validation ensemble '" + label + "': run failed: " + r.error);

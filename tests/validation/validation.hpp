@@ -26,6 +26,10 @@ inline constexpr std::uint64_t kMasterSeed = 20240917;
 inline constexpr std::size_t kResamples = 2000;   // bootstrap resamples
 inline constexpr std::uint64_t kBootstrapSeed = 4242;
 
+// Seeds per ensemble: kReplicates, unless CIMSIM_VALIDATION_REPLICATES is set (for quick
+// exploration; it prints a line saying so, and the design's numbers hold only at kReplicates).
+std::size_t replicates();
+
 // A built-in scenario (by name) with population.citizens = kCitizens and then the given
 // "key=value" overrides applied in order.
 model::Scenario scenario(const std::string& name, const std::vector<std::string>& sets = {});
