@@ -21,17 +21,24 @@ void agenda(State& st, const StepContext& ctx) {
     st.for_each_org([&](std::size_t i) { st.ownership[i] *= 1.0 - p.engagement.ownership_rate; });  // only organisations own
     return;
   }
-  // Active agents and those with lived experience, counted per chunk in parallel (whole
+  // Active agents, and how much lived experience among them is heard, counted per chunk in
+  // parallel (whole
   // numbers, so the total is exact in any order); organisations' voice serially in id order.
-  std::array<double, 2> counts{};  // active, active with lived experience
+  // An organisation with lived experience brings it to its working group's table; a citizen's
+  // is heard as far as the citizen has voice (its ownership, which only forums raise: 000:L307,
+  // L1111), so without forums citizens' lived experience does not reach the agenda.
+  std::array<double, 2> counts{};  // active, lived experience heard
   ctx.reduce(st.agents(), counts, [&](std::size_t b0, std::size_t b1, double* acc) {
     double all = 0.0, lived = 0.0;
     for (std::size_t i = b0; i < b1; ++i)
-      if (st.active[i] && !st.is_staff(i)) all += 1.0, lived += st.lived[i];
+      if (st.active[i] && !st.is_staff(i)) {
+        all += 1.0;
+        if (st.lived[i]) lived += st.sector[i] == Sector::citizen ? st.ownership[i] : 1.0;
+      }
     acc[0] = all;
     acc[1] = lived;
   });
-  const double all_active = counts[0], lived_active = counts[1];
+  const double all_active = counts[0], lived_heard = counts[1];
   std::array<double, kMaxPillars> voice{};
   double wsum = 0.0;
   st.for_each_org([&](std::size_t i) {
@@ -40,10 +47,10 @@ void agenda(State& st, const StepContext& ctx) {
     for (std::size_t k = 0; k < K; ++k) voice[k] += st.influence[i] * st.concern[i * K + k];
   });
   if (wsum > 0.0) {
-    // Lived experience (heard through forums, 000:L307, L1111) and learning from measurement
-    // (000:L835) pull the agenda towards the true needs.
-    const double lived = all_active > 0.0 ? lived_active / all_active : 0.0;
-    const double lambda = p.problem.lived_experience_weight * lived * (st.forums ? 1.0 : 0.3);
+    // Lived experience that is heard (000:L307, L1111) and learning from measurement (000:L835)
+    // pull the agenda towards the true needs.
+    const double lived = all_active > 0.0 ? lived_heard / all_active : 0.0;
+    const double lambda = p.problem.lived_experience_weight * lived;
     const double mu = st.measurement_active ? 0.5 * st.learning * st.coverage : 0.0;
     const double w = std::min(1.0, lambda + mu);
     for (std::size_t k = 0; k < K; ++k) st.agenda[k] = (1.0 - w) * voice[k] / wsum + w * st.need[k];

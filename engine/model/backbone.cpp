@@ -13,7 +13,6 @@
 namespace cimsim::model::submodels {
 
 namespace {
-constexpr int kReinviteWeeks = 26;         // an organisation is not invited again within this time
 constexpr double kInheritTrust = 0.7;      // share of trust a successor keeps on an inherited tie
 constexpr double kHandoverHalf = 8.0;      // overlap weeks at which a successor inherits half the ties
 
@@ -82,17 +81,27 @@ void backbone(State& st, const StepContext& ctx) {
   if (!st.backbone_active) return;
   const Params& p = ctx.params;
   const auto t = static_cast<std::uint32_t>(st.tick);
-  // Invitations: the backbone approaches inactive organisations, highest influence first
-  // (000:L542), less as momentum builds and joining becomes voluntary (000:L544).
-  const double momentum = p.engagement.momentum_share > 0.0 ? std::min(1.0, st.org_active_share() / p.engagement.momentum_share) : 1.0;
+  // Invitations: the backbone approaches a selected group of key actors directly (000:L542): for
+  // each working group it invites inactive organisations while fewer than
+  // engagement.invite_until of the group's present organisations are active, highest influence
+  // first. Beyond that it stops asking; the rest join of their own accord, drawn by peers and
+  // visible progress (000:L544).
   Rng ri(ctx.seed, t, 0, purpose::invitation);
   const auto invites = static_cast<std::size_t>(std::floor(p.engagement.invite_rate * saturate(function_capacity(st, ctx.params, p.backbone.f_public_will), 1.0) *
-                                                               (1.0 - momentum) * 4.0 + ri.uniform()));
+                                                               4.0 + ri.uniform()));
   if (invites > 0) {
+    std::array<double, kMaxPillars> present{}, active{};
+    st.for_each_org([&](std::size_t i) {
+      if (!st.present[i]) return;
+      present[st.pillar[i]] += 1.0;
+      active[st.pillar[i]] += st.active[i] ? 1.0 : 0.0;
+    });
     std::vector<std::uint32_t>& cand = st.id_scratch;
     cand.clear();
     st.for_each_org([&](std::size_t i) {
-      if (st.present[i] && !st.active[i] && st.tick - st.invited_at[i] >= kReinviteWeeks) cand.push_back(static_cast<std::uint32_t>(i));
+      if (st.present[i] && !st.active[i] && st.invited_at[i] < 0 &&
+          active[st.pillar[i]] < p.engagement.invite_until * present[st.pillar[i]])
+        cand.push_back(static_cast<std::uint32_t>(i));
     });
     const std::size_t k = std::min(invites, cand.size());
     std::partial_sort(cand.begin(), cand.begin() + static_cast<std::ptrdiff_t>(k), cand.end(),

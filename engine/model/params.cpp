@@ -105,12 +105,14 @@ std::vector<ParamSpec> build_table() {
        "Engagement from which an inactive agent counts as interested (aware and positive, not yet acting).",
        "000:L1059 (at least 70 interested, 30 active); number assumed"},
       {CIMSIM_PARAM(engagement, invite_rate), 0, 10, "invitations per week",
-       "Invitations the backbone extends per week at full public-will capacity and no momentum (x4 scale).",
+       "Invitations the backbone extends per week at full public-will capacity (x4 scale), while a working group is below engagement.invite_until.",
        "000:L542 (high-leverage actors approached directly); number assumed"},
       {CIMSIM_PARAM(engagement, invite_boost), 0, 1, "1",
        "Share of the gap to full engagement an invitation closes.", "assumed"},
-      {CIMSIM_PARAM(engagement, momentum_share), 0, 1, "1",
-       "Share of organisations active at which invitations stop: joining has become voluntary.", "000:L542-L544"},
+      {CIMSIM_PARAM(engagement, invite_until), 0, 1, "1",
+       "Share of a working group's present organisations active from which the backbone stops inviting to that "
+       "group (it approaches a selected group of key actors; the rest volunteer).",
+       "000:L542-L544; number assumed"},
       {CIMSIM_PARAM(engagement, ownership_rate), 0, 1, "per week",
        "Speed at which ownership follows its target.", "assumed"},
 

@@ -64,11 +64,11 @@ struct Params {
     double fatigue_rate = 0.02;
     double citizen_propensity = 1.3;
     double citizen_capacity = 0.2;     // an active citizen's effort relative to an organisation's
-    double own_motive = 0.75;          // organisations: drive from their own agenda = own_motive x urgency
+    double own_motive = 0.775;         // organisations: drive from their own agenda = own_motive x urgency
     double interest_threshold = 0.25;  // engagement from which an inactive agent counts as interested
-    double invite_rate = 1.0;          // invitations per unit of capacity per week
+    double invite_rate = 0.5;          // invitations per unit of capacity per week
     double invite_boost = 0.3;
-    double momentum_share = 0.5;
+    double invite_until = 0.35;        // the backbone invites to a working group while fewer are active
     double ownership_rate = 0.02;
   } engagement;
   struct Trust {

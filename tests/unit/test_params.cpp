@@ -54,7 +54,7 @@ const std::vector<Field>& fields() {
       FIELD(engagement, w_neighbours), FIELD(engagement, w_outreach), FIELD(engagement, w_ownership),
       FIELD(engagement, w_champion), FIELD(engagement, fatigue_rate), FIELD(engagement, citizen_propensity),
       FIELD(engagement, citizen_capacity), FIELD(engagement, own_motive), FIELD(engagement, interest_threshold),
-      FIELD(engagement, invite_rate), FIELD(engagement, invite_boost), FIELD(engagement, momentum_share),
+      FIELD(engagement, invite_rate), FIELD(engagement, invite_boost), FIELD(engagement, invite_until),
       FIELD(engagement, ownership_rate), FIELD(trust, initial), FIELD(trust, gain), FIELD(trust, decay),
       FIELD(trust, dissolve), FIELD(communication, meeting_cadence_weeks),
       FIELD(communication, steering_cadence_weeks), FIELD(communication, plenary_cadence_weeks),
