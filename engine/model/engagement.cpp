@@ -102,10 +102,14 @@ void engagement(State& st, const StepContext& ctx) {
       // A citizen starts acting only when asked by an active tie of its own cluster (an
       // inclusive group's members bring someone along, "you could just bring someone"; a
       // top-down one only informs, and informing does not bring people: 000:L1059, L1061,
-      // L1160-L1165). Forums give voice, not asks. One U (after the normal) per citizen.
-      const double ties_asking = nb.empty() ? 0.0 : local_active / static_cast<double>(nb.size());
-      const bool asked = !citizen || r.uniform() < p.cluster.inclusiveness * ties_asking;
-      bool now = was ? (e >= p.engagement.leave_threshold) : (e >= p.engagement.join_threshold && asked);
+      // L1160-L1165). Forums give voice, not asks. The U is the one after the normal in the
+      // citizen's stream; it is drawn only when it decides something (an inactive citizen above
+      // the join threshold), which leaves every drawn value as it would be if drawn always.
+      bool now = was ? (e >= p.engagement.leave_threshold) : (e >= p.engagement.join_threshold);
+      if (!was && now && citizen) {
+        const double ties_asking = nb.empty() ? 0.0 : local_active / static_cast<double>(nb.size());
+        now = r.uniform() < p.cluster.inclusiveness * ties_asking;
+      }
       if (const auto c = st.overrides.attend_of(i); c >= 0) now = c != 0;  // a participant's choice
       st.active_next[i] = now;
       if (!was && now && !citizen) joins[st.tick - st.invited_at[i] <= kInvitedWindow ? 0 : 1] += 1.0;
