@@ -3,6 +3,9 @@
 #pragma once
 
 #include <hdf5.h>
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include <string>
 #include <utility>
@@ -33,18 +36,12 @@ class Handle {
   void release() noexcept { id_ = H5I_INVALID_HID; }
   // Closes, ignoring errors (for cleanup paths).
   void reset() noexcept { (void)close(); }
-  // Closes; false if HDF5 reported an error. An identifier that HDF5 could not close (a file
-  // whose last flush failed) stays owned, so that the owner can retry after fixing the cause.
+  // Closes; false if HDF5 reported an error. Either way the identifier is given up: after a
+  // failed close HDF5 1.10 has already freed part of the object (a file whose closing flush
+  // failed), and any further call on it, another close included, would use freed memory.
   bool close() noexcept {
     if (id_ < 0 || closer_ == nullptr) return true;
-    const herr_t rc = closer_(id_);
-    if (rc < 0) {
-      const hid_t stack = H5Eget_current_stack();  // H5Iis_valid would clear the error's stack
-      const bool still_open = H5Iis_valid(id_) > 0;
-      if (stack >= 0) H5Eset_current_stack(stack);
-      if (still_open) return false;
-    }
-    id_ = H5I_INVALID_HID;
+    const herr_t rc = closer_(std::exchange(id_, H5I_INVALID_HID));
     return rc >= 0;
   }
 
@@ -52,6 +49,31 @@ class Handle {
   hid_t id_ = H5I_INVALID_HID;
   Closer closer_ = nullptr;
 };
+
+// Points the descriptor of an open file (default sec2 driver) at an anonymous in-memory file,
+// so that a file being thrown away after one of its writes failed can still be closed. HDF5
+// 1.10 cannot tear down a file whose closing flush fails: H5Fclose then frees part of the
+// file's structures but keeps its identifier (a later call on it, or H5close at exit,
+// dereferences freed memory), and what it did not free leaks. With the descriptor redirected
+// the closing flush succeeds and HDF5 releases everything. The file on disk is not written
+// again (the caller removes it). Call it before the first close of any identifier in the file.
+// False where the file has no plain descriptor or no memory file can be made: the caller must
+// then leave the file open.
+inline bool redirect_to_memory(hid_t file) noexcept {
+  const hid_t fapl = H5Fget_access_plist(file);
+  if (fapl < 0) return false;
+  const hid_t driver = H5Pget_driver(fapl);
+  (void)H5Pclose(fapl);
+  if (driver < 0 || driver != H5FD_SEC2) return false;
+  void* handle = nullptr;
+  if (H5Fget_vfd_handle(file, H5P_DEFAULT, &handle) < 0 || handle == nullptr) return false;
+  const int fd = *static_cast<const int*>(handle);
+  const int mem = ::memfd_create("cimsim-discarded-hdf5", MFD_CLOEXEC);
+  if (mem < 0) return false;
+  const bool ok = ::dup2(mem, fd) == fd && ::fcntl(fd, F_SETFD, FD_CLOEXEC) == 0;
+  ::close(mem);
+  return ok;
+}
 
 // The most specific message on the current thread's HDF5 error stack.
 inline std::string hdf5_detail() {

@@ -181,15 +181,14 @@ struct Hdf5Sink::Impl {
     return ok;
   }
 
-  // Drops the file after an error before finish(). A file whose data HDF5 failed to write
-  // (disk full, I/O error) must not be closed: HDF5 1.10 crashes closing it (its metadata
-  // cache is left inconsistent), so its identifiers are left to the process's end (main()
-  // turns off HDF5's own clean-up at exit, hdf5_skip_shutdown_at_exit()); any other is closed.
+  // Drops the file after an error before finish(), closing every identifier. A file whose
+  // data HDF5 failed to write (disk full, I/O error) is first redirected to memory
+  // (redirect_to_memory): HDF5 1.10 cannot close it otherwise. Only where that is impossible,
+  // or a close failed anyway, are its identifiers left to the process's end (main() turns off
+  // HDF5's own clean-up at exit, hdf5_skip_shutdown_at_exit()).
   void discard() noexcept {
-    if (!broken) {
-      (void)close_all();
-      return;
-    }
+    const bool redirected = broken && file.get() >= 0 && h5detail::redirect_to_memory(file.get());
+    if ((!broken || redirected) && close_all()) return;
     for (auto* vars : {&series, &summaries})
       for (auto& v : *vars) v.file_space.release(), v.dataset.release();
     for (Var* v : {&seed, &status, &message}) v->file_space.release(), v->dataset.release();

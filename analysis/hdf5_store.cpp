@@ -11,6 +11,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <exception>
 #include <filesystem>
 #include <stdexcept>
 
@@ -107,6 +108,16 @@ void store_analysis(const std::string& file, const std::string& name, const std:
     H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
     {
       Handle f(w.check(H5Fopen(tmp.c_str(), H5F_ACC_RDWR, H5P_DEFAULT), "cannot open the file for writing"), H5Fclose);
+      // On an error the copy is thrown away: its descriptor goes to memory first, so that
+      // closing it (after the groups below, which are declared later) cannot fail on a write
+      // and leave HDF5's structures half freed (see h5detail::redirect_to_memory).
+      struct DiscardOnError {
+        Handle& f;
+        int exceptions = std::uncaught_exceptions();
+        ~DiscardOnError() {
+          if (std::uncaught_exceptions() > exceptions && f.get() >= 0) (void)h5detail::redirect_to_memory(f.get());
+        }
+      } discard_on_error{f};
       Handle analysis = w.open_or_create_group(f.get(), "analysis");
       const htri_t exists = H5Lexists(analysis.get(), name.c_str(), H5P_DEFAULT);
       w.check_rc(exists < 0 ? -1 : 0, "cannot look for group '" + name + "'");
