@@ -4,8 +4,8 @@
 # (build-asan/) and run it there too, less the statistical validation tests. Exits non-zero on
 # the first failure.
 # The ASan pass runs the parser fuzz pass longer (CIMSIM_FUZZ_ITERATIONS); then a
-# ThreadSanitizer build of the thread tests (build-tsan/: determinism, ensemble, executor),
-# only with CIMSIM_TSAN=1 (not yet run through once; see below).
+# ThreadSanitizer build of the thread tests only (build-tsan/: determinism, ensemble, executor),
+# only with CIMSIM_TSAN=1 (it does not pass yet; see below).
 #   CIMSIM_SKIP_SANITIZERS=1 scripts/test.sh   skips the sanitizer passes (local use).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -25,26 +25,29 @@ if [ "${CIMSIM_SKIP_SANITIZERS:-0}" != "1" ]; then
   cmake --build build-asan -j "$jobs"
   echo "== tests (ASan+UBSan)"
   export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+  # LeakSanitizer: one leak inside libhdf5 1.10 on damaged files is suppressed, with its plain-C
+  # reproduction cited in the file; nothing of cimsim's own is.
+  export LSAN_OPTIONS="suppressions=$PWD/tests/sanitizers/lsan.supp:print_suppressions=0"
   # The statistical validation tests run in the release pass only: under ASan they take
   # many times longer and check the same code paths as the other tests.
-  # Two reliability tests are left out here (they run in the release pass): LeakSanitizer
-  # reports HDF5 allocations left behind after a failed write and on damaged files (issue 15,
-  # item 12, still open).
   CIMSIM_FUZZ_ITERATIONS=${CIMSIM_FUZZ_ITERATIONS:-20000} \
-    ctest --test-dir build-asan -j "$jobs" --output-on-failure --timeout 900 -LE validation \
-      -E '^ReliabilityTest\.(FailingWritesLeaveNoFileAndKeepTheOldOne|DamagedFilesAreRefusedCleanly)$'
+    ctest --test-dir build-asan -j "$jobs" --output-on-failure --timeout 900 -LE validation
 
 fi
-# ThreadSanitizer build of the thread tests (build-tsan/: determinism, ensemble, executor). Opt-in
-# (CIMSIM_TSAN=1) until it has been run through once: TBB itself is not instrumented, and a report
-# from inside it would fail every run until suppressions are written.
+# ThreadSanitizer build of the thread tests only (build-tsan/, one executable: determinism,
+# ensemble, executor; not the whole tree). Opt-in (CIMSIM_TSAN=1): Debian's TBB is not
+# instrumented, so TSan does not see TBB's hand-off of work between threads and reports races
+# on data passed through parallel_for. Those inside TBB's own headers are suppressed
+# (tests/sanitizers/tsan.supp); the ones that remain point at cimsim's parallel_for bodies
+# (engine/ensemble.cpp, engine/executor.cpp), and cimsim's code is never suppressed, so 9 of
+# the 16 tests still fail there. See the README's Tests section.
 if [ "${CIMSIM_TSAN:-0}" = "1" ]; then
   echo "== ThreadSanitizer build (thread tests only)"
   cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCIMSIM_WERROR=ON \
     -DCIMSIM_SANITIZE_THREAD=ON -DCIMSIM_BUILD_BENCH=OFF >/dev/null
   cmake --build build-tsan -j "$jobs" --target test_threads
   echo "== tests (TSan)"
-  TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
+  TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:suppressions=$PWD/tests/sanitizers/tsan.supp" \
     ctest --test-dir build-tsan -j "$jobs" --output-on-failure --timeout 900 -L threads
 fi
 echo "== all tests passed"
