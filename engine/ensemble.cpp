@@ -1,10 +1,7 @@
 #include "ensemble.hpp"
 
+#include "parallel_tbb.hpp"
 #include "rng.hpp"
-
-#include <tbb/global_control.h>
-#include <tbb/parallel_for.h>
-#include <tbb/task_arena.h>
 
 #include <cmath>
 #include <exception>
@@ -108,11 +105,7 @@ EnsembleReport run_ensemble_claiming(const EnsembleOptions& opt, const RunFuncti
   };
 
   // Exactly opt.threads threads, even above the core count (the determinism tests use that).
-  tbb::global_control limit(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(opt.threads));
-  tbb::task_arena arena(opt.threads);
-  arena.execute([&] {
-    tbb::parallel_for(std::size_t{0}, report.total, [&](std::size_t i) { one(i); });
-  });
+  tbb_glue::execute_with_threads(opt.threads, [&] { tbb_glue::for_each_index(report.total, one, false); });
   report.completed = completed;
   report.failed = failed;
   report.interrupted = cut;

@@ -3,16 +3,13 @@
 #include <algorithm>
 #include <cstddef>
 
-#include <tbb/blocked_range.h>
-#include <tbb/parallel_for.h>
-#include <tbb/partitioner.h>
-#include <tbb/task_arena.h>
+#include "parallel_tbb.hpp"
 
 namespace cimsim {
 
 struct Executor::Arena {
-  explicit Arena(int threads) : arena(threads) {}
-  tbb::task_arena arena;
+  explicit Arena(int threads) : arena(tbb_glue::make_arena(threads)) {}
+  std::shared_ptr<tbb_glue::Arena> arena;
 };
 
 Executor::Executor(int threads, std::size_t grain)
@@ -27,16 +24,10 @@ void Executor::for_chunks(std::size_t n, ChunkFn fn) const {
     for (std::size_t c = 0; c < chunks; ++c) body(c);
     return;
   }
-  auto loop = [&] {
-    tbb::parallel_for(
-        tbb::blocked_range<std::size_t>(0, chunks, 1),
-        [&](const tbb::blocked_range<std::size_t>& r) {
-          for (std::size_t c = r.begin(); c != r.end(); ++c) body(c);
-        },
-        tbb::simple_partitioner());
-  };
-  if (tbb::this_task_arena::max_concurrency() == threads_) loop();  // already in an arena of this size
-  else arena_->arena.execute(loop);
+  // One task per chunk (TBB's simple_partitioner over [0, chunks), grain 1).
+  auto loop = [&] { tbb_glue::for_each_index(chunks, body, true); };
+  if (tbb_glue::current_concurrency() == threads_) loop();  // already in an arena of this size
+  else tbb_glue::execute(*arena_->arena, loop);
 }
 
 double Executor::sum(std::size_t n, FunctionRef<double(std::size_t, std::size_t)> fn) const {
