@@ -22,8 +22,8 @@ void agenda(State& st, const StepContext& ctx) {
     return;
   }
   // Active agents, and how much lived experience among them is heard, counted per chunk in
-  // parallel (whole
-  // numbers, so the total is exact in any order); organisations' voice serially in id order.
+  // parallel (the count is a whole number; the heard sum is combined in chunk order, so it is
+  // the same at any thread count); organisations' voice serially in id order.
   // An organisation with lived experience brings it to its working group's table; a citizen's
   // is heard as far as the citizen has voice (its ownership, which only forums raise: 000:L307,
   // L1111), so without forums citizens' lived experience does not reach the agenda.
