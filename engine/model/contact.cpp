@@ -27,9 +27,14 @@ void hold_meetings(State& st, const StepContext& ctx) {
   const Params& p = ctx.params;
   st.held_wg.fill(0);
   st.held_steering = false;
-  const double kappa = convening(st, p);
+  // The backbone's convener, or the partners themselves where they convene and do it more
+  // reliably (partners.communication; a partner chairs with partners.process_skill).
+  const double kappa_backbone = convening(st, p);
+  const double kappa_partners = partner_convening(st, p);
   const int h = convener(st);
-  const double quality = h < 0 ? 0.0 : st.process_skill[static_cast<std::size_t>(h)];
+  const bool partners_chair = kappa_partners > kappa_backbone;
+  const double kappa = partners_chair ? kappa_partners : kappa_backbone;
+  const double quality = partners_chair ? p.partners.process_skill : h < 0 ? 0.0 : st.process_skill[static_cast<std::size_t>(h)];
   Rng r(ctx.seed, static_cast<std::uint32_t>(st.tick), kSharedStream, purpose::meetings);
   if (kappa > 0.0) {
     for (std::size_t k = 0; k < K; ++k)
@@ -61,6 +66,16 @@ void hold_meetings(State& st, const StepContext& ctx) {
 // each tie whose trust has fallen below the threshold, then the agent's brokerage if it is
 // staff. (One pass over the ties instead of two; phase 3 commits.)
 void contact(State& st, const StepContext& ctx) {
+  // Partner capacity (docs/model.md 2): partners.effort x the own effort c e of the present,
+  // active organisations (flags of last week's phase 8 and this week's events), in id order.
+  st.partner_capacity = 0.0;
+  if (partner_conditions(ctx.params) > 0) {
+    double own = 0.0;
+    st.for_each_org([&](std::size_t i) {
+      if (st.present[i] && st.active[i]) own += st.capacity[i] * st.engagement[i];
+    });
+    st.partner_capacity = ctx.params.partners.effort * own;
+  }
   hold_meetings(st, ctx);
   NetworkView& v = st.net.mutable_view();
   const float gain = static_cast<float>(ctx.params.trust.gain);

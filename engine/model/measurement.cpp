@@ -19,7 +19,12 @@ constexpr double kVisibleScale = 0.1;      // observed outcome gain per year tha
 // --- 7. measurement and learning
 void measurement(State& st, const StepContext& ctx) {
   const Params& p = ctx.params;
-  const double invest = st.backbone_active && st.measurement_active ? saturate(domain_capacity(st, ctx.params, p.backbone.f_measurement), 0.5) : 0.0;
+  // The system is run by the backbone's measurement function, by the partners (partners.measurement), or both.
+  const bool run_by_someone = st.backbone_active || p.partners.measurement;
+  const double invest =
+      run_by_someone && st.measurement_active
+          ? saturate(domain_capacity(st, ctx.params, p.backbone.f_measurement) + (p.partners.measurement ? st.partner_capacity : 0.0), 0.5)
+          : 0.0;
   if (invest > 0.0) {
     st.coverage += p.measurement.growth * invest * (p.measurement.coverage_target - st.coverage);
     st.learning += p.measurement.growth * invest * ((st.learning_on ? p.measurement.learning_target : 0.0) - st.learning);

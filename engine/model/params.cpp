@@ -220,6 +220,29 @@ std::vector<ParamSpec> build_table() {
       {CIMSIM_PARAM(measurement, observation_noise), 0, 1, "1",
        "Standard deviation of observed outcome without measurement (shrinks with coverage).", "assumed"},
 
+      {CIMSIM_PARAM(partners, common_agenda), 0, 1, "",
+       "Whether the partner organisations run a common agenda process themselves (agree on an agenda and align "
+       "their work to it), with or without a backbone.",
+       "000:L303 (organisations often work on only one or two of the conditions)"},
+      {CIMSIM_PARAM(partners, measurement), 0, 1, "",
+       "Whether the partners run the shared measurement system themselves (needs measurement.enabled).",
+       "000:L187-L222, L303"},
+      {CIMSIM_PARAM(partners, activities), 0, 1, "",
+       "Whether the partners divide the tasks among themselves (a plan of mutually reinforcing activities, each "
+       "organisation taking on what it does best).",
+       "000:L229 (not all doing the same thing, each the task it excels in), L303"},
+      {CIMSIM_PARAM(partners, communication), 0, 1, "",
+       "Whether the partners convene their working groups and steering group themselves (continuous "
+       "communication), with or without a backbone.",
+       "000:L303, L874"},
+      {CIMSIM_PARAM(partners, effort), 0, 1, "1",
+       "Share of an active organisation's own work spent on each condition the partners run themselves.",
+       "000:L252 (planning and supporting the initiative needs dedicated staff); number assumed"},
+      {CIMSIM_PARAM(partners, process_skill), 0, 1, "1",
+       "Process skill of a partner who convenes a body besides its own work (a lead coordinator has "
+       "backbone.lead_process_skill).",
+       "000:L665-L668 (few can lead a multi-stakeholder process); number assumed"},
+
       {CIMSIM_PARAM(funding, budget_staff_years), 0, 1000, "staff-years per year",
        "Budget of the backbone at full support.", "000:L162, L467; number assumed"},
       {CIMSIM_PARAM(funding, grant_share), 0, 1, "1", "Share of the budget from a time-limited grant.",

@@ -125,6 +125,17 @@ struct Params {
     double observation_noise = 0.02;
     double reporting_effort = 0.05;    // share of partners' effort spent reporting at full coverage
   } measurement;
+  // Conditions the partner organisations run themselves, with or without a backbone
+  // (docs/model.md 2, "partner capacity"): each costs every active organisation `effort` of its
+  // own work and adds the partners' capacity to the function it stands for.
+  struct Partners {
+    bool common_agenda = false;
+    bool measurement = false;
+    bool activities = false;
+    bool communication = false;
+    double effort = 0.05;              // share of an active organisation's own work per condition it runs
+    double process_skill = 0.4;        // process skill of a partner who convenes a body besides its own work
+  } partners;
   struct Funding {
     double budget_staff_years = 6.0;
     double grant_share = 0.5;

@@ -62,10 +62,25 @@ double convening(const State& st, const Params& p) noexcept {
   const double ramp = p.backbone.ramp_up_weeks <= 0 ? 1.0 : std::min(1.0, static_cast<double>(st.tenure[s]) / p.backbone.ramp_up_weeks);
   const double total = p.backbone.f_vision + p.backbone.f_activities + p.backbone.f_measurement + p.backbone.f_public_will + p.backbone.f_policy + p.backbone.f_funding;
   const double time = total > 0.0 ? staff_capacity(st, p, s) * (0.5 + 0.5 * p.backbone.role_clarity) * p.backbone.f_activities / total : 0.0;
-  const double need = p.backbone.meeting_prep_weeks * (static_cast<double>(st.K) / std::max(1, st.cadence_wg) +
-                                              1.0 / std::max(1, st.cadence_steering));
+  const double need = meeting_need(st, p);
   const double enough = need > 0.0 ? std::min(1.0, time / need) : 1.0;
   return st.process_skill[s] * ramp * enough;
+}
+
+double meeting_need(const State& st, const Params& p) noexcept {
+  return p.backbone.meeting_prep_weeks * (static_cast<double>(st.K) / std::max(1, st.cadence_wg) +
+                                          1.0 / std::max(1, st.cadence_steering));
+}
+
+double partner_convening(const State& st, const Params& p) noexcept {
+  if (!p.partners.communication) return 0.0;
+  const double need = meeting_need(st, p);
+  return p.partners.process_skill * (need > 0.0 ? std::min(1.0, st.partner_capacity / need) : 1.0);
+}
+
+int partner_conditions(const Params& p) noexcept {
+  return int{p.partners.common_agenda} + int{p.partners.measurement} + int{p.partners.activities} +
+         int{p.partners.communication};
 }
 
 // Capacity the backbone spends on one of its six functions (000:L250).

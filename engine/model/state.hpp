@@ -61,6 +61,10 @@ struct State {
   bool held_steering = false, update_sent = false;
   double month_wg = 0.0, month_steering = 0.0, month_updates = 0.0;
   double alignment = 0.0;
+  // Capacity of the partners for each condition they run themselves (staff equivalents,
+  // docs/model.md 2): partners.effort x the own effort of the active organisations, computed at
+  // the start of phase 2 each tick; 0 while no partners.* condition is on.
+  double partner_capacity = 0.0;
   bool measurement_active = false, learning_on = true;
   double coverage = 0.0, learning = 0.0;
   std::array<double, 4> reports{};  // observed outcome of the last four reports (ring)
@@ -110,6 +114,13 @@ int convener(const State& st) noexcept;
 // Probability that a due meeting of a body (working group, steering group) is held this
 // week: the convener's process skill x ramp-up x min(1, own activities time / time needed).
 double convening(const State& st, const Params& p) noexcept;
+// Staff-weeks per week the meetings due need (meeting_prep_weeks x (K / c_wg + 1 / c_steer)).
+double meeting_need(const State& st, const Params& p) noexcept;
+// Probability that a due meeting is held when the partners convene it themselves
+// (partners.communication): partners.process_skill x min(1, partner capacity / meeting_need).
+double partner_convening(const State& st, const Params& p) noexcept;
+// Number of partners.* conditions that are on (each costs partners.effort of own work).
+int partner_conditions(const Params& p) noexcept;
 // Capacity the backbone spends on one of its six functions.
 double function_capacity(const State& st, const Params& p, double share) noexcept;
 // The same for a domain function (shared measurement, policy): each member's capacity counts

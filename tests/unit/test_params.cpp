@@ -74,6 +74,8 @@ const std::vector<Field>& fields() {
       FIELD(measurement, learning_target), FIELD(measurement, growth), FIELD(measurement, decay),
       FIELD(measurement, report_cadence_weeks), FIELD(measurement, observation_noise),
       FIELD(measurement, reporting_effort),
+      FIELD(partners, common_agenda), FIELD(partners, measurement), FIELD(partners, activities),
+      FIELD(partners, communication), FIELD(partners, effort), FIELD(partners, process_skill),
       FIELD(funding, budget_staff_years), FIELD(funding, grant_share), FIELD(funding, funder_response),
       FIELD(funding, anchoring), FIELD(cluster, inclusiveness), FIELD(problem, effort_effect),
       FIELD(problem, half_saturation), FIELD(problem, coordination_gain), FIELD(problem, complementarity),

@@ -495,3 +495,56 @@ TEST(Submodels, FundersFollowVisibleProgress) {
   EXPECT_LT(st.funder_support, 0.9);
   EXPECT_DOUBLE_EQ(st.funder_support, 0.9 + b.params.funding.funder_response * (0.6 - 0.9));
 }
+
+// --- conditions the partners run themselves (docs/model.md section 2, partners.*): without a
+// backbone each partners.* condition does its own work and nothing else.
+TEST(Submodels, PartnersRunAConditionWithoutABackbone) {
+  struct Seen {
+    double wg_meetings = 0.0, insight = 0.0, alignment = 0.0, coverage = 0.0, capacity = 0.0;
+  };
+  auto run = [](const std::vector<std::string>& extra) {
+    std::vector<std::string> sets = {"backbone.enabled=false", "run.horizon_years=2"};
+    sets.insert(sets.end(), extra.begin(), extra.end());
+    const auto s = small("isolated-impact", sets);
+    const Executor exec(1);
+    model::Model m(s, 11, exec);
+    Seen seen;
+    for (int w = 0; w < m.ticks_total(); ++w) {
+      m.step();
+      seen.wg_meetings += m.state().month_wg > 0.0 ? 1.0 : 0.0;
+    }
+    const auto& st = m.state();
+    double n = 0.0;
+    st.for_each_org([&](std::size_t i) {
+      if (st.present[i] && st.active[i]) seen.insight += st.insight[i], n += 1.0;
+    });
+    seen.insight /= std::max(1.0, n);
+    seen.alignment = st.alignment;
+    seen.coverage = st.coverage;
+    seen.capacity = st.partner_capacity;
+    return seen;
+  };
+  const Seen none = run({});
+  EXPECT_EQ(none.wg_meetings, 0.0) << "nobody convenes in isolated impact";
+  EXPECT_EQ(none.alignment, 0.0);
+  EXPECT_EQ(none.coverage, 0.0);
+  EXPECT_EQ(none.capacity, 0.0) << "no partner capacity while no partners.* condition is on";
+
+  const Seen talk = run({"partners.communication=true"});
+  EXPECT_GT(talk.capacity, 0.0);
+  EXPECT_GT(talk.wg_meetings, 0.0) << "the partners convene their working groups";
+  EXPECT_GT(talk.insight, 0.1) << "meetings give partners insight into the project and their role";
+  EXPECT_EQ(talk.alignment, 0.0) << "communication alone runs no agenda process";
+
+  const Seen agenda = run({"partners.common_agenda=true"});
+  EXPECT_GT(agenda.alignment, 0.5) << "the partners' own agenda process aligns their concerns";
+  EXPECT_EQ(agenda.wg_meetings, 0.0);
+
+  const Seen data = run({"measurement.enabled=true", "partners.measurement=true"});
+  EXPECT_GT(data.coverage, 0.05) << "the partners build coverage of the shared measurement system";
+  const Seen no_system = run({"partners.measurement=true"});
+  EXPECT_EQ(no_system.coverage, 0.0) << "partners.measurement needs measurement.enabled";
+  std::printf("partner capacity %.3f staff equivalents; with communication: %.0f weeks with meetings, insight %.3f; "
+              "agenda: alignment %.3f; measurement: coverage %.3f\n",
+              talk.capacity, talk.wg_meetings, talk.insight, agenda.alignment, data.coverage);
+}
