@@ -6,10 +6,13 @@
 
 #include <hdf5.h>
 
+#include <algorithm>
+#include <cstdint>
 #include <cstring>
 #include <functional>
 #include <stdexcept>
 #include <utility>
+#include <vector>
 
 namespace cimsim::h5 {
 namespace {
@@ -100,52 +103,62 @@ Handle open_object(hid_t f, const std::string& file, const std::string& obj) {
   return Handle(check(H5Oopen(f, obj.c_str(), H5P_DEFAULT), file, "cannot open object '" + obj + "'"), H5Oclose);
 }
 
+struct Link {
+  std::int64_t order = -1;          // creation order; -1 where the file does not track it
+  std::string name;                 // the link's name in its group
+  std::vector<std::string> paths;   // the dataset, or a group's datasets, relative to the root
+};
+
 struct Listing {
   std::string prefix;
-  std::vector<std::string> names;
+  std::vector<Link> links;
   bool failed = false;
 };
 
-herr_t list_links(hid_t group, const char* name, const H5L_info_t* /*info*/, void* data);
+herr_t list_links(hid_t group, const char* name, const H5L_info_t* info, void* data);
 
-// Datasets under `group`, recursively, as paths relative to the root ("a", "g/b").
-bool list_group(hid_t group, Listing& out) {
-  // Creation order where the file indexes it (netCDF-4 files do), else name order.
-  Listing attempt = out;
+// Datasets under `group`, recursively, as paths relative to the root ("a", "g/b"): in creation
+// order where the file tracks it (netCDF-4 files and cimsim's do), else in name order.
+// The links are visited in the library's native order and sorted here: iterating in increasing
+// order makes libhdf5 1.10 build a table of the links, and on a damaged file its error path
+// frees pointers it never set (a crash in H5G__link_release_table, seen under ASan and in the
+// release build with MALLOC_PERTURB_; tests/fault/hdf5_link_table_crash_repro.c).
+bool list_group(hid_t group, const std::string& prefix, std::vector<std::string>& out) {
+  Listing l;
+  l.prefix = prefix;
   hsize_t idx = 0;
-  if (H5Literate(group, H5_INDEX_CRT_ORDER, H5_ITER_INC, &idx, list_links, &attempt) >= 0 && !attempt.failed) {
-    out = std::move(attempt);
-    return true;
-  }
-  attempt = out;
-  idx = 0;
-  if (H5Literate(group, H5_INDEX_NAME, H5_ITER_INC, &idx, list_links, &attempt) >= 0 && !attempt.failed) {
-    out = std::move(attempt);
-    return true;
-  }
-  return false;
+  if (H5Literate(group, H5_INDEX_NAME, H5_ITER_NATIVE, &idx, list_links, &l) < 0 || l.failed) return false;
+  const bool by_creation = std::all_of(l.links.begin(), l.links.end(), [](const Link& x) { return x.order >= 0; });
+  std::sort(l.links.begin(), l.links.end(), [&](const Link& a, const Link& b) {
+    return by_creation && a.order != b.order ? a.order < b.order : a.name < b.name;
+  });
+  for (auto& link : l.links)
+    for (auto& p : link.paths) out.push_back(std::move(p));
+  return true;
 }
 
-herr_t list_links(hid_t group, const char* name, const H5L_info_t* /*info*/, void* data) {
+herr_t list_links(hid_t group, const char* name, const H5L_info_t* info, void* data) {
   auto& out = *static_cast<Listing*>(data);
   const hid_t obj = H5Oopen(group, name, H5P_DEFAULT);
   if (obj < 0) return 0;  // dangling or external link: not a dataset of this file
   const Handle guard(obj, H5Oclose);
+  Link link;
+  link.order = info != nullptr && info->corder_valid ? static_cast<std::int64_t>(info->corder) : -1;
+  link.name = name;
   const H5I_type_t type = H5Iget_type(obj);
   if (type == H5I_DATASET) {
-    out.names.push_back(out.prefix + name);
+    link.paths.push_back(out.prefix + name);
   } else if (type == H5I_GROUP) {
-    Listing sub;
-    sub.prefix = out.prefix + name + "/";
-    if (!list_group(obj, sub)) {
+    if (!list_group(obj, out.prefix + name + "/", link.paths)) {
       out.failed = true;
       return -1;
     }
-    for (auto& n : sub.names) out.names.push_back(std::move(n));
+  } else {
+    return 0;
   }
+  out.links.push_back(std::move(link));
   return 0;
 }
-
 }  // namespace
 
 Dataset read_numeric(const std::string& file, const std::string& name) {
@@ -207,9 +220,9 @@ bool has_attribute(const std::string& file, const std::string& obj, const std::s
 std::vector<std::string> dataset_names(const std::string& file) {
   const Handle f = open_file(file);
   const Handle root(check(H5Gopen2(f.get(), "/", H5P_DEFAULT), file, "cannot open the root group"), H5Gclose);
-  Listing out;
-  if (!list_group(root.get(), out)) fail(file, "cannot list the datasets");
-  return out.names;
+  std::vector<std::string> names;
+  if (!list_group(root.get(), "", names)) fail(file, "cannot list the datasets");
+  return names;
 }
 
 std::vector<unsigned char> read_raw(const std::string& file, const std::string& name) {

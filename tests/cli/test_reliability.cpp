@@ -4,6 +4,7 @@
 #include "cli_harness.hpp"
 
 #include <hdf5.h>
+#include <cstdlib>
 #include <sys/mount.h>
 
 namespace {
@@ -161,6 +162,10 @@ TEST_F(ReliabilityTest, DamagedFilesAreRefusedCleanly) {
     EXPECT_EQ(r.err.rfind("cimsim: error: o.h5: ", 0), 0u) << r;
     EXPECT_EQ(work_files(), std::vector<std::string>{"o.h5"});
   }
+  // glibc fills new memory with garbage (MALLOC_PERTURB_), as ASan does: libhdf5 1.10 freed
+  // pointers it never set when listing a damaged group in increasing order, a crash that zeroed
+  // memory hid (tests/fault/hdf5_link_table_crash_repro.c); dataset_names avoids that path.
+  setenv("MALLOC_PERTURB_", "190", 1);
   for (const std::size_t at : {good.size() / 7, good.size() / 3, good.size() / 2, 2 * good.size() / 3}) {
     std::string bad = good;
     for (std::size_t i = at; i < std::min(bad.size(), at + 64); ++i) bad[i] = static_cast<char>(bad[i] ^ 0x5a);
@@ -174,6 +179,7 @@ TEST_F(ReliabilityTest, DamagedFilesAreRefusedCleanly) {
       fs::remove(work_ / "r.html", ec);
     }
   }
+  unsetenv("MALLOC_PERTURB_");
 }
 
 // Item 7: runs that fail (here: a stored failure "out of memory", taken over by --resume as
