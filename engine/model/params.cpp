@@ -305,12 +305,20 @@ const ParamSpec* find_param(const std::string& key) {
   return nullptr;
 }
 
+int partner_conditions(const Params& p) noexcept {
+  return int{p.partners.common_agenda} + int{p.partners.measurement} + int{p.partners.activities} +
+         int{p.partners.communication};
+}
+
 std::string check_consistency(const Params& p) {
   if (p.engagement.leave_threshold >= p.engagement.join_threshold)
     return "engagement.leave_threshold must be below engagement.join_threshold (hysteresis)";
   const long orgs = static_cast<long>(p.population.government) + p.population.civil_society + p.population.business +
                     p.population.knowledge + p.population.funder;
   if (orgs == 0) return "the population needs at least one organisation";
+  if (p.partners.effort * partner_conditions(p) > 1.0)
+    return "partners.effort times the number of partners.* conditions that are on must be at most 1 (the share of "
+           "own work they take)";
   if (p.preconditions.champions > orgs) return "preconditions.champions exceeds the number of organisations";
   if (p.population.citizens > 0 && p.network.citizen_degree >= p.population.citizens)
     return "network.citizen_degree must be below population.citizens";

@@ -213,6 +213,8 @@ const std::vector<ParamSpec>& param_table();
 bool fixed_at_fork(const std::string& key);
 const ParamSpec* find_param(const std::string& key);
 
+// Number of partners.* conditions that are on (each costs partners.effort of own work).
+int partner_conditions(const Params& p) noexcept;
 // Checks cross-field constraints the per-field ranges cannot express (e.g. leave < join).
 // Returns an empty string when fine, else a message naming the keys.
 std::string check_consistency(const Params& p);

@@ -78,11 +78,6 @@ double partner_convening(const State& st, const Params& p) noexcept {
   return p.partners.process_skill * (need > 0.0 ? std::min(1.0, st.partner_capacity / need) : 1.0);
 }
 
-int partner_conditions(const Params& p) noexcept {
-  return int{p.partners.common_agenda} + int{p.partners.measurement} + int{p.partners.activities} +
-         int{p.partners.communication};
-}
-
 // Capacity the backbone spends on one of its six functions (000:L250).
 double function_capacity(const State& st, const Params& p, double share) noexcept {
   const double total = p.backbone.f_vision + p.backbone.f_activities + p.backbone.f_measurement + p.backbone.f_public_will + p.backbone.f_policy + p.backbone.f_funding;

@@ -119,8 +119,6 @@ double meeting_need(const State& st, const Params& p) noexcept;
 // Probability that a due meeting is held when the partners convene it themselves
 // (partners.communication): partners.process_skill x min(1, partner capacity / meeting_need).
 double partner_convening(const State& st, const Params& p) noexcept;
-// Number of partners.* conditions that are on (each costs partners.effort of own work).
-int partner_conditions(const Params& p) noexcept;
 // Capacity the backbone spends on one of its six functions.
 double function_capacity(const State& st, const Params& p, double share) noexcept;
 // The same for a domain function (shared measurement, policy): each member's capacity counts
