@@ -15,6 +15,7 @@ namespace cimsim::model::submodels {
 namespace {
 constexpr int kInvitedWindow = 8;          // weeks after an invitation during which joining counts as invited
 constexpr std::size_t kPrefetchAhead = 4;   // agents ahead whose neighbours are prefetched
+constexpr std::size_t kPrefetchFrom = 8192;  // populations from which they are (smaller ones stay in cache)
 }  // namespace
 
 // --- 8. engagement: each agent writes its own next state; then buffers swap.
@@ -35,6 +36,9 @@ void engagement(State& st, const StepContext& ctx) {
   const double driver = st.driver_on ? p.preconditions.external_driver_strength : 0.0;
   const auto t = static_cast<std::uint32_t>(st.tick);
   const std::size_t n = st.agents();
+  // Prefetching the neighbours' state pays only when it is not in cache anyway (large
+  // populations); for a few thousand agents it is as much work as the gather itself.
+  const bool prefetch = n >= kPrefetchFrom;
   if (st.signal.size() != n) st.signal.resize(n);
   ctx.exec.for_chunks(n, [&](std::size_t, std::size_t b0, std::size_t b1) {
     for (std::size_t i = b0; i < b1; ++i)
@@ -50,23 +54,36 @@ void engagement(State& st, const StepContext& ctx) {
       const bool citizen = st.sector[i] == Sector::citizen;
       const auto nb = v.neighbours(static_cast<AgentId>(i));
       const auto ts = v.ties_of(static_cast<AgentId>(i));
-      if (i + kPrefetchAhead < b1) {  // the neighbours' state a few agents ahead (rewired ties are far away)
+      if (prefetch && i + kPrefetchAhead < b1) {  // the neighbours' state a few agents ahead (rewired ties are far away)
         const auto a = static_cast<AgentId>(i + kPrefetchAhead);
         for (std::uint32_t j = v.offsets[a]; j < v.offsets[a + 1]; ++j) {
           __builtin_prefetch(&st.signal[v.neighbour[j]]);
           __builtin_prefetch(&v.trust[v.tie_of[j]]);
         }
       }
-      double tw = 0.0, te = 0.0, exposure = 0.0, local_active = 0.0;
-      for (std::size_t j = 0; j < nb.size(); ++j) {
-        if (!citizen && st.sector[nb[j]] == Sector::citizen) continue;  // organisations follow partners
+      // Per tie, in half-edge order: trust-weighted engagement (the two sums in that order), the
+      // highest trust in an active champion, and the active ties of the agent's own cluster. The
+      // last two without branches (coin flips the CPU mispredicts): the maximum with 0 where the
+      // tie is no champion leaves it as it is (it is >= 0), and the count is a whole number, so
+      // as an integer it is the same double.
+      const std::uint32_t asks = (static_cast<std::uint32_t>(st.cluster[i]) << 16) | 2u;  // active, own cluster
+      double tw = 0.0, te = 0.0, exposure = 0.0;
+      std::uint32_t asking = 0;
+      auto tie = [&](std::size_t j) {
         const double tr = v.trust[ts[j]];
         const State::Signal& s = st.signal[nb[j]];
         tw += tr;
         te += tr * s.engagement;
-        if ((s.flags & 1u) != 0) exposure = std::max(exposure, tr);
-        if ((s.flags & 2u) != 0 && (s.flags >> 16) == st.cluster[i]) local_active += 1.0;
+        exposure = std::max(exposure, (s.flags & 1u) != 0 ? tr : 0.0);
+        asking += static_cast<std::uint32_t>((s.flags & 0xFFFF0002u) == asks);
+      };
+      if (citizen) {
+        for (std::size_t j = 0; j < nb.size(); ++j) tie(j);
+      } else {
+        for (std::size_t j = 0; j < nb.size(); ++j)
+          if (st.sector[nb[j]] != Sector::citizen) tie(j);  // organisations follow partners
       }
+      const double local_active = static_cast<double>(asking);
       const double social = tw > 0.0 ? te / tw : 0.0;
       const double urg = clamp01(st.urgency[i] + (citizen ? 0.0 : driver));
       // Citizens' ownership is their voice (000:L1111, L307): in a forum week it moves towards the
