@@ -15,6 +15,7 @@ namespace cimsim::model::submodels {
 namespace {
 constexpr double kCitizenContact = 0.3;    // weekly informal contact between linked citizens
 constexpr double kMixedContact = 0.25;     // weekly citizen-organisation contact when one is active
+constexpr std::size_t kBatch = 64;         // agents whose streams' first blocks are computed together
 
 // Meetings of the bodies the backbone convenes, and partners' insight (serial: few bodies and
 // organisations). Working group k is due when (t + k) mod c_wg = 0, the steering group when
@@ -90,11 +91,16 @@ void contact(State& st, const StepContext& ctx) {
     const int c_forum = st.cadence_forum, c_wg = st.cadence_wg, c_plenary = st.cadence_plenary;
     const float g = gain, k = keep, d = dissolve;
     const std::uint32_t tick = t;
-    for (auto a = static_cast<AgentId>(b0); a < b1; ++a) {
+    // Agents in batches: first the first block of each one's stream (see Rng::first_block).
+    std::array<Rng::Block, kBatch> first;
+    for (std::size_t a0 = b0; a0 < b1; a0 += kBatch) {
+    const std::size_t a1 = std::min(b1, a0 + kBatch);
+    for (std::size_t a = a0; a < a1; ++a) first[a - a0] = Rng::first_block(ctx.seed, tick, static_cast<AgentId>(a), purpose::contact);
+    for (auto a = static_cast<AgentId>(a0); a < a1; ++a) {
       const auto nb = v.neighbours(a);
       const bool ca = sector[a] == Sector::citizen;
       const bool sa = st.is_staff(a);
-      Rng r(ctx.seed, tick, a, purpose::contact);
+      Rng r(ctx.seed, tick, a, purpose::contact, first[a - a0]);
       // a's ties to higher ids: the last half-edges of its row, tie ids first_tie[a] on.
       TieId e = v.first_tie[a];
       const std::uint32_t end = offsets[a + 1];
@@ -146,6 +152,7 @@ void contact(State& st, const StepContext& ctx) {
                                                static_cast<float>(ctx.params.trust.initial)});
         }
       }
+    }
     }
   });
 }

@@ -15,6 +15,7 @@ namespace cimsim::model::submodels {
 namespace {
 constexpr int kInvitedWindow = 8;          // weeks after an invitation during which joining counts as invited
 constexpr std::size_t kPrefetchAhead = 4;   // agents ahead whose neighbours are prefetched
+constexpr std::size_t kBatch = 64;  // agents whose streams' first blocks are computed together
 constexpr std::size_t kPrefetchFrom = 8192;  // populations from which they are (smaller ones stay in cache)
 }  // namespace
 
@@ -49,7 +50,12 @@ void engagement(State& st, const StepContext& ctx) {
   // Organisations that became active: invited recently, or of their own accord (cumulative).
   std::array<double, 2> joined{st.joined_invited, st.joined_voluntary};
   ctx.reduce(n, joined, [&](std::size_t b0, std::size_t b1, double* joins) {
-    for (std::size_t i = b0; i < b1; ++i) {
+    // Agents in batches: first the first block of each one's stream (see Rng::first_block).
+    std::array<Rng::Block, kBatch> first;
+    for (std::size_t i0 = b0; i0 < b1; i0 += kBatch) {
+    const std::size_t i1 = std::min(b1, i0 + kBatch);
+    for (std::size_t i = i0; i < i1; ++i) first[i - i0] = Rng::first_block(ctx.seed, t, static_cast<std::uint32_t>(i), purpose::engagement);
+    for (std::size_t i = i0; i < i1; ++i) {
       if (st.is_staff(i) || !st.present[i]) continue;
       const bool citizen = st.sector[i] == Sector::citizen;
       const auto nb = v.neighbours(static_cast<AgentId>(i));
@@ -108,7 +114,7 @@ void engagement(State& st, const StepContext& ctx) {
       if (citizen) drive *= p.engagement.citizen_propensity * (decline + (1.0 - decline) * st.ownership[i]) * st.availability[i];
       else drive = std::max(drive, p.engagement.own_motive * urg);  // own agenda, also without an initiative (004:L191)
       const double target = drive - st.fatigue[i];
-      Rng r(ctx.seed, t, static_cast<std::uint32_t>(i), purpose::engagement);
+      Rng r(ctx.seed, t, static_cast<std::uint32_t>(i), purpose::engagement, first[i - i0]);
       double e = st.engagement[i] + p.engagement.rate * (target - st.engagement[i]) + p.engagement.noise * r.normal();
       const bool invited = st.invited_at[i] == st.tick - 1;  // invited by the backbone last week
       if (invited) e += p.engagement.invite_boost * (1.0 - e);
@@ -135,6 +141,7 @@ void engagement(State& st, const StepContext& ctx) {
       st.fatigue_next[i] = (was && seen < 0.2) ? f + p.engagement.fatigue_rate * (0.5 - f) : f * (1.0 - p.engagement.fatigue_rate);
       // Urgency relaxes back to its base level after shocks.
       st.urgency[i] += urgency_pull * ((st.champion[i] ? 1.0 : st.base_urgency[i]) - st.urgency[i]);
+    }
     }
   });
   st.joined_invited = joined[0];
