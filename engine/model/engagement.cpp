@@ -56,6 +56,14 @@ void engagement(State& st, const StepContext& ctx) {
     const Params::Engagement pe = p.engagement;
     const double inclusiveness = p.cluster.inclusiveness;
     const int tick = st.tick;
+    const std::uint64_t seed = ctx.seed;
+    const std::uint32_t t32 = t;
+    const std::size_t staff_begin = st.staff_begin, staff_end = st.staff_end;
+    const double ws_org = wsum, ws_cit = wsum - pe.w_ownership;  // the weights' sum without ownership for citizens
+    const double outreach_org = out_org, outreach_cit = out_cit, drv = driver, dec = decline, pull = urgency_pull;
+    const bool forum = forum_week, forums_on = forums_running, fetch = prefetch;
+    const std::int8_t* const attend = st.overrides.attend.data();  // st.overrides.attend_of(i)
+    const std::size_t attending = st.overrides.attend.size();
     const std::array<double, kMaxPillars> pillar_seen = st.pillar_seen;
     const std::uint8_t *const sector = st.sector.data(), *const present = st.present.data(),
                        *const champion = st.champion.data(), *const active = st.active.data(),
@@ -75,14 +83,14 @@ void engagement(State& st, const StepContext& ctx) {
     std::array<Rng::Block, kBatch> first;
     for (std::size_t i0 = b0; i0 < b1; i0 += kBatch) {
       const std::size_t i1 = std::min(b1, i0 + kBatch);
-      for (std::size_t i = i0; i < i1; ++i) first[i - i0] = Rng::first_block(ctx.seed, t, static_cast<std::uint32_t>(i), purpose::engagement);
+      for (std::size_t i = i0; i < i1; ++i) first[i - i0] = Rng::first_block(seed, t32, static_cast<std::uint32_t>(i), purpose::engagement);
       for (std::size_t i = i0; i < i1; ++i) {
-        if (st.is_staff(i) || !present[i]) continue;
+        if ((i >= staff_begin && i < staff_end) || !present[i]) continue;  // staff, absent
         const bool citizen = sector[i] == Sector::citizen;
         const std::uint32_t row = offsets[i], degree = offsets[i + 1] - row;
         const std::span<const AgentId> nb(neighbour + row, degree);  // v.neighbours(i)
         const std::span<const TieId> ts(tie_of + row, degree);       // v.ties_of(i)
-        if (prefetch && i + kPrefetchAhead < b1) {  // the neighbours' state a few agents ahead (rewired ties are far away)
+        if (fetch && i + kPrefetchAhead < b1) {  // the neighbours' state a few agents ahead (rewired ties are far away)
           const auto a = static_cast<AgentId>(i + kPrefetchAhead);
           for (std::uint32_t j = offsets[a]; j < offsets[a + 1]; ++j) {
             __builtin_prefetch(&signal[neighbour[j]]);
@@ -113,30 +121,30 @@ void engagement(State& st, const StepContext& ctx) {
         }
         const double local_active = static_cast<double>(asking);
         const double social = tw > 0.0 ? te / tw : 0.0;
-        const double urg = clamp01(urgency[i] + (citizen ? 0.0 : driver));
+        const double urg = clamp01(urgency[i] + (citizen ? 0.0 : drv));
         // Citizens' ownership is their voice (000:L1111, L307): in a forum week it moves towards the
         // group's inclusiveness (how far their input is taken up; a top-down group pursues its own
         // agenda and only informs, 000:L1164-L1165); otherwise it decays.
         // Voice persists between the forums of a running cycle and fades only when forums stop
         // (000:L1111, L1147: feedback meetings held early and not continued).
-        if (citizen && (forum_week || !forums_running))
-          ownership[i] += pe.ownership_rate * ((forum_week ? inclusiveness : 0.0) - ownership[i]);
+        if (citizen && (forum || !forums_on))
+          ownership[i] += pe.ownership_rate * ((forum ? inclusiveness : 0.0) - ownership[i]);
         // What the agent sees of progress: its own working group's pillar (measurement).
         const double seen = pillar_seen[pillar[i]];
         // Organisations' ownership of the agenda counts in their drive; a citizen's voice does not
         // draw it in (being asked does) but keeps it: falling willingness (a decline) does not
         // reach the share o a citizen keeps for being heard (000:L1016, L1111: engagement needs
         // maintenance).
-        const double ws = citizen ? wsum - pe.w_ownership : wsum;
+        const double ws = citizen ? ws_cit : ws_org;
         double drive = ws > 0.0 ? (pe.w_urgency * urg + pe.w_progress * seen + pe.w_neighbours * social +
-                                   pe.w_outreach * (citizen ? out_cit : out_org) + pe.w_champion * exposure +
+                                   pe.w_outreach * (citizen ? outreach_cit : outreach_org) + pe.w_champion * exposure +
                                    (citizen ? 0.0 : pe.w_ownership * ownership[i])) /
                                       ws
                                 : 0.0;
-        if (citizen) drive *= pe.citizen_propensity * (decline + (1.0 - decline) * ownership[i]) * availability[i];
+        if (citizen) drive *= pe.citizen_propensity * (dec + (1.0 - dec) * ownership[i]) * availability[i];
         else drive = std::max(drive, pe.own_motive * urg);  // own agenda, also without an initiative (004:L191)
         const double target = drive - fatigue[i];
-        Rng r(ctx.seed, t, static_cast<std::uint32_t>(i), purpose::engagement, first[i - i0]);
+        Rng r(seed, t32, static_cast<std::uint32_t>(i), purpose::engagement, first[i - i0]);
         double e = eng[i] + pe.rate * (target - eng[i]) + pe.noise * r.normal();
         const bool invited = invited_at[i] == tick - 1;  // invited by the backbone last week
         if (invited) e += pe.invite_boost * (1.0 - e);
@@ -155,14 +163,14 @@ void engagement(State& st, const StepContext& ctx) {
           const double ties_asking = nb.empty() ? 0.0 : local_active / static_cast<double>(nb.size());
           now = r.uniform() < inclusiveness * ties_asking;
         }
-        if (const auto c = st.overrides.attend_of(i); c >= 0) now = c != 0;  // a participant's choice
+        if (const auto c = i < attending ? attend[i] : std::int8_t{-1}; c >= 0) now = c != 0;  // a participant's choice
         active_next[i] = now;
         if (!was && now && !citizen) joins[tick - invited_at[i] <= kInvitedWindow ? 0 : 1] += 1.0;
         const double f = fatigue[i];
         // Fatigue: effort without a visible result on one's own pillar.
         fatigue_next[i] = (was && seen < 0.2) ? f + pe.fatigue_rate * (0.5 - f) : f * (1.0 - pe.fatigue_rate);
         // Urgency relaxes back to its base level after shocks.
-        urgency[i] += urgency_pull * ((champion[i] ? 1.0 : base_urgency[i]) - urgency[i]);
+        urgency[i] += pull * ((champion[i] ? 1.0 : base_urgency[i]) - urgency[i]);
       }
     }
   });
