@@ -75,13 +75,16 @@ void contact(State& st, const StepContext& ctx) {
   ctx.exec.for_chunks(st.agents(), [&](std::size_t chunk, std::size_t b0, std::size_t b1) {
     // Local copies of what the tie loop reads: it stores into the tie arrays, and through the
     // references the compiler would reload every one of these per tie.
-    const Params& prm = ctx.params;
+    const double relax = ctx.params.communication.cadence_relax, staff_meet = staff_contact;
+    const std::uint64_t seed = ctx.seed;
+    const std::size_t staff_begin = st.staff_begin, staff_end = st.staff_end;
     const std::uint8_t* const sector = st.sector.data();
     const std::uint8_t* const active = st.active.data();
     const std::uint8_t* const pillar = st.pillar.data();
     const std::uint8_t* const steering = st.steering.data();
     const double* const insight = st.insight.data();
     const std::uint32_t* const offsets = v.offsets.data();
+    const TieId* const first_tie = v.first_tie.data();
     const AgentId* const neighbour = v.neighbour.data();
     float* const trust_of = v.trust.data();
     std::int32_t* const contact_of = v.last_contact.data();
@@ -91,68 +94,72 @@ void contact(State& st, const StepContext& ctx) {
     const int c_forum = st.cadence_forum, c_wg = st.cadence_wg, c_plenary = st.cadence_plenary;
     const float g = gain, k = keep, d = dissolve;
     const std::uint32_t tick = t;
+    const auto staff = [&](std::size_t x) { return x >= staff_begin && x < staff_end; };  // st.is_staff
+    // A staff member in post brokers a tie between two of its active partners (after its ties).
+    const auto broker_from = [&](AgentId a) {
+      const auto nb = v.neighbours(a);
+      if (!st.filled[a - st.staff_begin] || nb.size() < 2) return;
+      Rng rb(ctx.seed, t, a, purpose::brokerage);
+      if (rb.bernoulli(broker * staff_capacity(st, ctx.params, a - st.staff_begin))) {
+        const AgentId x = nb[rb.below(static_cast<std::uint32_t>(nb.size()))];
+        const AgentId y = nb[rb.below(static_cast<std::uint32_t>(nb.size()))];
+        if (x != y && st.is_org(x) && st.is_org(y) && st.active[x] && st.active[y] && !st.net.has_tie(x, y))
+          ctx.tie_intents.push(chunk, TieIntent{TieIntent::Kind::add, std::min(x, y), std::max(x, y),
+                                             static_cast<float>(ctx.params.trust.initial)});
+      }
+    };
     // Agents in batches: first the first block of each one's stream (see Rng::first_block).
     std::array<Rng::Block, kBatch> first;
     for (std::size_t a0 = b0; a0 < b1; a0 += kBatch) {
-    const std::size_t a1 = std::min(b1, a0 + kBatch);
-    for (std::size_t a = a0; a < a1; ++a) first[a - a0] = Rng::first_block(ctx.seed, tick, static_cast<AgentId>(a), purpose::contact);
-    for (auto a = static_cast<AgentId>(a0); a < a1; ++a) {
-      const auto nb = v.neighbours(a);
-      const bool ca = sector[a] == Sector::citizen;
-      const bool sa = st.is_staff(a);
-      Rng r(ctx.seed, tick, a, purpose::contact, first[a - a0]);
-      // a's ties to higher ids: the last half-edges of its row, tie ids first_tie[a] on.
-      TieId e = v.first_tie[a];
-      const std::uint32_t end = offsets[a + 1];
-      for (std::uint32_t j = v.upper_begin(a); j < end; ++j, ++e) {
-        const AgentId b = neighbour[j];
-        const float tr = trust_of[e];
-        const bool cb = sector[b] == Sector::citizen;
-        double p = 0.0;
-        if (ca && cb) {
-          p = kCitizenContact;
-        } else if (ca || cb) {
-          const bool act = active[a] || active[b];
-          p = act ? kMixedContact : 0.0;
-          // Forums give citizens voice and contact (000:L1111, L307).
-          if (forums) p = std::max(p, cadence_probability(prm, c_forum, tr));
-        } else if (sa || st.is_staff(b)) {
-          if (active[a] && active[b]) p = staff_contact * cadence_probability(prm, c_wg, tr);
-        } else if (active[a] && active[b]) {
-          // They meet in a body both belong to when it was held this week; otherwise at occasional
-          // plenary-like contact (also without a backbone, 004:L191), and partners of one working
-          // group who know the project and their role sit down together between its meetings
-          // (000:L874 "moments to sit down with the partners").
-          const bool body = (pillar[a] == pillar[b] && held_wg[pillar[a]]) ||
-                            (held_steering && steering[a] && steering[b]);
-          const double informal = pillar[a] == pillar[b]
-                                      ? std::min(insight[a], insight[b]) * cadence_probability(prm, c_wg, tr)
-                                      : 0.0;
-          p = body ? 1.0 : 1.0 - (1.0 - cadence_probability(prm, c_plenary, tr)) * (1.0 - informal);
+      const std::size_t a1 = std::min(b1, a0 + kBatch);
+      for (std::size_t a = a0; a < a1; ++a) first[a - a0] = Rng::first_block(seed, tick, static_cast<AgentId>(a), purpose::contact);
+      for (auto a = static_cast<AgentId>(a0); a < a1; ++a) {
+        const bool ca = sector[a] == Sector::citizen;
+        const bool sa = staff(a);
+        Rng r(seed, tick, a, purpose::contact, first[a - a0]);
+        // a's ties to higher ids: the last half-edges of its row, tie ids first_tie[a] on.
+        TieId e = first_tie[a];
+        const std::uint32_t end = offsets[a + 1];
+        for (std::uint32_t j = end - (first_tie[a + 1] - e); j < end; ++j, ++e) {  // v.upper_begin(a)
+          const AgentId b = neighbour[j];
+          const float tr = trust_of[e];
+          const bool cb = sector[b] == Sector::citizen;
+          double p = 0.0;
+          if (ca && cb) {
+            p = kCitizenContact;
+          } else if (ca || cb) {
+            const bool act = active[a] || active[b];
+            p = act ? kMixedContact : 0.0;
+            // Forums give citizens voice and contact (000:L1111, L307).
+            if (forums) p = std::max(p, cadence_probability(relax, c_forum, tr));
+          } else if (sa || staff(b)) {
+            if (active[a] && active[b]) p = staff_meet * cadence_probability(relax, c_wg, tr);
+          } else if (active[a] && active[b]) {
+            // They meet in a body both belong to when it was held this week; otherwise at occasional
+            // plenary-like contact (also without a backbone, 004:L191), and partners of one working
+            // group who know the project and their role sit down together between its meetings
+            // (000:L874 "moments to sit down with the partners").
+            const bool body = (pillar[a] == pillar[b] && held_wg[pillar[a]]) ||
+                              (held_steering && steering[a] && steering[b]);
+            const double informal = pillar[a] == pillar[b]
+                                        ? std::min(insight[a], insight[b]) * cadence_probability(relax, c_wg, tr)
+                                        : 0.0;
+            p = body ? 1.0 : 1.0 - (1.0 - cadence_probability(relax, c_plenary, tr)) * (1.0 - informal);
+          }
+          bool met = false;
+          if (p >= 1.0) met = true;
+          else if (p > 0.0) met = r.uniform32() < p;
+          // Whether a tie met is a coin flip the CPU cannot predict: select by mask, not branch.
+          const std::uint32_t mask = 0u - static_cast<std::uint32_t>(met);
+          const float grown = tr + g * (1.0f - tr), decayed = tr * k;
+          const float trust = std::bit_cast<float>((std::bit_cast<std::uint32_t>(grown) & mask) |
+                                                   (std::bit_cast<std::uint32_t>(decayed) & ~mask));
+          contact_of[e] = static_cast<std::int32_t>((tick & mask) | (static_cast<std::uint32_t>(contact_of[e]) & ~mask));
+          trust_of[e] = trust;
+          if (trust < d) ctx.tie_intents.push(chunk, TieIntent{TieIntent::Kind::remove, a, b, 0.0f});
         }
-        bool met = false;
-        if (p >= 1.0) met = true;
-        else if (p > 0.0) met = r.uniform32() < p;
-        // Whether a tie met is a coin flip the CPU cannot predict: select by mask, not branch.
-        const std::uint32_t mask = 0u - static_cast<std::uint32_t>(met);
-        const float grown = tr + g * (1.0f - tr), decayed = tr * k;
-        const float trust = std::bit_cast<float>((std::bit_cast<std::uint32_t>(grown) & mask) |
-                                                 (std::bit_cast<std::uint32_t>(decayed) & ~mask));
-        contact_of[e] = static_cast<std::int32_t>((tick & mask) | (static_cast<std::uint32_t>(contact_of[e]) & ~mask));
-        trust_of[e] = trust;
-        if (trust < d) ctx.tie_intents.push(chunk, TieIntent{TieIntent::Kind::remove, a, b, 0.0f});
+        if (sa) broker_from(a);
       }
-      if (sa && st.filled[a - st.staff_begin] && nb.size() >= 2) {
-        Rng rb(ctx.seed, t, a, purpose::brokerage);
-        if (rb.bernoulli(broker * staff_capacity(st, ctx.params, a - st.staff_begin))) {
-          const AgentId x = nb[rb.below(static_cast<std::uint32_t>(nb.size()))];
-          const AgentId y = nb[rb.below(static_cast<std::uint32_t>(nb.size()))];
-          if (x != y && st.is_org(x) && st.is_org(y) && st.active[x] && st.active[y] && !st.net.has_tie(x, y))
-            ctx.tie_intents.push(chunk, TieIntent{TieIntent::Kind::add, std::min(x, y), std::max(x, y),
-                                               static_cast<float>(ctx.params.trust.initial)});
-        }
-      }
-    }
     }
   });
 }
