@@ -15,6 +15,15 @@ namespace cimsim::model::submodels {
 namespace {
 constexpr double kCitizenContact = 0.3;    // weekly informal contact between linked citizens
 constexpr double kMixedContact = 0.25;     // weekly citizen-organisation contact when one is active
+// U < kCitizenContact on a 32-bit word (U = w / 2^32) is w < ceil(kCitizenContact 2^32): the same
+// comparison in integers (scaling by 2^32 is exact), without converting the word.
+constexpr std::uint64_t ceil_scaled(double p) {
+  const double s = p * 0x1.0p32;
+  const auto c = static_cast<std::uint64_t>(s);
+  return static_cast<double>(c) == s ? c : c + 1;
+}
+constexpr std::uint64_t kCitizenWords = ceil_scaled(kCitizenContact);
+static_assert(kCitizenContact > 0.0 && kCitizenContact < 1.0);
 constexpr std::size_t kBatch = 64;         // agents whose streams' first blocks are computed together
 
 // Meetings of the bodies the backbone convenes, and partners' insight (serial: few bodies and
@@ -125,8 +134,9 @@ void contact(State& st, const StepContext& ctx) {
           const float tr = trust_of[e];
           const bool cb = sector[b] == Sector::citizen;
           double p = 0.0;
+          bool met = false;
           if (ca && cb) {
-            p = kCitizenContact;
+            met = r.next_u32() < kCitizenWords;  // r.uniform32() < kCitizenContact
           } else if (ca || cb) {
             const bool act = active[a] || active[b];
             p = act ? kMixedContact : 0.0;
@@ -146,7 +156,6 @@ void contact(State& st, const StepContext& ctx) {
                                         : 0.0;
             p = body ? 1.0 : 1.0 - (1.0 - cadence_probability(relax, c_plenary, tr)) * (1.0 - informal);
           }
-          bool met = false;
           if (p >= 1.0) met = true;
           else if (p > 0.0) met = r.uniform32() < p;
           // Whether a tie met is a coin flip the CPU cannot predict: select by mask, not branch.
