@@ -27,6 +27,8 @@ inline constexpr std::uint32_t kBuildTick = 0xFFFFFFFFu;
 // purpose in its hot loops (millions per tick), so a call into another translation unit per
 // word would cost more than the generator itself.
 class Rng {
+  using Philox = r123::Philox4x32_R<10>;
+
  public:
   // UniformRandomBitGenerator, so that Boost.Random distributions can draw from a stream.
   using result_type = std::uint32_t;
@@ -39,6 +41,26 @@ class Rng {
       std::uint32_t block = 0) noexcept
       : key_{{static_cast<std::uint32_t>(seed), static_cast<std::uint32_t>(seed >> 32)}},
         ctr_{{tick, agent, purpose, block}} {}
+
+  // The first counter block of a stream: the four words its first draw computes. A loop that
+  // opens one stream per agent can compute these for a batch of agents first (independent
+  // work the CPU overlaps, instead of a chain of dependent rounds inside each agent's
+  // update) and open each stream from its block, which draws exactly the same words.
+  using Block = std::array<std::uint32_t, 4>;
+  static Block first_block(std::uint64_t seed, std::uint32_t tick, std::uint32_t agent, std::uint32_t purpose,
+                           std::uint32_t block = 0) noexcept {
+    const Philox::ctr_type r = Philox()(Philox::ctr_type{{tick, agent, purpose, block}},
+                                        Philox::key_type{{static_cast<std::uint32_t>(seed), static_cast<std::uint32_t>(seed >> 32)}});
+    return {r[0], r[1], r[2], r[3]};
+  }
+  // The stream (seed, tick, agent, purpose, block) with its first block already computed
+  // (first == first_block(seed, tick, agent, purpose, block)).
+  Rng(std::uint64_t seed, std::uint32_t tick, std::uint32_t agent, std::uint32_t purpose, const Block& first,
+      std::uint32_t block = 0) noexcept
+      : key_{{static_cast<std::uint32_t>(seed), static_cast<std::uint32_t>(seed >> 32)}},
+        ctr_{{tick, agent, purpose, block + 1}},
+        buf_(first),
+        used_(0) {}
 
   std::uint32_t next_u32() noexcept {
     if (used_ == 4) refill();
@@ -77,7 +99,6 @@ class Rng {
   double normal(double mean, double sd) noexcept { return mean + sd * normal(); }
 
  private:
-  using Philox = r123::Philox4x32_R<10>;
   void refill() noexcept {
     const Philox::ctr_type r = Philox()(ctr_, key_);
     buf_ = {r[0], r[1], r[2], r[3]};

@@ -45,22 +45,30 @@ void activities(State& st, const StepContext& ctx) {
       const auto nb = v.neighbours(static_cast<AgentId>(i));
       const auto ts = v.ties_of(static_cast<AgentId>(i));
       const bool org = st.is_org(i);
-      double coord = 0.0, counted = 0.0;
+      // Without branches (whether a tie's other end is active is a coin flip to the CPU): a tie
+      // that does not count adds 0 to the sum, which leaves it as it is, and the count is a
+      // whole number, so as an integer it is the same double.
+      const std::uint8_t* const sector = st.sector.data();
+      const std::uint8_t* const active = st.active.data();
+      const float* const trust = v.trust.data();
+      double coord = 0.0;
+      std::uint32_t counted = 0;
       for (std::size_t j = 0; j < nb.size(); ++j) {
-        if ((org && st.sector[nb[j]] == Sector::citizen) || !st.active[nb[j]]) continue;
-        counted += 1.0;
-        coord += v.trust[ts[j]];
+        const bool shares = active[nb[j]] != 0 && !(org && sector[nb[j]] == Sector::citizen);
+        counted += shares ? 1u : 0u;
+        coord += shares ? static_cast<double>(trust[ts[j]]) : 0.0;
       }
-      coord /= std::max(1.0, counted);
+      coord /= std::max(1.0, static_cast<double>(counted));
       // Own work: the agent's own effort. Joint work: what coordination with trusted, active
       // ties adds; it becomes progress only as far as the working groups proceed (problem).
       const double own = st.capacity[i] * st.engagement[i] * (org ? (1.0 - reporting) * partner_share : 1.0);
       const double joint = own * p.problem.coordination_gain * coord * visibility;
       const std::size_t row = st.sector[i] * K;
       out[2 * half + row + st.pillar[i]] += 1.0;
+      const auto chosen = st.overrides.pillar_of(i);
       for (std::size_t k = 0; k < K; ++k) {
         const double w = (1.0 - beta) * st.concern[i * K + k] + beta * st.agenda[k];
-        if (const auto c = st.overrides.pillar_of(i); c >= 0) {  // a participant's choice: one pillar
+        if (const auto c = chosen; c >= 0) {  // a participant's choice: one pillar
           out[row + k] += c == static_cast<int>(k) ? own : 0.0;
           out[half + row + k] += c == static_cast<int>(k) ? joint : 0.0;
           continue;

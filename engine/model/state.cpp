@@ -94,11 +94,6 @@ double domain_capacity(const State& st, const Params& p, double share) noexcept 
   return c * (0.5 + 0.5 * p.backbone.role_clarity) * share / total;
 }
 
-double cadence_probability(const Params& p, int cadence_weeks, float trust) noexcept {
-  const double c = cadence_weeks * (1.0 + p.communication.cadence_relax * trust);  // 000:L867
-  return c <= 1.0 ? 1.0 : 1.0 / c;
-}
-
 double budget(const State& st, const Params& p) noexcept {
   return p.funding.budget_staff_years * st.cut_factor * (p.funding.grant_share * st.grant_level + (1.0 - p.funding.grant_share) * st.funder_support);
 }

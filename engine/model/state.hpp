@@ -124,7 +124,14 @@ double function_capacity(const State& st, const Params& p, double share) noexcep
 // The same for a domain function (shared measurement, policy): each member's capacity counts
 // with their domain skill.
 double domain_capacity(const State& st, const Params& p, double share) noexcept;
-double cadence_probability(const Params& p, int cadence_weeks, float trust) noexcept;
+// Inline: contact calls it per tie (with communication.cadence_relax as `relax`).
+inline double cadence_probability(double relax, int cadence_weeks, float trust) noexcept {
+  const double c = cadence_weeks * (1.0 + relax * trust);  // 000:L867
+  return c <= 1.0 ? 1.0 : 1.0 / c;
+}
+inline double cadence_probability(const Params& p, int cadence_weeks, float trust) noexcept {
+  return cadence_probability(p.communication.cadence_relax, cadence_weeks, trust);
+}
 double budget(const State& st, const Params& p) noexcept;
 double agenda_fit(const State& st) noexcept;
 // Stage of the initiative: 1 initiating action, 2 designing and organising, 3 sustaining.
