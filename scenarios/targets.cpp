@@ -84,6 +84,7 @@ void read_quantity(const TableReader& r, TargetQuantity& q, bool inherit, int ho
   }
   const bool new_variable = r.get("variable") != nullptr;
   if (new_variable || !inherit) {
+    r.field("variable", true, "an output variable (engine/model/variables.hpp), e.g. \"active_share\"");
     const std::string name = r.string("variable", "", true);
     bool summary = false;
     if (find_variable(name, summary) == nullptr)
@@ -212,6 +213,7 @@ TargetTable load_targets_text(const std::string& text, const std::string& label)
     r.only(kTargetKeys);
     Target g;
     g.origin = at_line(label, t.source());
+    r.field("name", true, "a name for the target, e.g. \"joined-2020\"");
     g.name = r.string("name", "", true);
     static const std::regex name_re("^[a-z0-9][a-z0-9-]*$");
     if (!std::regex_match(g.name, name_re))
@@ -301,6 +303,7 @@ TargetTable load_targets_text(const std::string& text, const std::string& label)
       if (const toml::node* n = r.get("than")) throw InputError(r.where(*n), prefix + "than", "than belongs to an ordering (relation): add relation or leave it out");
     }
     g.tolerance = r.number("tolerance", 0.0, big, 0.0, true);
+    r.field("source", true, "the seed lines the case value comes from, e.g. \"004:L553\"");
     g.source = r.string("source", "", true);
     static const std::regex src_re(R"(^\d{3}:L\d+(-L?\d+)?(, (\d{3}:)?L\d+(-L?\d+)?)*$)");
     if (!std::regex_match(g.source, src_re))
