@@ -226,8 +226,8 @@ std::vector<TargetResult> evaluate_targets(const sc::TargetTable& table, const s
         const std::string factor = t.factor != 1.0 ? num(t.factor) + " x " : "";
         const std::string other = than_label(t.quantity, t.than);
         r.case_text = fmt::format("{} {}{} ({}){}", t.relation, factor, num(o.value), other, tol);
-        r.case_value = fmt::format("{} {}{} {} of {}", t.relation, factor,
-                                   t.statistic == "share_of_runs" ? "share" : t.statistic, num(o.value), other);
+        r.case_value = fmt::format("{} {}{} ({}: {})", t.relation, factor, num(o.value),
+                                   t.statistic == "share_of_runs" ? "share of runs" : t.statistic, other);
         break;
       }
     }
