@@ -117,7 +117,8 @@ void read_quantity(const TableReader& r, TargetQuantity& q, bool inherit, int ho
   if (const toml::node* p = r.get("pillar")) {
     if (spec->axis != Axis::pillar)
       throw InputError(r.where(*p), r.prefix + "pillar", "'" + q.variable + "' has no pillar axis: leave out pillar");
-    q.pillar = r.integer<int>("pillar", 1, model::kMaxPillars, 1, true);
+    const int pillars = load(q.preset).params.population.pillars;
+    q.pillar = r.integer<int>("pillar", 1, pillars, 1, true);  // "out of range: expected an integer in [1, pillars]"
   }
   if (spec->axis == Axis::pillar && q.pillar == 0)
     throw InputError(at_line(r.label, r.t.source()), r.prefix + "pillar",

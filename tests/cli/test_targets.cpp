@@ -129,6 +129,10 @@ INSTANTIATE_TEST_SUITE_P(
         BadTarget{"count of a variable that is not a share of agents", "statistic = \"median\"", "statistic = \"count\"",
                   {"t.toml:7", "key 'targets[1].statistic'", "active_share"}},
         BadTarget{"two case values", "value = 0.1", "value = 0.1\nband = [0, 1]", {"t.toml:3", "not value, band"}},
+        BadTarget{"pillar the preset does not have", "variable = \"outcome\"", "variable = \"outcome_pillar\"\npillar = 5",
+                  {"t.toml:6", "key 'targets[1].pillar'", "expected an integer in [1, 4]"}},
+        BadTarget{"sector on a variable without one", "variable = \"outcome\"", "variable = \"outcome\"\nsector = \"citizen\"",
+                  {"t.toml:6", "key 'targets[1].sector'", "no sector axis"}},
         BadTarget{"malformed TOML", "value = 0.1", "value = = 0.1", {"t.toml:8", "malformed TOML"}}),
     [](const ::testing::TestParamInfo<BadTarget>& i) {
       std::string n = i.param.what;
