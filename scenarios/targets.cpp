@@ -10,7 +10,8 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
-#include <regex>
+#include <cctype>
+#include <cstdlib>
 
 namespace cimsim::scenarios {
 
@@ -53,16 +54,76 @@ const VariableSpec* find_variable(const std::string& name, bool& summary) {
   return nullptr;
 }
 
+// Hand-written matchers (std::regex trips GCC 12's -Wmaybe-uninitialized under the sanitizers).
+bool digit(char c) { return c >= '0' && c <= '9'; }
+
+// Skips digits from i; returns how many.
+std::size_t digits(const std::string& s, std::size_t& i) {
+  const std::size_t from = i;
+  while (i < s.size() && digit(s[i])) ++i;
+  return i - from;
+}
+
+std::string trim(const std::string& s) {
+  const auto b = s.find_first_not_of(" \t"), e = s.find_last_not_of(" \t");
+  return b == std::string::npos ? std::string() : s.substr(b, e - b + 1);
+}
+
+// Seed lines: "004:L553", "000:L1160-L1165", "004:L560, L561", "004:L562, 000:L1059".
+bool seed_lines(const std::string& s) {
+  std::size_t i = 0;
+  for (bool first = true;; first = false) {
+    if (i + 4 <= s.size() && digit(s[i]) && digit(s[i + 1]) && digit(s[i + 2]) && s[i + 3] == ':') i += 4;
+    else if (first) return false;
+    if (i >= s.size() || s[i] != 'L') return false;
+    ++i;
+    if (digits(s, i) == 0) return false;
+    if (i < s.size() && s[i] == '-') {
+      ++i;
+      if (i < s.size() && s[i] == 'L') ++i;
+      if (digits(s, i) == 0) return false;
+    }
+    if (i == s.size()) return true;
+    if (s.compare(i, 2, ", ") != 0) return false;
+    i += 2;
+  }
+}
+
+bool target_name(const std::string& s) {
+  if (s.empty() || !(std::islower(static_cast<unsigned char>(s[0])) || digit(s[0]))) return false;
+  return std::all_of(s.begin(), s.end(), [](char c) { return (c >= 'a' && c <= 'z') || digit(c) || c == '-'; });
+}
+
+// "<= 84" -> ("<=", 84); false if malformed.
+bool parse_condition(const std::string& text, std::string& op, double& value) {
+  const std::string s = trim(text);
+  std::size_t n = s.size() >= 2 && (s.compare(0, 2, "<=") == 0 || s.compare(0, 2, ">=") == 0) ? 2
+                  : !s.empty() && (s[0] == '<' || s[0] == '>')                                 ? 1
+                                                                                               : 0;
+  if (n == 0) return false;
+  op = s.substr(0, n);
+  const std::string num = trim(s.substr(n));
+  if (num.empty() || !(digit(num[0]) || num[0] == '-' || num[0] == '+' || num[0] == '.')) return false;
+  char* end = nullptr;
+  value = std::strtod(num.c_str(), &end);
+  return end == num.c_str() + num.size() && std::isfinite(value);
+}
+
 // "month N" or "year N" (N an integer >= 0) as a recorded month.
 int parse_month(const TableReader& r, const toml::node& n, const std::string& key) {
   const std::string expect = "a time \"month N\" or \"year N\" (N a whole number >= 0; records are monthly)";
   if (!n.is_string()) throw InputError(r.where(n), r.prefix + key, "expected " + expect);
   const std::string s = n.as_string()->get();
-  static const std::regex re(R"(^\s*(month|year)\s+(\d{1,6})\s*$)");
-  std::smatch m;
-  if (!std::regex_match(s, m, re)) throw InputError(r.where(n), r.prefix + key, "malformed time '" + s + "': expected " + expect);
-  const int k = std::stoi(m[2].str());
-  return m[1].str() == "year" ? 12 * k : k;
+  const std::string t = trim(s);
+  const bool year = t.rfind("year", 0) == 0, month = t.rfind("month", 0) == 0;
+  std::size_t i = year ? 4 : month ? 5 : 0;
+  const std::size_t word = i;
+  while (i < t.size() && (t[i] == ' ' || t[i] == '\t')) ++i;
+  const std::size_t from = i;
+  if ((!year && !month) || i == word || digits(t, i) == 0 || i != t.size() || i - from > 6)
+    throw InputError(r.where(n), r.prefix + key, "malformed time '" + s + "': expected " + expect);
+  const int k = std::stoi(t.substr(from));
+  return year ? 12 * k : k;
 }
 
 std::string months_text(int from, int to) {
@@ -216,8 +277,7 @@ TargetTable load_targets_text(const std::string& text, const std::string& label)
     g.origin = at_line(label, t.source());
     r.field("name", true, "a name for the target, e.g. \"joined-2020\"");
     g.name = r.string("name", "", true);
-    static const std::regex name_re("^[a-z0-9][a-z0-9-]*$");
-    if (!std::regex_match(g.name, name_re))
+    if (!target_name(g.name))
       throw InputError(r.where("name"), prefix + "name", "'" + g.name + "': expected lower-case letters, digits and '-'");
     for (const auto& other : table.targets)
       if (other.name == g.name)
@@ -241,13 +301,8 @@ TargetTable load_targets_text(const std::string& text, const std::string& label)
     if (const toml::node* c = r.get("condition")) {
       if (g.statistic != "share_of_runs")
         throw InputError(r.where(*c), prefix + "condition", "a condition belongs to statistic share_of_runs: leave it out");
-      static const std::regex re(R"(^\s*(<=|>=|<|>)\s*([-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?)\s*$)");
-      std::smatch m;
-      const std::string s = c->is_string() ? c->as_string()->get() : "";
-      if (!c->is_string() || !std::regex_match(s, m, re))
+      if (!c->is_string() || !parse_condition(c->as_string()->get(), g.condition_op, g.condition))
         throw InputError(r.where(*c), prefix + "condition", "expected a condition on the per-run value such as \">= 0.6\" or \"<= 84\"");
-      g.condition_op = m[1].str();
-      g.condition = std::stod(m[2].str());
     } else if (g.statistic == "share_of_runs") {
       throw InputError(g.origin, prefix + "condition", "missing: statistic share_of_runs needs a condition such as \">= 0.6\"");
     }
@@ -306,8 +361,7 @@ TargetTable load_targets_text(const std::string& text, const std::string& label)
     g.tolerance = r.number("tolerance", 0.0, big, 0.0, true);
     r.field("source", true, "the seed lines the case value comes from, e.g. \"004:L553\"");
     g.source = r.string("source", "", true);
-    static const std::regex src_re(R"(^\d{3}:L\d+(-L?\d+)?(, (\d{3}:)?L\d+(-L?\d+)?)*$)");
-    if (!std::regex_match(g.source, src_re))
+    if (!seed_lines(g.source))
       throw InputError(r.where("source"), prefix + "source",
                        "'" + g.source + "': expected seed lines such as \"004:L553\", \"000:L1160-L1165\" or \"004:L560, L561\"");
     if (r.get("held_out") == nullptr) throw InputError(g.origin, prefix + "held_out", "missing: expected true (validation) or false (calibration)");
