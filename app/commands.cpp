@@ -2,6 +2,7 @@
 
 #include "analysis/ensemble_file.hpp"
 #include "analysis/hdf5_store.hpp"
+#include "analysis/targets.hpp"
 #include "app/network_picture.hpp"
 #include "app/run_experiment.hpp"
 #include "engine/error.hpp"
@@ -9,6 +10,7 @@
 #include "scenarios/experiment.hpp"
 #include "scenarios/parameter_values.hpp"
 #include "scenarios/scenario_loader.hpp"
+#include "scenarios/targets.hpp"
 
 #include <fmt/format.h>
 
@@ -16,6 +18,10 @@
 #include <cmath>
 #include <cstdio>
 #include <iostream>
+#include <map>
+#include <thread>
+
+#include <unistd.h>
 #include <type_traits>
 #include <variant>
 
@@ -213,6 +219,60 @@ std::string version_line() {
   const char* mpi = "";
 #endif
   return std::string("cimsim ") + CIMSIM_VERSION + " (" + CIMSIM_GIT_REV + ", " + CIMSIM_BUILD_TYPE + mpi + ")";
+}
+
+int cmd_targets(const TargetsOptions& o) {
+  if (o.replicates < 1 || o.replicates > 1000000)
+    throw InputError("--replicates", "", "expected an integer in [1, 1000000], got " + std::to_string(o.replicates));
+  if (o.threads < 0) throw InputError("--threads", "", "must be a positive integer, got " + std::to_string(o.threads));
+  sc::TargetTable table = o.targets.empty() ? sc::builtin_targets(o.preset, "targets") : sc::load_targets_file(o.targets);
+  if (table.preset != o.preset)
+    throw InputError(table.label, "preset",
+                     "the table is for '" + table.preset + "' but the command names '" + o.preset +
+                         "': expected preset = \"" + o.preset + "\" (or run cimsim targets " + table.preset + ")");
+  // Every preset the table reads: its own first, then the other sides of orderings.
+  sc::ExperimentSpec spec;
+  spec.scenarios.push_back(table.preset);
+  for (const auto& t : table.targets)
+    if (t.kind == sc::Target::Kind::ordering &&
+        std::find(spec.scenarios.begin(), spec.scenarios.end(), t.than.preset) == spec.scenarios.end())
+      spec.scenarios.push_back(t.than.preset);
+  const sc::Plan plan = sc::make_plan(spec, o.sets);
+  const RecordSchema schema = schema_for(plan);
+
+  RunSettings settings;
+  settings.replicates = static_cast<std::size_t>(o.replicates);
+  settings.seed = o.seed;
+  settings.threads = o.threads > 0 ? static_cast<int>(o.threads) : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  if (::isatty(2) == 1)
+    settings.progress = [](std::size_t done, std::size_t total) {
+      std::fprintf(stderr, "\r  runs %zu/%zu", done, total);
+      if (done == total) std::fprintf(stderr, "\n");
+      std::fflush(stderr);
+    };
+  MemorySink sink;
+  run_experiment(plan, &sink, settings);
+
+  std::map<std::string, PresetRuns> runs;
+  for (std::size_t i = 0; i < plan.items.size(); ++i) {
+    PresetRuns& p = runs[plan.items[i].scenario.name];
+    p.scenario = plan.items[i].scenario;
+    p.schema = &schema;
+  }
+  std::size_t failed = 0;
+  std::string first_failure;
+  for (auto& r : sink.runs()) {
+    if (!r.ok && failed++ == 0) first_failure = plan.items[r.key.scenario].scenario.name + ": " + r.error;
+    runs[plan.items[r.key.scenario].scenario.name].runs.push_back(std::move(r));
+  }
+  if (failed > 0)
+    throw std::runtime_error(fmt::format("{} of {} runs failed (first: {})", failed,
+                                         plan.items.size() * settings.replicates, first_failure));
+  const auto results = evaluate_targets(table, runs);
+  if (o.format == "json") std::cout << targets_json(table.preset, settings.replicates, results).dump(2) << "\n";
+  else std::cout << targets_table(table.preset, settings.replicates, results);
+  const bool all = std::all_of(results.begin(), results.end(), [](const TargetResult& r) { return r.met; });
+  return all ? 0 : 1;
 }
 
 }  // namespace cimsim::app

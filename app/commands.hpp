@@ -8,6 +8,7 @@
 #include "analysis/sensitivity.hpp"
 #include "engine/model/model.hpp"
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -31,6 +32,21 @@ int cmd_compare(const AnalysisCli<CompareOptions>& c, const std::string& command
 int cmd_sensitivity(const AnalysisCli<SensitivityOptions>& c, const std::string& command_line);
 // Writes the HTML report; the network picture re-runs one run (network_picture.hpp).
 int cmd_report(report::Options o);
+
+// `cimsim targets PRESET`: runs the preset's ensemble in memory and prints, per case target
+// (scenarios/targets/PRESET.toml or --targets FILE), the case value, the simulated median and
+// 90% interval and met / missed. Returns 0 when every target is met, 1 when any is missed
+// (docs/design/0005-case-targets.md); bad input throws InputError (exit status 2).
+struct TargetsOptions {
+  std::string preset;
+  long long replicates = 100;
+  long long threads = 0;  // 0: all cores
+  std::uint64_t seed = 1;
+  std::string format = "table";  // table or json
+  std::string targets;           // a target file instead of the built-in table
+  std::vector<std::string> sets; // --set key=value, applied to every preset run
+};
+int cmd_targets(const TargetsOptions& o);
 
 // Warnings on stderr for settings another parameter silently undoes
 // (scenarios::parameter_warnings), once per message with the scenarios it concerns.

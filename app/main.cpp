@@ -157,6 +157,20 @@ int main(int argc, char** argv) {
   report_cmd->add_option("--compare-json", rep.compare_json, "Use this `cimsim compare --format json` output");
   report_cmd->add_option("--sensitivity-json", rep.sensitivity_json, "Use this `cimsim sensitivity --format json` output");
 
+  TargetsOptions to;
+  auto* targets_cmd = app.add_subcommand("targets", "Run a case preset and check it against its case's targets (exit 0: all met, "
+                                                    "1: some missed; docs/design/0005-case-targets.md)");
+  targets_cmd->add_option("preset", to.preset, "Case preset (a built-in scenario with a table in scenarios/targets/)")->required();
+  targets_cmd->add_option("-r,--replicates", to.replicates, "Replicates (seeds) of each preset")->capture_default_str();
+  targets_cmd->add_option("-t,--threads", to.threads, "Worker threads (default: all cores)");
+  targets_cmd->add_option("-s,--seed", to.seed, "Master seed; replicate k uses a seed derived from it and k")
+      ->check(CLI::Validator(seed_rule, "SEED"))
+      ->capture_default_str();
+  targets_cmd->add_option("--format", to.format, "Output format")->check(CLI::IsMember({"table", "json"}))->capture_default_str();
+  targets_cmd->add_option("--targets", to.targets, "Target file (TOML) instead of the built-in table of the preset");
+  targets_cmd->add_option("--set", to.sets, "Override a parameter in every preset run: key=value (one per --set; repeat the flag)")
+      ->allow_extra_args(false);
+
   workshop::ServeOptions ws;
   auto* workshop_cmd = app.add_subcommand("workshop", "Live simulation in the browser for a workshop: play, sliders, events with "
                                                       "their counterfactual, participants (README: Workshop)");
@@ -212,6 +226,11 @@ int main(int argc, char** argv) {
       return 0;
     }
     if (report_cmd->parsed()) return cmd_report(rep);
+    if (targets_cmd->parsed()) {
+      if (targets_cmd->count("--threads") > 0 && to.threads <= 0)
+        throw InputError("--threads", "", "must be a positive integer, got " + std::to_string(to.threads));
+      return cmd_targets(to);
+    }
     if (workshop_cmd->parsed()) {
       ws.command_line = command_line;
       return workshop::serve(ws);

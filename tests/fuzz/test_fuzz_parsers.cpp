@@ -11,6 +11,7 @@
 #include "engine/error.hpp"
 #include "scenarios/experiment.hpp"
 #include "scenarios/scenario_loader.hpp"
+#include "scenarios/targets.hpp"
 
 #include <gtest/gtest.h>
 
@@ -215,6 +216,36 @@ TEST(FuzzParsers, MutatedInputsLoadOrAreRefusedCleanly) {
               static_cast<unsigned long long>(seed), loaded, refused, failures);
   EXPECT_GT(refused, 0u);
   EXPECT_GT(loaded, 0u) << "the mutations should leave some inputs valid";
+}
+
+// The case target tables (scenarios/targets/*.toml) under the same mutations: each input loads
+// or is refused with a one-line InputError. Count: CIMSIM_FUZZ_ITERATIONS / 4.
+TEST(FuzzParsers, MutatedTargetTablesLoadOrAreRefusedCleanly) {
+  const fs::path src = CIMSIM_SOURCE_DIR;
+  const std::vector<std::string> tables = seeds_in(src / "scenarios/targets", ".toml");
+  ASSERT_GE(tables.size(), 8u);
+  const std::size_t n = env_count("CIMSIM_FUZZ_ITERATIONS", 4000) / 4;
+  Mutator m(env_count("CIMSIM_FUZZ_SEED", 15) + 1);
+  std::size_t loaded = 0, refused = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    const std::string t = m.mutate(tables[m.below(tables.size())], tables);
+    write("fuzz-current.txt", "targets\n" + t);
+    try {
+      (void)sc::load_targets_text(t, "fuzz.toml");
+      ++loaded;
+    } catch (const cimsim::InputError& e) {
+      ++refused;
+      const std::string what = e.what();
+      if (what.find('\n') != std::string::npos || what.empty()) ADD_FAILURE() << "message is not one line: " << what << "\n" << t;
+    } catch (const std::exception& e) {
+      ADD_FAILURE() << "not an InputError: " << e.what() << "\n" << t;
+    }
+  }
+  std::error_code ec;
+  fs::remove("fuzz-current.txt", ec);
+  std::printf("target tables: %zu loaded, %zu refused with a message\n", loaded, refused);
+  EXPECT_GT(refused, 0u);
+  EXPECT_GT(loaded, 0u);
 }
 
 }  // namespace

@@ -1,0 +1,50 @@
+// The case target tables (scenarios/targets/*.toml, docs/design/0005-case-targets.md): one per
+// case preset, each with at least three targets and at least one held out, all loading; and the
+// number of agents present, which counts of agents divide by, follows the join events.
+#include "analysis/targets.hpp"
+#include "engine/error.hpp"
+#include "scenarios/scenario_loader.hpp"
+#include "scenarios/targets.hpp"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+namespace sc = cimsim::scenarios;
+
+TEST(CaseTargets, EveryCasePresetHasATableWithThreeTargetsOneHeldOut) {
+  const std::vector<std::string> cases = {"bo-trygt",          "dk2020",           "hjem-til-alle",
+                                          "malmo-climate",     "mechelen-arsenaal", "skive-rodding-lihme",
+                                          "skive-sydvestsalling", "tondermarsk"};
+  std::vector<std::string> tables;
+  for (const auto& b : sc::builtin_target_tables()) tables.push_back(b.name);
+  EXPECT_EQ(tables, cases);
+  for (const auto& name : cases) {
+    SCOPED_TRACE(name);
+    const sc::TargetTable t = sc::builtin_targets(name, "test");
+    EXPECT_EQ(t.preset, name);
+    EXPECT_GE(t.targets.size(), 3u);
+    EXPECT_TRUE(std::any_of(t.targets.begin(), t.targets.end(), [](const sc::Target& g) { return g.held_out; }));
+    EXPECT_TRUE(std::any_of(t.targets.begin(), t.targets.end(), [](const sc::Target& g) { return !g.held_out; }));
+  }
+}
+
+TEST(CaseTargets, ErrorsNameFileLineAndKey) {
+  try {
+    sc::load_targets_text("preset = \"dk2020\"\n[[targets]]\nname = \"a\"\nvariable = \"outcome\"\nstatistic = \"median\"\nat = \"week 3\"\n", "x.toml");
+    FAIL() << "no error";
+  } catch (const cimsim::InputError& e) {
+    EXPECT_EQ(e.where(), "x.toml:6");
+    EXPECT_EQ(e.key(), "targets[1].at");
+  }
+}
+
+TEST(CaseTargets, AgentsPresentFollowJoinEvents) {
+  const auto dk = sc::load("dk2020");  // 25 government agents; +44 at year 1, +31 at year 2
+  EXPECT_EQ(cimsim::agents_present(dk, "government", 0), 25.0);
+  EXPECT_EQ(cimsim::agents_present(dk, "government", 11), 25.0);
+  EXPECT_EQ(cimsim::agents_present(dk, "government", 12), 69.0);
+  EXPECT_EQ(cimsim::agents_present(dk, "government", 24), 100.0);
+  EXPECT_EQ(cimsim::agents_present(dk, "organisations", 24), 100.0 + 1 + 0 + 2 + 1);
+  EXPECT_EQ(cimsim::agents_present(dk, "citizen", 24), 0.0);
+}
