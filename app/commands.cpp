@@ -20,10 +20,10 @@
 #include <iostream>
 #include <map>
 #include <thread>
-
-#include <unistd.h>
 #include <type_traits>
 #include <variant>
+
+#include <unistd.h>
 
 namespace cimsim::app {
 
