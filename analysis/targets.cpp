@@ -186,6 +186,81 @@ std::vector<double> per_run_values(const sc::TargetQuantity& q, const PresetRuns
   return out;
 }
 
+RecordSchema file_schema(const EnsembleFile& f) {
+  const int pillars = f.has_dataset("pillar") ? static_cast<int>(f.strings("pillar").size()) : 1;
+  const int events = f.has_dataset("event") ? static_cast<int>(f.strings("event").size()) : 0;
+  return model::make_schema(std::max(1, pillars), events);
+}
+
+std::vector<std::string> table_variables(const sc::TargetTable& table) {
+  std::vector<std::string> out;
+  auto add = [&](const std::string& v) {
+    if (!v.empty() && std::find(out.begin(), out.end(), v) == out.end()) out.push_back(v);
+  };
+  for (const auto& t : table.targets) {
+    add(t.quantity.variable);
+    if (t.kind == sc::Target::Kind::ordering) add(t.than.variable);
+  }
+  return out;
+}
+
+PresetRuns preset_runs_from_file(const EnsembleFile& f, const std::string& name, const model::Scenario& scenario,
+                                 const RecordSchema& schema, const std::vector<std::string>& variables) {
+  const std::size_t s = f.scenario_index(name);
+  if (s == f.scenarios().size()) throw std::logic_error("no scenario '" + name + "' in " + f.path());
+  PresetRuns pr;
+  pr.scenario = scenario;
+  pr.schema = &schema;
+  const std::size_t R = f.realizations();
+  for (std::size_t r = 0; r < R; ++r) {
+    if (!f.ok(s, r)) continue;
+    RunResult run;
+    run.key = {s, r, f.seed(s, r)};
+    run.ok = true;
+    run.time = f.months();
+    run.series.resize(schema.series.size());
+    run.summaries.resize(schema.summaries.size());
+    pr.runs.push_back(std::move(run));
+  }
+  // Record m of a run is month m (as the recorder writes them); the file's time index of each month.
+  int last = 0;
+  for (double m : f.months()) last = std::max(last, static_cast<int>(std::lround(m)));
+  std::vector<long> index(static_cast<std::size_t>(last) + 1, -1);
+  for (std::size_t t = 0; t < f.months().size(); ++t)
+    if (f.months()[t] >= 0.0 && f.months()[t] == std::round(f.months()[t]))
+      index[static_cast<std::size_t>(f.months()[t])] = static_cast<long>(t);
+  for (const auto& v : variables) {
+    if (!f.has_dataset(v)) continue;  // per_run_values names what is missing
+    const EnsembleFile::Array a = f.array(v);
+    for (std::size_t k = 0; k < schema.series.size(); ++k) {
+      if (schema.series[k].name != v) continue;
+      const std::size_t width = schema.width(schema.series[k].axis);
+      if (a.shape.size() < 3 || (a.shape.size() == 4 ? a.shape[3] : 1) != width) continue;
+      const std::size_t T = a.shape[2];
+      for (auto& run : pr.runs) {
+        auto& out = run.series[k];
+        out.assign(index.size() * width, kNaN);
+        for (std::size_t m = 0; m < index.size(); ++m) {
+          if (index[m] < 0) continue;
+          const std::size_t at = ((run.key.scenario * R + run.key.replicate) * T + static_cast<std::size_t>(index[m])) * width;
+          std::copy(a.values.begin() + static_cast<long>(at), a.values.begin() + static_cast<long>(at + width),
+                    out.begin() + static_cast<long>(m * width));
+        }
+      }
+    }
+    for (std::size_t k = 0; k < schema.summaries.size(); ++k) {
+      if (schema.summaries[k].name != v) continue;
+      const std::size_t width = schema.width(schema.summaries[k].axis);
+      if (a.shape.size() < 2 || (a.shape.size() == 3 ? a.shape[2] : 1) != width) continue;
+      for (auto& run : pr.runs) {
+        const std::size_t at = (run.key.scenario * R + run.key.replicate) * width;
+        run.summaries[k].assign(a.values.begin() + static_cast<long>(at), a.values.begin() + static_cast<long>(at + width));
+      }
+    }
+  }
+  return pr;
+}
+
 std::vector<TargetResult> evaluate_targets(const sc::TargetTable& table, const std::map<std::string, PresetRuns>& runs) {
   std::vector<TargetResult> out;
   for (const auto& t : table.targets) {
@@ -257,11 +332,15 @@ nlohmann::json targets_json(const std::string& preset, std::size_t replicates, c
   return j;
 }
 
+std::string simulated_text(const TargetResult& r) {
+  return num(r.median) + " [" + num(r.low) + ", " + num(r.high) + "]";
+}
+
 std::string targets_table(const std::string& preset, std::size_t replicates, const std::vector<TargetResult>& results) {
   std::size_t w_name = 6, w_case = 4, w_sim = 9;
   std::vector<std::string> sims;
   for (const auto& r : results) {
-    sims.push_back(num(r.median) + " [" + num(r.low) + ", " + num(r.high) + "]");
+    sims.push_back(simulated_text(r));
     w_name = std::max(w_name, r.name.size());
     w_case = std::max(w_case, r.case_text.size());
     w_sim = std::max(w_sim, sims.back().size());

@@ -4,6 +4,7 @@
 // by replicate), so the result does not depend on threads or processes.
 #pragma once
 
+#include "analysis/ensemble_file.hpp"
 #include "engine/model/model.hpp"
 #include "engine/observer.hpp"
 #include "scenarios/targets.hpp"
@@ -47,10 +48,26 @@ double agents_present(const model::Scenario& scenario, const std::string& sector
 // Throws InputError (naming the target's origin) when a time is past the runs' end.
 std::vector<double> per_run_values(const scenarios::TargetQuantity& q, const PresetRuns& runs);
 
+// ---- runs read back from an output file (the report), so that they are judged by the same rules
+// The schema the file's runs were recorded with: the model's variables, the file's pillar and
+// event widths.
+RecordSchema file_schema(const EnsembleFile& file);
+// The completed runs of scenario `name` in `file` as PresetRuns (in replicate order), with the
+// series and summaries named in `variables` filled from the file's arrays (a series' record m is
+// the file's month m; months the file lacks are NaN); `scenario` is the file's resolved scenario
+// (its configuration attribute) and `schema` must outlive the result.
+PresetRuns preset_runs_from_file(const EnsembleFile& file, const std::string& name, const model::Scenario& scenario,
+                                 const RecordSchema& schema, const std::vector<std::string>& variables);
+// The variables a table reads (both sides of orderings).
+std::vector<std::string> table_variables(const scenarios::TargetTable& table);
+
 // Evaluates every target; `runs` holds every preset the table names (its own and those of
 // ordering targets).
 std::vector<TargetResult> evaluate_targets(const scenarios::TargetTable& table,
                                            const std::map<std::string, PresetRuns>& runs);
+
+// The simulated column of the table: "median [low, high]" ("n/a" for a missing value).
+std::string simulated_text(const TargetResult& r);
 
 // {"preset", "replicates", "targets": [{"name", "quantity", "case_value", "median", "low", "high",
 // "met", "held_out", "source"}, ...]}
