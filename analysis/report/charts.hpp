@@ -30,6 +30,9 @@ nlohmann::json network_chart(const NetworkPicture& pic);
 // Two pictures (same years) one above the other, the colours shared.
 nlohmann::json network_pair_chart(const NetworkPicture& a, const NetworkPicture& b, double event_year);
 
+// ---- case_match.cpp: a time series target's simulated fan with the case's value or band
+nlohmann::json case_chart(const CaseMatch::Series& s);
+
 // Shared pieces of every chart: the title block and the base specification (config, schema).
 nlohmann::json chart_title(const std::string& text, const nlohmann::json& subtitle = "");
 nlohmann::json chart_base();

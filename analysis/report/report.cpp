@@ -119,6 +119,9 @@ nav a { margin-right: 14px; }
 #status { font-size: 13px; color: #666; }
 #status[data-state="error"] { color: #b00; font-weight: bold; }
 pre { white-space: pre-wrap; font-size: 12px; max-height: 400px; overflow: auto; background: #f4f4f4; padding: 8px; }
+td.met { color: #1a7f37; font-weight: bold; }
+td.missed { color: #b00; font-weight: bold; }
+td.none { color: #666; }
 .warning { background: #fff3cd; padding: 8px 12px; border-radius: 6px; }
 )css";
 
@@ -254,6 +257,7 @@ Inputs gather(const Options& o) {
   }
   for (const auto& s : config)
     if (s.name == baseline) in.goal = s.params.problem.goal;
+  in.cases = case_matches(o.file, config);  // presets of the file with a target table
 
   const std::string net = o.network_scenario.empty() ? baseline : o.network_scenario;
   const std::size_t net_index = f.scenario_index(net);
@@ -309,6 +313,39 @@ std::string render_html(const Inputs& in) {
                "Compare the lines between scenarios, and read the bands as the honest range of what could happen.");
   for (const auto& v : key_variables()) page.chart("fan-" + v.name, fan_chart(in, v));
   page.end_section();
+
+  for (const auto& c : in.cases) {
+    page.section("case-" + c.preset, "How well this preset matches its case: " + c.preset,
+                 "What the case reports, set against what the simulation gives, by the same rules as the command "
+                 "\"cimsim targets " + c.preset + "\". Each row is one thing the case reports (with the line of the case material it "
+                     "comes from), written as a number the simulation produces. 'Simulated' is the middle run with, in "
+                     "brackets, the range of 9 in 10 runs; a target is met when the middle run falls within the case's "
+                     "value or band, give or take its tolerance. Calibration targets are those the preset's settings "
+                     "were tuned to; held-out targets were not used for tuning, so they test the model.");
+    std::size_t met = 0, evaluated = 0;
+    for (const auto& r : c.rows) {
+      evaluated += r.evaluated ? 1 : 0;
+      met += r.met ? 1 : 0;
+    }
+    page.text(fmt::format("{} ({} of {} runs of {} in this file completed and are used). {} of {} targets met{}.",
+                          c.description, c.runs, c.planned, c.preset, met, c.rows.size(),
+                          evaluated < c.rows.size() ? fmt::format(", {} not evaluated", c.rows.size() - evaluated) : ""));
+    std::string t = "<table class=\"targets\">\n<tr><th>target</th><th>role</th><th>case</th><th>simulated: median [5%, 95%]"
+                    "</th><th>result</th><th>source</th><th>quantity</th></tr>\n";
+    for (const auto& r : c.rows)
+      t += "<tr data-target=\"" + escape(r.name) + "\"><td title=\"" + escape(r.description) + "\">" + escape(r.name) +
+           "</td><td>" + escape(r.role) + "</td><td>" + escape(r.case_text) + "</td><td>" + escape(r.simulated) +
+           "</td><td class=\"" + (r.evaluated ? (r.met ? "met" : "missed") : "none") + "\">" + escape(r.result) +
+           "</td><td>" + escape(r.source) + "</td><td>" + escape(r.quantity) + "</td></tr>\n";
+    page.html(t + "</table>\n");
+    for (const auto& s : c.series) {
+      std::string id = "target-" + c.preset + "-" + s.target;
+      for (char& ch : id)
+        if (!std::isalnum(static_cast<unsigned char>(ch)) && ch != '-') ch = '-';
+      page.chart(id, case_chart(s), s.caption);
+    }
+    page.end_section();
+  }
 
   if (in.scenarios.size() > 1 && !in.paired.empty()) {
     page.section("effects", "Each scenario against " + base + ", over time",

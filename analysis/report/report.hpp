@@ -12,6 +12,10 @@
 #include <string>
 #include <vector>
 
+namespace cimsim::model {
+struct Scenario;
+}
+
 namespace cimsim::report {
 
 // A snapshot of the collaboration network of one run (drawn by app/network_picture.cpp).
@@ -73,6 +77,36 @@ struct Variable {
 };
 const std::vector<Variable>& key_variables();
 
+// "How well this preset matches its case": a scenario of the file that is a preset with a
+// built-in target table (scenarios/targets/<name>.toml), its targets judged over the file's runs
+// by the rules of `cimsim targets` (analysis/targets.hpp).
+struct CaseMatch {
+  std::string preset;
+  std::string description;   // the table's
+  std::size_t runs = 0;      // completed runs of the preset in the file
+  std::size_t planned = 0;   // realizations in the file
+  struct Row {
+    std::string name, role, quantity, source, description;
+    std::string case_text;   // as `cimsim targets` prints it
+    std::string simulated;   // "median [5%, 95%]", or empty when not evaluated
+    std::string result;      // "met", "MISSED", or why it is not evaluated ("not in this file: ...")
+    bool evaluated = false;
+    bool met = false;
+  };
+  std::vector<Row> rows;
+  // One per time series target: the simulated fan of its quantity over months and the case's
+  // value or band at its month(s).
+  struct Series {
+    std::string target;      // target name
+    std::string title, subtitle, axis;
+    bool percent = false;
+    nlohmann::json fan;      // [{month, q05, q50, q95}]
+    nlohmann::json marks;    // [{month, month2, value, lo, hi, label}]: the case (month2 > month: a window)
+    std::string caption;
+  };
+  std::vector<Series> series;
+};
+
 // Everything a page is drawn from.
 struct Inputs {
   std::string file;
@@ -94,6 +128,7 @@ struct Inputs {
   std::optional<NetworkPicture> before_after_base, before_after_event;
   double event_year = 0.0;
   std::string network_note;               // why there is no picture, when there is none
+  std::vector<CaseMatch> cases;           // presets of the file with a target table
 };
 
 // Reads the file and computes what the page needs (the network through o.draw_network).
@@ -102,6 +137,10 @@ Inputs gather(const Options& o);
 std::string render_html(const Inputs& in);
 // gather + render_html, written to a temporary file and renamed; returns the path written.
 std::string write_report(const Options& o);
+
+// ---- case_match.cpp: the presets of the file that have a target table, judged over its runs
+// (empty when none has one, or the configuration cannot be read back).
+std::vector<CaseMatch> case_matches(const std::string& file, const std::vector<model::Scenario>& config);
 
 // ---- the analyses (analyses.cpp): `cimsim compare` and `cimsim sensitivity`
 // A result stored in the file under /analysis/<group> (analysis/hdf5_store.hpp), if any.
