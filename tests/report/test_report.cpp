@@ -10,6 +10,7 @@
 #include "app/network_picture.hpp"
 #include "engine/error.hpp"
 #include "scenarios/scenario_loader.hpp"
+#include "scenarios/targets.hpp"
 
 #include "tests/shell.hpp"
 
@@ -411,6 +412,125 @@ TEST(Report, EffectChartsShowTheDifferenceOverTime) {
   for (const char* marked : {"lead coordinator", "Lead coordinator", "coordinator left", "leaves week"})
     EXPECT_EQ(single.find(marked), std::string::npos) << marked;
   EXPECT_NE(single.find("No coordinator leaves in baseline"), std::string::npos);
+}
+
+// Issue 12: a file that holds a preset with a target table gets "How well this preset matches its
+// case": the table of `cimsim targets` (same runs, same numbers), a row per target, the number of
+// runs used, and a chart per time series target with the case drawn over the simulated fan; an
+// ordering whose other preset is not in the file says so; the page draws in headless Chromium.
+TEST(Report, CaseMatchSectionShowsEveryTarget) {
+  const fs::path dir = work_dir();
+  const fs::path f = dir / "dk2020.h5";
+  Result r = sh(std::string(CIMSIM_BINARY) + " run dk2020 -r 4 -t 2 -q -o " + quote(f));
+  ASSERT_EQ(r.status, 0) << r.output;
+  const fs::path html = dir / "dk2020.html";
+  r = sh(std::string(CIMSIM_BINARY) + " report " + quote(f) + " -o " + quote(html));
+  ASSERT_EQ(r.status, 0) << r.output;
+  const std::string page = read_text(html);
+  EXPECT_NE(page.find("<section id=\"case-dk2020\">"), std::string::npos);
+  EXPECT_NE(page.find("How well this preset matches its case: dk2020"), std::string::npos);
+  EXPECT_NE(page.find("4 of 4 runs of dk2020 in this file completed and are used"), std::string::npos);
+
+  // The same numbers as `cimsim targets dk2020` over the same 4 seeds.
+  const Result targets = sh(std::string(CIMSIM_BINARY) + " targets dk2020 -r 4 -t 2 2>/dev/null");
+  ASSERT_TRUE(targets.status == 0 || targets.status == 1) << targets.output;
+  const auto config = cimsim::scenarios::load_configuration(
+      cimsim::h5::read_string_attribute(f.string(), "/", "configuration"), "configuration");
+  const auto cases = cimsim::report::case_matches(f.string(), config);
+  ASSERT_EQ(cases.size(), 1u);
+  const auto table = cimsim::scenarios::builtin_targets("dk2020", "test");
+  ASSERT_EQ(cases[0].rows.size(), table.targets.size());
+  EXPECT_EQ(cases[0].runs, 4u);
+  const std::string open = "<script type=\"application/json\" id=\"cimsim-charts\">";
+  const auto a = page.find(open);
+  ASSERT_NE(a, std::string::npos);
+  const nlohmann::json charts =
+      nlohmann::json::parse(page.substr(a + open.size(), page.find("</script>", a) - a - open.size()));
+  std::size_t series = 0;
+  for (std::size_t i = 0; i < table.targets.size(); ++i) {
+    const auto& t = table.targets[i];
+    const auto& row = cases[0].rows[i];
+    EXPECT_EQ(row.name, t.name);
+    EXPECT_TRUE(row.evaluated) << t.name << ": " << row.result;
+    EXPECT_NE(page.find("data-target=\"" + t.name + "\""), std::string::npos) << t.name;
+    // The targets table prints "name  role  case  simulated  result  source" on one line.
+    std::istringstream lines(targets.output);
+    std::string line;
+    bool found = false;
+    while (std::getline(lines, line))
+      if (line.rfind(t.name + " ", 0) == 0)
+        found = line.find("  " + row.case_text + "  ") != std::string::npos &&
+                line.find("  " + row.simulated + "  ") != std::string::npos &&
+                line.find("  " + row.result + "  ") != std::string::npos;
+    EXPECT_TRUE(found) << t.name << ": " << row.case_text << " | " << row.simulated << " | " << row.result << "\n"
+                       << targets.output;
+    if (t.quantity.summary || t.quantity.from_month < 0) continue;
+    ++series;
+    const std::string id = "target-dk2020-" + t.name;
+    ASSERT_TRUE(charts.contains(id)) << id;
+    // The fan covers every month of the run; the case is a red mark at the target's month.
+    const auto& layers = charts[id]["layer"];
+    EXPECT_EQ(layers[0]["data"]["values"].size(), 12u * 8u + 1u) << id;
+    bool mark = false;
+    for (const auto& layer : layers)
+      if (layer["mark"]["type"] == "rect")
+        for (const auto& m : layer["data"]["values"])
+          mark = mark || (m["x0"].get<double>() < t.quantity.from_month && m["x1"].get<double>() > t.quantity.to_month);
+    EXPECT_TRUE(mark) << id;
+  }
+  EXPECT_GE(series, 3u);
+  EXPECT_EQ(cases[0].series.size(), series);
+
+  // skive-sydvestsalling without skive-rodding-lihme: the ordering is "not in this file".
+  const fs::path skive = dir / "skive.h5";
+  r = sh(std::string(CIMSIM_BINARY) + " run skive-sydvestsalling -r 4 -t 2 -q --set population.citizens=300 -o " +
+         quote(skive));
+  ASSERT_EQ(r.status, 0) << r.output;
+  const auto skive_cases = cimsim::report::case_matches(
+      skive.string(), cimsim::scenarios::load_configuration(
+                          cimsim::h5::read_string_attribute(skive.string(), "/", "configuration"), "configuration"));
+  ASSERT_EQ(skive_cases.size(), 1u);
+  const auto skive_table = cimsim::scenarios::builtin_targets("skive-sydvestsalling", "test");
+  ASSERT_EQ(skive_cases[0].rows.size(), skive_table.targets.size());
+  std::size_t elsewhere = 0;
+  for (const auto& row : skive_cases[0].rows)
+    if (row.result.rfind("not in this file", 0) == 0) ++elsewhere;
+    else EXPECT_TRUE(row.evaluated) << row.name << ": " << row.result;
+  EXPECT_EQ(elsewhere, 1u);
+  const fs::path skive_html = dir / "skive.html";
+  r = sh(std::string(CIMSIM_BINARY) + " report " + quote(skive) + " -o " + quote(skive_html));
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_NE(read_text(skive_html).find("not in this file (skive-rodding-lihme was not run)"), std::string::npos);
+
+  if (sh("command -v chromium").status != 0) GTEST_SKIP() << "chromium is not installed (scripts/setup.sh installs it)";
+  std::size_t n = 0;
+  for (auto p = page.find("class=\"chart\""); p != std::string::npos; p = page.find("class=\"chart\"", p + 1)) ++n;
+  const std::string chromium = "timeout 180 chromium --headless --no-sandbox --disable-gpu --disable-dev-shm-usage "
+                               "--user-data-dir=" + quote(dir / "profile") + " --virtual-time-budget=30000 ";
+  const Result dom = sh(chromium + "--dump-dom " + quote(html) + " 2>/dev/null");
+  ASSERT_EQ(dom.status, 0);
+  EXPECT_NE(dom.output.find("<title>cimsim report: " + std::to_string(n) + " charts rendered</title>"), std::string::npos)
+      << dom.output.substr(dom.output.find("id=\"status\""), 2000);
+  const fs::path shot = fs::path(CIMSIM_BUILD_DIR) / "report_case_match_screenshot.png";
+  fs::remove(shot);
+  const Result s = sh(chromium + "--window-size=1280,9000 --screenshot=" + quote(shot) + " " + quote(html));
+  EXPECT_EQ(s.status, 0) << s.output.substr(0, 2000);
+  EXPECT_TRUE(png_file(shot)) << shot;
+}
+
+// A file without a preset that has a target table (the baseline) has no such section, and no error.
+TEST(Report, NoCaseMatchSectionWithoutATargetTable) {
+  const fs::path dir = work_dir();
+  const fs::path f = small_file(dir, "baseline");
+  const auto config = cimsim::scenarios::load_configuration(
+      cimsim::h5::read_string_attribute(f.string(), "/", "configuration"), "configuration");
+  EXPECT_TRUE(cimsim::report::case_matches(f.string(), config).empty());
+  const fs::path html = dir / "baseline.html";
+  const Result r = sh(std::string(CIMSIM_BINARY) + " report " + quote(f) + " -o " + quote(html));
+  ASSERT_EQ(r.status, 0) << r.output;
+  const std::string page = read_text(html);
+  EXPECT_EQ(page.find("matches its case"), std::string::npos);
+  EXPECT_EQ(page.find("id=\"case-"), std::string::npos);
 }
 
 TEST(AnalysisExamples, PythonFanChartWithXarray) {
