@@ -1,6 +1,7 @@
 // `cimsim report`: one self-contained HTML page (all scripts inline, works offline) that shows
 // an output file to the people in a workshop: fan charts over time, differences from the
-// baseline, time to goal, event troughs, sensitivity (when the file holds a sweep), the
+// baseline, time to goal, event troughs, sensitivity (when the file holds a sweep), how well a
+// case preset matches its case (when the file holds one with a target table), the
 // collaboration network of one representative run, and the file's provenance.
 #pragma once
 

@@ -501,6 +501,17 @@ TEST(Report, CaseMatchSectionShowsEveryTarget) {
   r = sh(std::string(CIMSIM_BINARY) + " report " + quote(skive) + " -o " + quote(skive_html));
   ASSERT_EQ(r.status, 0) << r.output;
   EXPECT_NE(read_text(skive_html).find("not in this file (skive-rodding-lihme was not run)"), std::string::npos);
+  // With both clusters in the file, each section judges its ordering against the other's runs.
+  const fs::path both = dir / "skive-both.h5";
+  r = sh(std::string(CIMSIM_BINARY) + " run skive-sydvestsalling skive-rodding-lihme -r 4 -t 2 -q "
+         "--set population.citizens=300 -o " + quote(both));
+  ASSERT_EQ(r.status, 0) << r.output;
+  const auto both_cases = cimsim::report::case_matches(
+      both.string(), cimsim::scenarios::load_configuration(
+                         cimsim::h5::read_string_attribute(both.string(), "/", "configuration"), "configuration"));
+  ASSERT_EQ(both_cases.size(), 2u);
+  for (const auto& c : both_cases)
+    for (const auto& row : c.rows) EXPECT_TRUE(row.evaluated) << c.preset << " " << row.name << ": " << row.result;
 
   if (sh("command -v chromium").status != 0) GTEST_SKIP() << "chromium is not installed (scripts/setup.sh installs it)";
   std::size_t n = 0;
