@@ -93,7 +93,7 @@ class Model {
   int backbone_staff() const noexcept { return st_.backbone_staff(); }
   bool backbone_active() const noexcept { return st_.backbone_active; }
   double agenda_alignment() const noexcept { return st_.alignment; }
-  double agenda_fit() const noexcept { return model::agenda_fit(st_); }
+  double agenda_fit() const noexcept { return model::agenda_fit(st_, params_); }
   double org_active_share() const noexcept { return st_.org_active_share(); }
   double coverage() const noexcept { return st_.coverage; }
   double learning() const noexcept { return st_.learning; }

@@ -98,8 +98,8 @@ double budget(const State& st, const Params& p) noexcept {
   return p.funding.budget_staff_years * st.cut_factor * (p.funding.grant_share * st.grant_level + (1.0 - p.funding.grant_share) * st.funder_support);
 }
 
-double agenda_fit(const State& st) noexcept {
-  if (!st.backbone_active) return 0.0;
+double agenda_fit(const State& st, const Params& p) noexcept {
+  if (!st.backbone_active && !p.partners.common_agenda) return 0.0;  // no common agenda process
   double d = 0.0;
   for (std::size_t k = 0; k < st.need.size(); ++k) d += std::fabs(st.agenda[k] - st.need[k]);
   return 1.0 - 0.5 * d;

@@ -133,7 +133,7 @@ inline double cadence_probability(const Params& p, int cadence_weeks, float trus
   return cadence_probability(p.communication.cadence_relax, cadence_weeks, trust);
 }
 double budget(const State& st, const Params& p) noexcept;
-double agenda_fit(const State& st) noexcept;
+double agenda_fit(const State& st, const Params& p) noexcept;
 // Stage of the initiative: 1 initiating action, 2 designing and organising, 3 sustaining.
 int initiative_stage(const State& st, const Params& p) noexcept;
 

@@ -500,7 +500,7 @@ TEST(Submodels, FundersFollowVisibleProgress) {
 // backbone each partners.* condition does its own work and nothing else.
 TEST(Submodels, PartnersRunAConditionWithoutABackbone) {
   struct Seen {
-    double wg_meetings = 0.0, insight = 0.0, alignment = 0.0, coverage = 0.0, capacity = 0.0;
+    double wg_meetings = 0.0, insight = 0.0, alignment = 0.0, coverage = 0.0, capacity = 0.0, fit = 0.0;
   };
   auto run = [](const std::vector<std::string>& extra) {
     std::vector<std::string> sets = {"backbone.enabled=false", "run.horizon_years=2"};
@@ -522,6 +522,7 @@ TEST(Submodels, PartnersRunAConditionWithoutABackbone) {
     seen.alignment = st.alignment;
     seen.coverage = st.coverage;
     seen.capacity = st.partner_capacity;
+    seen.fit = m.agenda_fit();
     return seen;
   };
   const Seen none = run({});
@@ -529,6 +530,7 @@ TEST(Submodels, PartnersRunAConditionWithoutABackbone) {
   EXPECT_EQ(none.alignment, 0.0);
   EXPECT_EQ(none.coverage, 0.0);
   EXPECT_EQ(none.capacity, 0.0) << "no partner capacity while no partners.* condition is on";
+  EXPECT_EQ(none.fit, 0.0) << "no common agenda, so no agenda fit";
 
   const Seen talk = run({"partners.communication=true"});
   EXPECT_GT(talk.capacity, 0.0);
@@ -538,6 +540,7 @@ TEST(Submodels, PartnersRunAConditionWithoutABackbone) {
 
   const Seen agenda = run({"partners.common_agenda=true"});
   EXPECT_GT(agenda.alignment, 0.5) << "the partners' own agenda process aligns their concerns";
+  EXPECT_GT(agenda.fit, 0.0) << "the partners' agenda is reported like the backbone's";
   EXPECT_EQ(agenda.wg_meetings, 0.0);
 
   const Seen data = run({"measurement.enabled=true", "partners.measurement=true"});
