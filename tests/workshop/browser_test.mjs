@@ -25,12 +25,15 @@ function check(ok, what, detail = '') {
   if (ok) { passes++; console.log('ok   ' + what); } else { failures++; console.log('FAIL ' + what + (detail ? ': ' + detail : '')); }
 }
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-async function until(what, fn, timeoutMs = 60000) {
+async function until(what, fn, timeoutMs = 60000, required = true) {
   const t0 = Date.now();
   for (;;) {
     const v = await fn().catch(() => false);
     if (v) return v;
-    if (Date.now() - t0 > timeoutMs) { check(false, what, 'timed out after ' + timeoutMs + ' ms'); return false; }
+    if (Date.now() - t0 > timeoutMs) {
+      if (required) check(false, what, 'timed out after ' + timeoutMs + ' ms');
+      return false;
+    }
     await sleep(100);
   }
 }
@@ -170,8 +173,15 @@ try {
   await page.screenshot({ path: path.join(out, 'workshop-after-event.png') });
 
   // Save: PNG of the view (drawn by the page) and the runs as HDF5.
-  await W(() => document.getElementById('save-png').addEventListener('click', () => { window.__pngClicked = true; }, { capture: true, once: true }));
-  await page.click('#save-png');
+  await W(() => document.getElementById('save-png').addEventListener('click', () => { window.__pngClicked = true; }, { capture: true }));
+  // page.click aims at the button's centre as laid out when it is called; charts redrawing under
+  // load can move the button before the click lands (seen once in the ASan pass: the click never
+  // reached it). Click again, up to three times, until the button has seen a click.
+  for (let tries = 1; tries <= 3; ++tries) {
+    await page.click('#save-png');
+    if (await until('', () => W(() => !!window.__pngClicked), 3000, false)) break;
+    console.log('     (the click on "Save picture" did not reach the button; try ' + (tries + 1) + ')');
+  }
   if (!await until('the PNG of the view is made', () => W(() => (window.workshop.pngBytes || 0) > 10000), 20000))
     console.log('     (PNG: ' + JSON.stringify(await W(() => ({ clicked: !!window.__pngClicked, bytes: window.workshop.pngBytes }))) + ')');
   const h5 = await W(async () => {
