@@ -18,6 +18,7 @@
 #include <cmath>
 #include <cstdio>
 #include <iostream>
+#include <new>
 #include <map>
 #include <thread>
 #include <type_traits>
@@ -97,6 +98,25 @@ void print_warnings(const std::vector<model::Scenario>& scenarios) {
   for (const auto& [w, names] : seen)
     std::fprintf(stderr, "cimsim: warning: %s (%s%s)\n", w.c_str(), names.front().c_str(),
                  names.size() > 1 ? fmt::format(" and {} more", names.size() - 1).c_str() : "");
+}
+
+int report_error(const std::exception_ptr& error) {
+  int status = 3;
+  try {
+    std::rethrow_exception(error);
+  } catch (const InputError& e) {
+    std::cerr << "cimsim: error: " << e.what() << "\n";
+    status = 2;
+  } catch (const std::bad_alloc&) {
+    std::cerr << "cimsim: error: out of memory (std::bad_alloc): run fewer replicates or scenarios, or raise the "
+                 "memory limit\n";
+  } catch (const std::exception& e) {
+    std::cerr << "cimsim: internal error: " << e.what() << "\n";
+  } catch (...) {
+    std::cerr << "cimsim: internal error: an exception of unknown type\n";
+  }
+  std::cerr.flush();
+  return status;
 }
 
 int cmd_list(const std::string& format) {

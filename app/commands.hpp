@@ -9,6 +9,7 @@
 #include "engine/model/model.hpp"
 
 #include <cstdint>
+#include <exception>
 #include <string>
 #include <vector>
 
@@ -22,6 +23,11 @@ struct AnalysisCli {
   std::string format = "table";
   bool store = false;
 };
+
+// Prints an error the way every command reports it ("cimsim: error: ..." for bad input and
+// running out of memory, "cimsim: internal error: ..." otherwise), flushes stderr, and returns
+// the exit status: 2 for bad input (InputError), 3 otherwise.
+int report_error(const std::exception_ptr& error);
 
 int cmd_list(const std::string& format);  // format: table or json
 int cmd_describe(const std::string& name, const std::vector<std::string>& sets, bool markdown, const std::string& format);

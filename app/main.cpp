@@ -235,16 +235,8 @@ int main(int argc, char** argv) {
       ws.command_line = command_line;
       return workshop::serve(ws);
     }
-  } catch (const InputError& e) {
-    std::cerr << "cimsim: error: " << e.what() << "\n";
-    return 2;
-  } catch (const std::bad_alloc&) {
-    std::cerr << "cimsim: error: out of memory (std::bad_alloc): run fewer replicates or scenarios, or raise the "
-                 "memory limit\n";
-    return 3;
-  } catch (const std::exception& e) {
-    std::cerr << "cimsim: internal error: " << e.what() << "\n";
-    return 3;
+  } catch (const std::exception&) {
+    return report_error(std::current_exception());
   }
   return 0;
 }

@@ -321,10 +321,20 @@ int run_command(RunOptions o, const std::string& command_line) {
     setup_error = std::current_exception();
   }
   const bool all_ok = procs.all(!setup_error);
-  if (setup_error) std::rethrow_exception(setup_error);  // main() prints it; exit status 2
+  if (setup_error && procs.size() == 1) std::rethrow_exception(setup_error);  // main() prints it; exit status 2
   if (!all_ok) {
-    if (root) std::fprintf(stderr, "cimsim: error: another MPI process could not set up the run (see its message); nothing written\n");
-    return 2;
+    // Every process removes what it wrote and says why before any process ends: the launcher
+    // stops the whole job as soon as one process exits with an error, which could otherwise
+    // cut off another's message or leave rank 0's temporary file behind.
+    file.reset();
+    int status = 2;
+    if (setup_error)
+      status = report_error(setup_error);
+    else if (root)
+      std::fprintf(stderr, "cimsim: error: another MPI process could not set up the run (see its message); nothing written\n");
+    std::fflush(stderr);
+    procs.all(true);  // wait until every process has
+    return status;
   }
   const std::size_t total = scenarios.size() * static_cast<std::size_t>(o.replicates);
   if (nothing_to_do) {
