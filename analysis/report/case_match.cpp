@@ -9,6 +9,7 @@
 #include "analysis/summary.hpp"
 #include "analysis/targets.hpp"
 #include "engine/model/model.hpp"
+#include "scenarios/scenario_loader.hpp"
 #include "scenarios/targets.hpp"
 
 #include <fmt/format.h>
@@ -67,6 +68,24 @@ json case_marks(const sc::Target& t, const TargetResult* r, double y_min, double
   return json::array();
 }
 
+// How `ran` (the file's scenario of a preset) differs from the built-in preset: every
+// parameter with another value, in param_table() order, then the events if they differ.
+std::vector<std::string> changes_from_preset(const model::Scenario& ran, const std::string& preset) {
+  const model::Scenario ships = sc::load(preset);
+  std::vector<std::string> out;
+  auto text = [](const model::ParamSpec& spec, const model::Params& p) {
+    return spec.is<bool>() ? std::string(spec.value(p) != 0.0 ? "true" : "false") : fmt::format("{}", spec.value(p));
+  };
+  for (const auto& spec : model::param_table())
+    if (spec.value(ran.params) != spec.value(ships.params))
+      out.push_back(fmt::format("{} = {} (preset: {})", spec.key, text(spec, ran.params), text(spec, ships.params)));
+  std::vector<std::string> a, b;
+  for (const auto& e : ran.events) a.push_back(sc::describe_event(e));
+  for (const auto& e : ships.events) b.push_back(sc::describe_event(e));
+  if (a != b) out.push_back(fmt::format("events: {} (preset: {})", a.size(), b.size()));
+  return out;
+}
+
 }  // namespace
 
 std::vector<CaseMatch> case_matches(const std::string& file, const std::vector<model::Scenario>& config) {
@@ -98,6 +117,7 @@ std::vector<CaseMatch> case_matches(const std::string& file, const std::vector<m
     m.description = table.description;
     m.runs = own.runs.size();
     m.planned = f.realizations();
+    m.changed = changes_from_preset(own.scenario, table.preset);
     const int last = std::min(12 * own.scenario.params.run.horizon_years,
                               f.months().empty() ? 0 : static_cast<int>(std::lround(f.months().back())));
     for (const auto& t : table.targets) {

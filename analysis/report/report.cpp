@@ -330,6 +330,13 @@ std::string render_html(const Inputs& in) {
     page.text(fmt::format("{} ({} of {} runs of {} in this file completed and are used). {} of {} targets met{}.",
                           c.description, c.runs, c.planned, c.preset, met, c.rows.size(),
                           evaluated < c.rows.size() ? fmt::format(", {} not evaluated", c.rows.size() - evaluated) : ""));
+    if (!c.changed.empty()) {
+      std::string list;
+      for (const auto& x : c.changed) list += (list.empty() ? "" : "; ") + x;
+      page.html("<p class=\"warning\" data-changed=\"" + escape(c.preset) + "\">These runs were not made with " +
+                escape(c.preset) + " as it ships (" + escape(list) +
+                "), so the table says how well <em>these settings</em> match the case, not the preset.</p>\n");
+    }
     std::string t = "<table class=\"targets\">\n<tr><th>target</th><th>role</th><th>case</th><th>simulated: median [5%, 95%]"
                     "</th><th>result</th><th>source</th><th>quantity</th></tr>\n";
     for (const auto& r : c.rows)

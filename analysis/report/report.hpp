@@ -86,6 +86,9 @@ struct CaseMatch {
   std::string description;   // the table's
   std::size_t runs = 0;      // completed runs of the preset in the file
   std::size_t planned = 0;   // realizations in the file
+  // How the file's scenario differs from the built-in preset ("key = value (preset: value)",
+  // and a line when the events differ): empty when it was run as the preset ships.
+  std::vector<std::string> changed;
   struct Row {
     std::string name, role, quantity, source, description;
     std::string case_text;   // as `cimsim targets` prints it

@@ -441,6 +441,8 @@ TEST(Report, CaseMatchSectionShowsEveryTarget) {
   const auto table = cimsim::scenarios::builtin_targets("dk2020", "test");
   ASSERT_EQ(cases[0].rows.size(), table.targets.size());
   EXPECT_EQ(cases[0].runs, 4u);
+  EXPECT_TRUE(cases[0].changed.empty()) << "run as the preset ships: " << cases[0].changed.front();
+  EXPECT_EQ(page.find("data-changed="), std::string::npos);
   const std::string open = "<script type=\"application/json\" id=\"cimsim-charts\">";
   const auto a = page.find(open);
   ASSERT_NE(a, std::string::npos);
@@ -501,6 +503,10 @@ TEST(Report, CaseMatchSectionShowsEveryTarget) {
   r = sh(std::string(CIMSIM_BINARY) + " report " + quote(skive) + " -o " + quote(skive_html));
   ASSERT_EQ(r.status, 0) << r.output;
   EXPECT_NE(read_text(skive_html).find("not in this file (skive-rodding-lihme was not run)"), std::string::npos);
+  // Run with --set: the section says that it judges these settings, not the preset as it ships.
+  EXPECT_EQ(skive_cases[0].changed, std::vector<std::string>{"population.citizens = 300 (preset: 1500)"});
+  EXPECT_NE(read_text(skive_html).find("data-changed=\"skive-sydvestsalling\""), std::string::npos);
+  EXPECT_NE(read_text(skive_html).find("population.citizens = 300 (preset: 1500)"), std::string::npos);
   // With both clusters in the file, each section judges its ordering against the other's runs.
   const fs::path both = dir / "skive-both.h5";
   r = sh(std::string(CIMSIM_BINARY) + " run skive-sydvestsalling skive-rodding-lihme -r 4 -t 2 -q "
