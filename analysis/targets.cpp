@@ -138,6 +138,18 @@ std::vector<double> per_run_values(const sc::TargetQuantity& q, const PresetRuns
     throw InputError(q.origin, "", fmt::format("month {} is past the end of the runs of '{}' (month {}; did a --set change "
                                                "run.horizon_years?): expected a time within the run",
                                                q.to_month, q.preset, last));
+  // Members (agents present) of sector s at a month of run r: the run's own `members` record
+  // when it has one (joins can be a process), else the population plus the scheduled joins
+  // (files written before `members` was recorded).
+  std::size_t km = 0;
+  while (km < schema.series.size() && schema.series[km].name != "members") ++km;
+  auto members = [&](const RunResult& r, int s, int month) {
+    if (km < schema.series.size() && schema.series[km].axis == Axis::sector) {
+      const std::size_t w = schema.width(Axis::sector), at = static_cast<std::size_t>(month) * w + static_cast<std::size_t>(s);
+      if (at < r.series[km].size() && !std::isnan(r.series[km][at])) return r.series[km][at];
+    }
+    return present_in(pr.scenario, s, month);
+  };
   // The value of one recorded month of run r.
   auto at = [&](const RunResult& r, int month) -> double {
     const double* row = r.series[k].data() + static_cast<std::size_t>(month) * width;
@@ -145,14 +157,14 @@ std::vector<double> per_run_values(const sc::TargetQuantity& q, const PresetRuns
       auto one = [&](int s) {
         const double share = row[s];
         if (!q.count) return share;
-        const double n = present_in(pr.scenario, s, month);
+        const double n = members(r, s, month);
         return std::isnan(share) ? 0.0 : std::round(share * n);
       };
       if (q.sector != sc::kOrganisations) return one(sector_index(q.sector));
       // All organisations: the number of agents summed over the five sectors; the share of them.
       double agents = 0.0, n = 0.0;
       for (int s = 0; s < model::citizen; ++s) {
-        const double ns = present_in(pr.scenario, s, month);
+        const double ns = members(r, s, month);
         if (ns > 0.0 && !std::isnan(row[s])) agents += std::round(row[s] * ns);
         n += ns;
       }
@@ -200,6 +212,7 @@ std::vector<std::string> table_variables(const sc::TargetTable& table) {
   for (const auto& t : table.targets) {
     add(t.quantity.variable);
     if (t.kind == sc::Target::Kind::ordering) add(t.than.variable);
+    if (t.quantity.count || (t.kind == sc::Target::Kind::ordering && t.than.count)) add("members");  // counts of agents
   }
   return out;
 }

@@ -88,6 +88,16 @@ const std::vector<Probe<Model>>& probes() {
          for (int sec = 0; sec < kSectors; ++sec)
            o[static_cast<std::size_t>(sec)] = count[sec] > 0 ? sum[sec] / count[sec] : kMissing;
        }},
+      {{"members", "number of agents of a sector present: citizens, and the organisations that have joined", "1",
+        Axis::sector,
+       {"Members, by sector", "Members (number)", "Members per sector",
+        "Number of citizens and of organisations of each sector that have joined the initiative so far.", "count"}},
+       [](const Model& m, Out o) {
+         std::array<double, kSectors> n{};
+         for (std::size_t i = 0; i < m.agents(); ++i)
+           if (!m.is_staff(i) && m.present()[i]) n[m.sector()[i]] += 1.0;
+         for (int sec = 0; sec < kSectors; ++sec) o[static_cast<std::size_t>(sec)] = n[sec];
+       }},
       {{"trust_mean", "mean trust over all ties", "1", Axis::none,
        {"Trust between the people and organisations who work together", "Trust (0 to 1)",
         "Mean trust between participants",

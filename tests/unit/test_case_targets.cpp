@@ -3,6 +3,8 @@
 // number of agents present, which counts of agents divide by, follows the join events.
 #include "analysis/targets.hpp"
 #include "engine/error.hpp"
+#include "engine/executor.hpp"
+#include "engine/model/run.hpp"
 #include "scenarios/scenario_loader.hpp"
 #include "scenarios/targets.hpp"
 
@@ -47,4 +49,22 @@ TEST(CaseTargets, AgentsPresentFollowJoinEvents) {
   EXPECT_EQ(cimsim::agents_present(dk, "government", 24), 100.0);
   EXPECT_EQ(cimsim::agents_present(dk, "organisations", 24), 100.0 + 1 + 0 + 2 + 1);
   EXPECT_EQ(cimsim::agents_present(dk, "citizen", 24), 0.0);
+}
+
+// The `members` record is what counts of agents divide by; with scheduled joins it equals the
+// population plus the joins recorded by then, month by month (the rule for older files).
+TEST(CaseTargets, MembersRecordMatchesTheScheduledJoins) {
+  const auto dk = sc::load("dk2020");
+  const cimsim::RecordSchema schema = cimsim::model::make_schema(cimsim::model::kMaxPillars);
+  std::size_t k = 0;
+  while (k < schema.series.size() && schema.series[k].name != "members") ++k;
+  ASSERT_LT(k, schema.series.size());
+  const cimsim::Executor exec(1);
+  const cimsim::RunResult r = cimsim::model::run(dk, schema, cimsim::RunContext{cimsim::RunKey{0, 0, 7}, exec, nullptr});
+  const std::size_t w = schema.width(cimsim::Axis::sector);
+  const auto& names = cimsim::model::sector_names();
+  for (int month = 0; month <= 36; ++month)
+    for (std::size_t s = 0; s < w; ++s)
+      EXPECT_EQ(r.series[k][static_cast<std::size_t>(month) * w + s], cimsim::agents_present(dk, names[s], month))
+          << names[s] << " month " << month;
 }
