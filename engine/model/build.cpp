@@ -37,10 +37,18 @@ void build_population(State& st, const StepContext& ctx, std::size_t dormant) {
   for (int s = 0; s < kSectors; ++s)
     for (int i = 0; i < per_sector[s]; ++i) st.sector[at++] = static_cast<std::uint8_t>(s);
   for (; at < st.staff_end; ++at) st.sector[at] = kStaffSector;
-  // Organisations that join later (stakeholders_join events), in event order, at the end.
-  for (const Event& e : ctx.events)
+  // Organisations that join later (stakeholders_join and recruitment events), in event order,
+  // at the end.
+  st.recruitment.clear();
+  for (const Event& e : ctx.events) {
     if (const auto* join = e.as<ev::StakeholdersJoin>())
       for (int i = 0; i < join->count; ++i) st.sector[at++] = join->sector;
+    if (const auto* r = e.as<ev::Recruitment>()) {
+      st.recruitment.push_back({at, at + static_cast<std::size_t>(r->count), static_cast<std::uint8_t>(r->sector),
+                                e.week, r->offer_per_year, r->peer_per_year});
+      for (int i = 0; i < r->count; ++i) st.sector[at++] = r->sector;
+    }
+  }
 
   st.present.assign(n, 1);
   for (std::size_t i = st.staff_end; i < n; ++i) st.present[i] = 0;

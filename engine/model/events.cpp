@@ -42,6 +42,11 @@ std::optional<Problem> StakeholdersJoin::check(const StakeholdersJoin&, int week
   return std::nullopt;
 }
 
+std::optional<Problem> Recruitment::check(const Recruitment&, int week) {
+  if (week == 0) return Problem{"rate_per_year", "recruitment needs a time (at) when the offer opens, not a hazard"};
+  return std::nullopt;
+}
+
 std::optional<What> make(const std::string& type) {
   std::optional<What> out;
   for_each_type([&]<class T>(std::type_identity<T>) {
@@ -186,21 +191,67 @@ void apply(State& st, const StepContext&, const ev::MeetingCadence& e) {
   }
 }
 
+// Organisation i (absent) joins: present, e = 0.3 + 0.3 U, and floor(org_degree/2 + U) tries of
+// a tie to an organisation present at the start, all from stream r (after the draws the caller
+// made from it).
+void join(State& st, const StepContext& ctx, std::size_t i, Rng& r) {
+  const auto no = static_cast<std::uint32_t>(st.orgs_end);
+  st.present[i] = 1;
+  st.engagement[i] = st.engagement_next[i] = r.uniform(0.3, 0.6);
+  const auto m = static_cast<int>(std::floor(ctx.params.network.org_degree / 2.0 + r.uniform()));
+  for (int j = 0; j < m && no > 0; ++j)
+    st.net.add_tie(static_cast<AgentId>(i), r.below(no), static_cast<float>(ctx.params.trust.initial), st.tick);
+}
+
+bool candidate(const State& st, std::size_t i) {
+  for (const auto& b : st.recruitment)
+    if (i >= b.begin && i < b.end) return true;
+  return false;
+}
+
 void apply(State& st, const StepContext& ctx, const ev::StakeholdersJoin& e) {
   const auto t = static_cast<std::uint32_t>(st.tick);
   int joined = 0;
-  const auto no = static_cast<std::uint32_t>(st.orgs_end);
   for (std::size_t i = st.staff_end; i < st.agents() && joined < e.count; ++i) {
-    if (st.present[i] || st.sector[i] != e.sector) continue;
-    st.present[i] = 1;
+    if (st.present[i] || st.sector[i] != e.sector || candidate(st, i)) continue;
     ++joined;
     Rng r(ctx.seed, t, static_cast<std::uint32_t>(i), purpose::event);
-    st.engagement[i] = st.engagement_next[i] = r.uniform(0.3, 0.6);
-    const auto m = static_cast<int>(std::floor(ctx.params.network.org_degree / 2.0 + r.uniform()));
-    for (int j = 0; j < m && no > 0; ++j)
-      st.net.add_tie(static_cast<AgentId>(i), r.below(no), static_cast<float>(ctx.params.trust.initial), st.tick);
+    join(st, ctx, i, r);
   }
 }
+
+// The recruitment processes (docs/model.md 6.1): from its week on, each absent candidate of a
+// recruitment event decides to join with probability 1 - exp(-(offer x outreach x grant level +
+// peer x A/N) / 52), outreach = sat(F_public_will, 1) of an active backbone (0 without one),
+// A the present active organisations of the sector (last week's flags), N all its organisations
+// (present or not).
+void recruit(State& st, const StepContext& ctx) {
+  if (st.recruitment.empty()) return;
+  const auto t = static_cast<std::uint32_t>(st.tick);
+  const double outreach = st.backbone_active
+                              ? saturate(function_capacity(st, ctx.params, ctx.params.backbone.f_public_will), 1.0)
+                              : 0.0;
+  for (const auto& b : st.recruitment) {
+    if (st.tick < b.week) continue;
+    double active = 0.0, all = 0.0;
+    st.for_each_org([&](std::size_t i) {
+      if (st.sector[i] != b.sector) return;
+      all += 1.0;
+      active += (st.present[i] && st.active[i]) ? 1.0 : 0.0;
+    });
+    const double rate = b.offer * outreach * st.grant_level + b.peer * (all > 0.0 ? active / all : 0.0);
+    const double h = 1.0 - std::exp(-rate / kWeeksPerYear);
+    for (std::size_t i = b.begin; i < b.end; ++i) {
+      if (st.present[i]) continue;
+      Rng r(ctx.seed, t, static_cast<std::uint32_t>(i), purpose::recruitment);
+      if (r.uniform() < h) join(st, ctx, i, r);
+    }
+  }
+}
+
+// The event opens its process: recruit() below reads the candidates and the week from the
+// state (set up at the start), so firing it changes nothing by itself.
+void apply(State&, const StepContext&, const ev::Recruitment&) {}
 
 void apply(State& st, const StepContext&, const ev::CeilingLifted&) { st.ceiling_active = false; }
 
@@ -223,6 +274,7 @@ void events(State& st, const StepContext& ctx) {
     const auto k = static_cast<long>(std::floor(st.tick / period));
     if (k >= 1 && static_cast<long>(std::floor((st.tick - 1) / period)) < k) election(st, ctx);
   }
+  recruit(st, ctx);
   st.net.refresh(ctx.exec);
 }
 

@@ -230,6 +230,31 @@ struct StakeholdersJoin {
   static std::optional<Problem> check(const StakeholdersJoin& x, int week);
 };
 
+// Joining as a process (004:L553-L562, L661: DK2020's municipalities joined voluntarily,
+// answering an open offer paid by a pool, after peers had joined): `count` candidate
+// organisations of `sector`, absent at the start, each decide weekly from the event's week on.
+struct Recruitment {
+  static constexpr Info info{"recruitment", false};  // candidates are set up at the start
+  Sector sector = government;
+  int count = 0;
+  double offer_per_year = 1.0;
+  double peer_per_year = 2.0;
+  static constexpr auto fields() {
+    return std::array{
+        choice<&Recruitment::sector>("sector", &StakeholdersJoin::sectors, Presence::required,
+                                     "the sector of the candidate organisations"),
+        field<&Recruitment::count>("count", 1, 10000, Presence::required, "how many candidates (absent at the start)"),
+        field<&Recruitment::offer_per_year>("offer_per_year", 0.0, 52.0, Presence::optional,
+                                            "rate at which a candidate takes up the offer, at full outreach and "
+                                            "funding (per year)"),
+        field<&Recruitment::peer_per_year>("peer_per_year", 0.0, 52.0, Presence::optional,
+                                           "rate at which a candidate follows its peers, when every organisation "
+                                           "of its sector is active (per year)"),
+    };
+  }
+  static std::optional<Problem> check(const Recruitment& x, int week);
+};
+
 struct CeilingLifted {
   static constexpr Info info{"ceiling_lifted"};
 };
@@ -241,7 +266,7 @@ struct VacanciesFilled {
 // Every event type, in the order the loader lists them.
 using What = std::variant<StaffTurnover, ChampionDeparture, CitizenEngagementDecline, FundingCut, GrantEnd, Election,
                           Crisis, ExternalDriver, BackboneCreated, MeasurementLaunch, ForumsStopped, MeetingCadence,
-                          StakeholdersJoin, CeilingLifted, VacanciesFilled>;
+                          StakeholdersJoin, Recruitment, CeilingLifted, VacanciesFilled>;
 
 // The spec table of type T (empty for a type without fields).
 template <class T>

@@ -65,6 +65,7 @@ Model::Model(const Scenario& scenario, std::uint64_t seed, const Executor& exec)
   std::size_t dormant = 0;
   for (const Event& e : events_)
     if (const auto* join = e.as<ev::StakeholdersJoin>()) dormant += static_cast<std::size_t>(join->count);
+    else if (const auto* r = e.as<ev::Recruitment>()) dormant += static_cast<std::size_t>(r->count);
   st_.cadence_wg = params_.communication.meeting_cadence_weeks;
   st_.cadence_steering = params_.communication.steering_cadence_weeks;
   st_.cadence_plenary = params_.communication.plenary_cadence_weeks;

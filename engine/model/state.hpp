@@ -84,6 +84,15 @@ struct State {
   double cut_factor = 1.0, grant_level = 1.0, funder_support = 1.0;
   // recruitment counters (cumulative)
   double joined_invited = 0.0, joined_voluntary = 0.0;
+  // Recruitment processes (event `recruitment`, docs/model.md 6.1), in event order: the
+  // event's candidates are the absent organisations [begin, end); they decide from `week` on.
+  struct Recruitment {
+    std::size_t begin = 0, end = 0;
+    std::uint8_t sector = 0;
+    int week = 0;
+    double offer = 0.0, peer = 0.0;  // per year
+  };
+  std::vector<Recruitment> recruitment;
   std::vector<std::uint32_t> id_scratch;  // reused lists of agent ids (invitations, elections)
 
   std::size_t agents() const noexcept { return sector.size(); }

@@ -30,6 +30,7 @@ inline constexpr std::uint32_t invitation = 39;
 inline constexpr std::uint32_t hazard = 40;
 inline constexpr std::uint32_t succession = 41;
 inline constexpr std::uint32_t meetings = 42;
+inline constexpr std::uint32_t recruitment = 43;
 }  // namespace purpose
 
 struct StepContext {

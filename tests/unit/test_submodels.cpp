@@ -339,6 +339,7 @@ TEST(Submodels, AnEventChangesNothingBeforeItsWeek) {
   cases.emplace_back(event(ev::MeetingCadence{.body = ev::MeetingCadence::Body::working_groups, .weeks = 8}, week),
                      &base);
   cases.emplace_back(event(ev::StakeholdersJoin{.sector = model::Sector::business, .count = 5}, week), &base);
+  cases.emplace_back(event(ev::Recruitment{.sector = model::Sector::business, .count = 5}, week), &base);
   cases.emplace_back(event(ev::CeilingLifted{}, week), &base);
   cases.emplace_back(event(ev::BackboneCreated{}, week), &no_backbone);
 
@@ -550,4 +551,65 @@ TEST(Submodels, PartnersRunAConditionWithoutABackbone) {
   std::printf("partner capacity %.3f staff equivalents; with communication: %.0f weeks with meetings, insight %.3f; "
               "agenda: alignment %.3f; measurement: coverage %.3f\n",
               talk.capacity, talk.wg_meetings, talk.insight, agenda.alignment, data.coverage);
+}
+
+// Recruitment (docs/model.md 6.1): candidates join as a process driven by the offer (the
+// backbone's outreach while the grant pays for it) and by their active peers; nothing else
+// brings them in, and a stakeholders_join of the same sector never takes them.
+TEST(Submodels, RecruitmentFollowsTheOfferAndThePeers) {
+  const int week = 10;
+  const int candidates = 40;
+  // Members of the government sector at the end, and the week of the first join (-1: none).
+  struct Seen {
+    int members = 0;
+    int first_join = -1;
+  };
+  auto run = [&](const std::string& preset, const std::vector<std::string>& sets, std::vector<Event> events) {
+    std::vector<std::string> all = {"run.horizon_years=2"};
+    all.insert(all.end(), sets.begin(), sets.end());
+    auto s = small(preset, all);
+    s.events = std::move(events);
+    const Executor exec(1);
+    model::Model m(s, 5, exec);
+    Seen seen;
+    auto members = [&] {
+      int n = 0;
+      m.state().for_each_org([&](std::size_t i) {
+        n += (m.state().sector[i] == model::Sector::government && m.state().present[i]) ? 1 : 0;
+      });
+      return n;
+    };
+    const int start = members();
+    for (int w = 0; w < m.ticks_total(); ++w) {
+      m.step();
+      if (seen.first_join < 0 && members() > start) seen.first_join = m.state().tick;
+    }
+    seen.members = members() - start;
+    return seen;
+  };
+  auto recruit = [&](double offer, double peer) {
+    return event(ev::Recruitment{.sector = model::Sector::government, .count = candidates, .offer_per_year = offer,
+                                 .peer_per_year = peer},
+                 week);
+  };
+  // No offer and no peers: nobody joins.
+  EXPECT_EQ(run("baseline", {}, {recruit(0.0, 0.0)}).members, 0);
+  // An offer without a backbone reaches nobody; peers alone bring candidates in.
+  EXPECT_EQ(run("isolated-impact", {}, {recruit(4.0, 0.0)}).members, 0);
+  const Seen peers = run("isolated-impact", {}, {recruit(0.0, 0.5)});
+  EXPECT_GT(peers.members, 0);
+  EXPECT_GE(peers.first_join, week) << "nobody joins before the event's week";
+  // The offer with a backbone: candidates join; without the grant (and nothing anchored) not.
+  const Seen offer = run("baseline", {}, {recruit(0.5, 0.0)});
+  EXPECT_GT(offer.members, 0);
+  EXPECT_GE(offer.first_join, week);
+  EXPECT_EQ(run("baseline", {"funding.anchoring=0"}, {event(ev::GrantEnd{}, 1), recruit(4.0, 0.0)}).members, 0);
+  // A larger offer brings more in (same seed, same candidates).
+  EXPECT_GT(run("baseline", {}, {recruit(4.0, 0.0)}).members, offer.members);
+  std::printf("recruitment: %d of %d joined with peers only, %d with the offer only, over %d weeks\n", peers.members,
+              candidates, offer.members, 104 - week);
+  // stakeholders_join of the same sector takes its own organisations, not the candidates.
+  const Seen scripted = run("baseline", {}, {recruit(0.0, 0.0),
+                                             event(ev::StakeholdersJoin{.sector = model::Sector::government, .count = 3}, 20)});
+  EXPECT_EQ(scripted.members, 3);
 }
