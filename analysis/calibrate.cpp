@@ -68,9 +68,12 @@ void next_box(const HmSettings& s, const HmWave* prev, std::vector<double>& low,
   std::vector<double> a, b;
   accepted_box(*prev, P, a, b);
   if (a.empty()) throw std::logic_error("next_box: the previous wave accepted no point");
+  // One point spacing of the previous wave: N points in P dimensions lie about width / N^(1/P)
+  // apart along each axis, so the region's edge can be that far beyond the outermost accepted point.
+  const double per_axis = std::pow(static_cast<double>(prev->accepted.size()), -1.0 / static_cast<double>(P));
   for (std::size_t j = 0; j < P; ++j) {
     const ParamRange& r = s.prior[j];
-    const double margin = s.widen * std::max(b[j] - a[j], 0.01 * (r.hi - r.lo));
+    const double margin = std::max(s.widen * (b[j] - a[j]), per_axis * (prev->box_high[j] - prev->box_low[j]));
     double lo = std::max(r.lo, a[j] - margin), hi = std::min(r.hi, b[j] + margin);
     if (r.integer) lo = std::max(r.lo, std::floor(lo)), hi = std::min(r.hi, std::ceil(hi));
     low[j] = lo, high[j] = hi;

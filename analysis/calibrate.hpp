@@ -38,7 +38,7 @@ struct HmSettings {
   std::size_t points = 64;        // points per wave
   std::size_t waves = 3;
   double cutoff = 3.0;            // non-implausible: max_j I_j <= cutoff
-  double widen = 0.1;             // next box: accepted bounding box widened by this share of its width each side
+  double widen = 0.1;             // next box: accepted bounding box widened by this share of its width each side (at least one point spacing)
   std::uint64_t seed = 1;
 };
 
@@ -70,9 +70,9 @@ using HmSimulator =
     std::function<std::vector<std::vector<std::vector<double>>>(const std::vector<std::vector<double>>& points, std::size_t wave)>;
 
 // The box wave `wave` (0-based) draws in: wave 0 the prior; later waves the bounding box of the
-// previous wave's accepted points, each side moved out by `widen` x its width (at least
-// `widen` x 1% of the prior's width, so that a single accepted point still gives a box),
-// clipped to the prior; integer parameters rounded outwards to whole numbers.
+// previous wave's accepted points, each side moved out by the larger of `widen` x its width and
+// one point spacing of the previous wave (its box's width / N^(1/P)), clipped to the prior;
+// integer parameters rounded outwards to whole numbers.
 void next_box(const HmSettings& s, const HmWave* previous, std::vector<double>& low, std::vector<double>& high);
 
 // The N points of wave `wave` in the box: coordinate j of point i is uniform in [low_j, high_j]

@@ -343,24 +343,43 @@ int cmd_calibrate(const CalibrateOptions& o, const std::string& command_line) {
   Progress progress(!o.quiet && (tty || o.progress), !tty, todo * hs.points * settings.replicates);
   const RecordSchema schema = schema_for(base_plan);
   const HmSimulator simulate = [&](const std::vector<std::vector<double>>& points, std::size_t wave) {
+    // A point that breaks one of the model's consistency rules (e.g. engagement.join_threshold
+    // below engagement.leave_threshold) is not run: no values, so it counts as implausible.
     sc::Plan plan;
+    std::vector<std::size_t> index;  // plan item -> point
+    std::size_t broken = 0;
     for (std::size_t i = 0; i < points.size(); ++i) {
       model::Scenario s = base;
       for (std::size_t j = 0; j < hs.prior.size(); ++j)
         sc::apply_set(s, hs.prior[j].key + "=" + value_text(points[i][j]), "--parameters");
       s.name = fmt::format("point-{:05d}", i);
-      sc::check(s);
+      try {
+        sc::check(s);
+      } catch (const InputError&) {
+        ++broken;
+        continue;
+      }
       plan.items.push_back({std::move(s), -1});
+      index.push_back(i);
     }
-    TargetSink sink(used, plan, schema, settings.replicates);
-    RunSettings ws = settings;
-    ws.progress = [&](std::size_t done, std::size_t) { progress(wave + 1, hs.waves, done); };
-    const EnsembleReport rep = run_experiment(plan, &sink, ws);
-    if (rep.interrupted) throw Interrupted{};
-    if (sink.failed() > 0)
-      throw std::runtime_error(fmt::format("{} of {} runs failed (first: {})", sink.failed(), rep.total, sink.first_failure()));
-    progress.wave_done(rep.total);
-    return sink.take();
+    std::vector<std::vector<std::vector<double>>> values(
+        points.size(), std::vector<std::vector<double>>(used.size(), std::vector<double>(settings.replicates, std::nan(""))));
+    if (!plan.items.empty()) {
+      TargetSink sink(used, plan, schema, settings.replicates);
+      RunSettings ws = settings;
+      ws.progress = [&](std::size_t done, std::size_t) { progress(wave + 1, hs.waves, done + broken * settings.replicates); };
+      const EnsembleReport rep = run_experiment(plan, &sink, ws);
+      if (rep.interrupted) throw Interrupted{};
+      if (sink.failed() > 0)
+        throw std::runtime_error(fmt::format("{} of {} runs failed (first: {})", sink.failed(), rep.total, sink.first_failure()));
+      auto got = sink.take();
+      for (std::size_t k = 0; k < index.size(); ++k) values[index[k]] = std::move(got[k]);
+    }
+    if (broken > 0 && !o.quiet)
+      std::cerr << fmt::format("{}cimsim: wave {}: {} of {} points break a consistency rule of the model and count as implausible\n",
+                               tty && !o.quiet ? "\n" : "", wave + 1, broken, points.size());
+    progress.wave_done(points.size() * settings.replicates);
+    return values;
   };
 
   auto summary = [&](std::size_t k, const HmWave& w) {

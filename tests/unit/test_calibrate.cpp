@@ -85,14 +85,23 @@ TEST(Calibrate, NextBoxIsTheAcceptedBoxWidenedAndClipped) {
   HmSettings s;
   s.prior = {{"a", 0.0, 10.0, false}, {"b", 0.0, 10.0, true}};
   HmWave w;
-  w.points = {2.0, 9.0, 4.0, 9.5, 5.0, 1.0};
-  w.accepted = {1, 1, 0};
+  w.box_low = {0.0, 9.0};
+  w.box_high = {10.0, 9.5};
+  w.points = {2.0, 9.0, 4.0, 9.5, 5.0, 9.2, 7.0, 9.1};  // 4 points: spacing = width / sqrt(4)
+  w.accepted = {1, 1, 0, 0};
   std::vector<double> lo, hi;
   next_box(s, &w, lo, hi);
-  EXPECT_DOUBLE_EQ(lo[0], 1.8);   // [2, 4] widened by 0.2 each side
-  EXPECT_DOUBLE_EQ(hi[0], 4.2);
-  EXPECT_DOUBLE_EQ(lo[1], 8.0);   // [9, 9.5] widened by 0.05 -> [8.95, 9.55], rounded out to whole numbers
+  EXPECT_DOUBLE_EQ(lo[0], 0.0);   // accepted [2, 4]; one spacing (10 / 2 = 5 > 0.1 x 2) each side, clipped to the prior
+  EXPECT_DOUBLE_EQ(hi[0], 9.0);
+  EXPECT_DOUBLE_EQ(lo[1], 8.0);   // accepted [9, 9.5]; 0.25 each side -> [8.75, 9.75], rounded out to whole numbers
   EXPECT_DOUBLE_EQ(hi[1], 10.0);
+  w.box_low = {1.9, 0.0};  // a narrow previous box: its spacing 0.2 / 2 = 0.1 (> 0.1 x the accepted width 0.2)
+  w.box_high = {2.1, 10.0};
+  w.points = {1.9, 5.0, 2.1, 5.0, 2.0, 5.0, 2.0, 5.0};
+  w.accepted = {1, 1, 1, 1};
+  next_box(s, &w, lo, hi);
+  EXPECT_DOUBLE_EQ(lo[0], 1.9 - (2.1 - 1.9) * 0.5);
+  EXPECT_DOUBLE_EQ(hi[0], 2.1 + (2.1 - 1.9) * 0.5);
   next_box(s, nullptr, lo, hi);
   EXPECT_EQ(lo, (std::vector<double>{0.0, 0.0}));
   EXPECT_EQ(hi, (std::vector<double>{10.0, 10.0}));
