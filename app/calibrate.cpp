@@ -121,7 +121,7 @@ class TargetSink final : public Sink {
  public:
   TargetSink(const std::vector<const sc::Target*>& targets, const sc::Plan& plan, const RecordSchema& schema,
              std::size_t replicates)
-      : targets_(targets), plan_(plan), schema_(schema), replicates_(replicates) {
+      : targets_(targets), plan_(plan), schema_(schema) {
     values_.assign(plan.items.size(), std::vector<std::vector<double>>(
                                           targets.size(), std::vector<double>(replicates, std::numeric_limits<double>::quiet_NaN())));
   }
@@ -156,7 +156,6 @@ class TargetSink final : public Sink {
   const std::vector<const sc::Target*>& targets_;
   const sc::Plan& plan_;
   const RecordSchema& schema_;
-  std::size_t replicates_;
   std::vector<std::vector<std::vector<double>>> values_;
   std::atomic<std::size_t> failed_{0};
   std::mutex mutex_;
