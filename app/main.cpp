@@ -1,6 +1,7 @@
 // cimsim command-line interface: parses the command line, calls the command (app/commands.hpp,
 // app/run_experiment.hpp) and turns errors into exit statuses (2: bad input, 3: internal error).
 #include "analysis/export.hpp"
+#include "app/calibrate.hpp"
 #include "app/commands.hpp"
 #include "analysis/hdf5_sink.hpp"
 #include "app/run_experiment.hpp"
@@ -171,6 +172,34 @@ int main(int argc, char** argv) {
   targets_cmd->add_option("--set", to.sets, "Override a parameter in every preset run: key=value (one per --set; repeat the flag)")
       ->allow_extra_args(false);
 
+  CalibrateOptions co;
+  auto* calibrate_cmd = app.add_subcommand("calibrate", "History matching of a case preset against its calibration targets: "
+                                                        "waves of points, each run R times; writes the non-implausible points "
+                                                        "(HDF5) and a calibrated scenario (docs/design/0006-calibration.md)");
+  calibrate_cmd->add_option("preset", co.preset, "Case preset (a built-in scenario with a target table)")->required();
+  calibrate_cmd->add_option("--targets", co.targets, "Target file (TOML; default: the preset's built-in table); only targets "
+                                                     "with held_out = false are used");
+  calibrate_cmd->add_option("--parameters", co.parameters,
+                            "Parameter to calibrate and its prior range: KEY=LOW:HIGH (repeat the flag; default: the target "
+                            "file's [calibrate] parameters)")
+      ->allow_extra_args(false);
+  calibrate_cmd->add_option("--points", co.points, "Points per wave")->capture_default_str();
+  calibrate_cmd->add_option("-r,--replicates", co.replicates, "Runs (seeds) per point")->capture_default_str();
+  calibrate_cmd->add_option("--waves", co.waves, "Waves")->capture_default_str();
+  calibrate_cmd->add_option("--cutoff", co.cutoff, "Largest implausibility of a non-implausible point")->capture_default_str();
+  calibrate_cmd->add_option("-t,--threads", co.threads, "Worker threads (default: all cores)");
+  calibrate_cmd->add_option("-s,--seed", co.seed, "Seed of the points; run k of every point uses the seed derived from it and k")
+      ->check(CLI::Validator(seed_rule, "SEED"))
+      ->capture_default_str();
+  calibrate_cmd->add_option("--set", co.sets, "Override a parameter of the preset first: key=value (repeat the flag)")
+      ->allow_extra_args(false);
+  calibrate_cmd->add_option("-o,--out", co.out, "HDF5 file of the waves (default: cimsim-calibrate-<preset>-<UTC time>.h5)");
+  calibrate_cmd->add_option("--scenario-out", co.scenario_out, "Calibrated scenario file (default: the output file with .toml)");
+  calibrate_cmd->add_option("--resume", co.resume, "Continue this file after its last complete wave (same command; --waves may grow)");
+  calibrate_cmd->add_flag("-f,--force", co.force, "Overwrite existing output files");
+  calibrate_cmd->add_flag("-q,--quiet", co.quiet, "No progress");
+  calibrate_cmd->add_flag("--progress", co.progress, "Report progress also when stderr is not a terminal");
+
   workshop::ServeOptions ws;
   auto* workshop_cmd = app.add_subcommand("workshop", "Live simulation in the browser for a workshop: play, sliders, events with "
                                                       "their counterfactual, participants (README: Workshop)");
@@ -230,6 +259,11 @@ int main(int argc, char** argv) {
       if (targets_cmd->count("--threads") > 0 && to.threads <= 0)
         throw InputError("--threads", "", "must be a positive integer, got " + std::to_string(to.threads));
       return cmd_targets(to);
+    }
+    if (calibrate_cmd->parsed()) {
+      if (calibrate_cmd->count("--threads") > 0 && co.threads <= 0)
+        throw InputError("--threads", "", "must be a positive integer, got " + std::to_string(co.threads));
+      return cmd_calibrate(co, command_line);
     }
     if (workshop_cmd->parsed()) {
       ws.command_line = command_line;

@@ -2,6 +2,7 @@
 
 #include "engine/error.hpp"
 #include "engine/model/variables.hpp"
+#include "scenarios/experiment.hpp"
 #include "scenarios/toml_reader.hpp"
 
 #include <fmt/format.h>
@@ -12,6 +13,7 @@
 #include <limits>
 #include <cctype>
 #include <cstdlib>
+#include <optional>
 
 namespace cimsim::scenarios {
 
@@ -22,7 +24,7 @@ using detail::join;
 using detail::suggestion;
 using detail::TableReader;
 
-const std::vector<std::string> kTopKeys = {"preset", "description", "targets"};
+const std::vector<std::string> kTopKeys = {"preset", "description", "targets", "calibrate"};
 const std::vector<std::string> kTargetKeys = {
     "name",      "description", "variable", "sector", "pillar",   "at",       "window", "reduce",   "statistic",
     "condition", "value",       "band",     "at_least", "at_most", "tolerance", "relation", "factor", "than",
@@ -367,6 +369,27 @@ TargetTable load_targets_text(const std::string& text, const std::string& label)
     if (r.get("held_out") == nullptr) throw InputError(g.origin, prefix + "held_out", "missing: expected true (validation) or false (calibration)");
     g.held_out = r.boolean("held_out", false);
     table.targets.push_back(std::move(g));
+  }
+  if (const toml::node* n = top.get("calibrate")) {
+    if (!n->is_table()) throw InputError(top.where("calibrate"), "calibrate", "expected a [calibrate] table");
+    const TableReader c{*n->as_table(), label, "calibrate."};
+    c.only({"parameters"});
+    const toml::node* ps = c.get("parameters");
+    if (ps == nullptr || !ps->is_table() || ps->as_table()->empty())
+      throw InputError(top.where("calibrate"), "calibrate.parameters",
+                       "missing: expected parameters = {\"key\" = [low, high], ...}, e.g. \"engagement.threshold\" = [0.2, 0.6]");
+    for (const auto& [k, v] : *ps->as_table()) {
+      const std::string where = at_line(label, v.source());
+      const toml::array* a = v.as_array();
+      auto num = [](const toml::node& e) -> std::optional<double> {
+        if (e.is_integer()) return static_cast<double>(e.as_integer()->get());
+        if (e.is_floating_point()) return e.as_floating_point()->get();
+        return std::nullopt;
+      };
+      if (a == nullptr || a->size() != 2 || !num(*a->get(0)) || !num(*a->get(1)))
+        throw InputError(where, "calibrate.parameters." + std::string(k.str()), "expected [low, high] with two numbers");
+      table.calibrate.push_back(sweep_range(std::string(k.str()), *num(*a->get(0)), *num(*a->get(1)), where));
+    }
   }
   return table;
 }

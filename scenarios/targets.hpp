@@ -4,6 +4,7 @@
 // This file reads and checks the tables; analysis/targets.hpp evaluates them over runs.
 #pragma once
 
+#include "scenarios/design.hpp"
 #include "scenarios/scenario_loader.hpp"
 
 #include <string>
@@ -49,6 +50,9 @@ struct TargetTable {
   std::string description;
   std::string label;        // file, for messages
   std::vector<Target> targets;
+  // [calibrate] parameters = {"key" = [low, high], ...}: the parameters `cimsim calibrate`
+  // varies and their prior box, checked like a sweep's ranges (empty when the table has none).
+  std::vector<ParamRange> calibrate;
 };
 
 // Target tables embedded at build time (scenarios/targets/*.toml), sorted by preset name.
