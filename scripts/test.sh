@@ -29,14 +29,15 @@ if [ "${CIMSIM_SKIP_SANITIZERS:-0}" != "1" ]; then
   # failed write) are suppressed, each with its plain-C reproduction cited in the file; nothing
   # of cimsim's own is.
   export LSAN_OPTIONS="suppressions=$PWD/tests/sanitizers/lsan.supp:print_suppressions=0"
-  # The statistical validation tests run in the release pass only: under ASan they take
-  # many times longer and check the same code paths as the other tests.
+  # The statistical validation tests and the case presets' targets (labels validation, cases)
+  # run in the release pass only: under ASan they take many times longer and check the same
+  # code paths as the other tests.
   # The two reliability tests that meet those libhdf5 leaks run apart, with the slow unwinder
   # (libhdf5 has no frame pointers, so the fast one stops at its first frame and the
   # suppressions, which name libhdf5 functions, could not match).
   reliability='^ReliabilityTest\.(FailingWritesLeaveNoFileAndKeepTheOldOne|DamagedFilesAreRefusedCleanly)$'
   CIMSIM_FUZZ_ITERATIONS=${CIMSIM_FUZZ_ITERATIONS:-20000} \
-    ctest --test-dir build-asan -j "$jobs" --output-on-failure --timeout 900 -LE validation -E "$reliability"
+    ctest --test-dir build-asan -j "$jobs" --output-on-failure --timeout 900 -LE 'validation|cases' -E "$reliability"
   ASAN_OPTIONS=$ASAN_OPTIONS:fast_unwind_on_malloc=0 \
     ctest --test-dir build-asan -j "$jobs" --output-on-failure --timeout 900 -R "$reliability"
 
