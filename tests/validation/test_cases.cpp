@@ -25,8 +25,9 @@ struct Case {
 
 // Not yet: skive-sydvestsalling (active citizens 10 -> 20 -> 30: the model's citizens in a
 // village of 1,500 do not grow that way; calibrating urgency_citizen and citizen_propensity
-// found no non-implausible point) and hjem-til-alle (80 actors at the kick-off and 20 partners
-// at year 7: the model has one notion of "active", not a kick-off crowd that thins to a core).
+// found no non-implausible point at cutoff 1, docs/design/0006) and hjem-til-alle (80 actors
+// at the kick-off and 20 partners at year 7: the model has one notion of "active", not a
+// kick-off crowd that thins to a core).
 constexpr std::array<Case, 8> kCases = {{{"bo-trygt", true},
                                          {"dk2020", true},
                                          {"hjem-til-alle", false},
