@@ -69,7 +69,7 @@ ParamRange parse_range(const std::string& text) {
   const auto eq = text.find('=');
   const auto colon = text.find(':', eq == std::string::npos ? 0 : eq);
   if (eq == std::string::npos || eq == 0 || colon == std::string::npos)
-    throw InputError("--parameters", "", "'" + text + "' is not a range: expected KEY=LOW:HIGH, e.g. engagement.threshold=0.2:0.6");
+    throw InputError("--parameters", "", "'" + text + "' is not a range: expected KEY=LOW:HIGH, e.g. engagement.join_threshold=0.4:0.6");
   const std::string key = text.substr(0, eq);
   auto number = [&](const std::string& s) {
     std::size_t used = 0;

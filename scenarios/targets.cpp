@@ -377,7 +377,7 @@ TargetTable load_targets_text(const std::string& text, const std::string& label)
     const toml::node* ps = c.get("parameters");
     if (ps == nullptr || !ps->is_table() || ps->as_table()->empty())
       throw InputError(top.where("calibrate"), "calibrate.parameters",
-                       "missing: expected parameters = {\"key\" = [low, high], ...}, e.g. \"engagement.threshold\" = [0.2, 0.6]");
+                       "missing: expected parameters = {\"key\" = [low, high], ...}, e.g. \"engagement.join_threshold\" = [0.4, 0.6]");
     for (const auto& [k, v] : *ps->as_table()) {
       const std::string where = at_line(label, v.source());
       const toml::array* a = v.as_array();
