@@ -249,7 +249,7 @@ void recruit(State& st, const StepContext& ctx) {
   }
 }
 
-// The event opens its process: recruit() below reads the candidates and the week from the
+// The event opens its process: recruit() (above) reads the candidates and the week from the
 // state (set up at the start), so firing it changes nothing by itself.
 void apply(State&, const StepContext&, const ev::Recruitment&) {}
 
