@@ -24,6 +24,7 @@ using model::Scenario;
 namespace {
 
 using detail::at_line;
+using detail::low_high;
 
 // A reference to a scenario: built-in names stay; relative paths are taken from `dir`.
 std::string scenario_ref(const std::string& ref, const std::string& dir) {
@@ -183,15 +184,9 @@ ExperimentSpec load_experiment(const std::string& path) {
                          "missing: expected a [sweep.parameters] table of key = [low, high], e.g. \"backbone.staff\" = [2, 10]");
       for (const auto& [k, v] : *ps->as_table()) {
         const std::string where = at_line(path, v.source());
-        const toml::array* a = v.as_array();
-        auto num = [](const toml::node& e) -> std::optional<double> {
-          if (e.is_integer()) return static_cast<double>(e.as_integer()->get());
-          if (e.is_floating_point()) return e.as_floating_point()->get();
-          return std::nullopt;
-        };
-        if (a == nullptr || a->size() != 2 || !num(*a->get(0)) || !num(*a->get(1)))
-          throw InputError(where, std::string(k.str()), "expected [low, high] with two numbers");
-        w.ranges.push_back(param_range(std::string(k.str()), *num(*a->get(0)), *num(*a->get(1)), where));
+        const auto range = low_high(v);
+        if (!range) throw InputError(where, std::string(k.str()), "expected [low, high] with two numbers");
+        w.ranges.push_back(param_range(std::string(k.str()), range->first, range->second, where));
       }
     }
     x.sweep = w;

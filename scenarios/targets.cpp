@@ -21,6 +21,7 @@ namespace {
 
 using detail::at_line;
 using detail::join;
+using detail::low_high;
 using detail::suggestion;
 using detail::TableReader;
 
@@ -380,15 +381,10 @@ TargetTable load_targets_text(const std::string& text, const std::string& label)
                        "missing: expected parameters = {\"key\" = [low, high], ...}, e.g. \"engagement.join_threshold\" = [0.4, 0.6]");
     for (const auto& [k, v] : *ps->as_table()) {
       const std::string where = at_line(label, v.source());
-      const toml::array* a = v.as_array();
-      auto num = [](const toml::node& e) -> std::optional<double> {
-        if (e.is_integer()) return static_cast<double>(e.as_integer()->get());
-        if (e.is_floating_point()) return e.as_floating_point()->get();
-        return std::nullopt;
-      };
-      if (a == nullptr || a->size() != 2 || !num(*a->get(0)) || !num(*a->get(1)))
+      const auto range = low_high(v);
+      if (!range)
         throw InputError(where, "calibrate.parameters." + std::string(k.str()), "expected [low, high] with two numbers");
-      table.calibrate.push_back(sweep_range(std::string(k.str()), *num(*a->get(0)), *num(*a->get(1)), where));
+      table.calibrate.push_back(sweep_range(std::string(k.str()), range->first, range->second, where));
     }
   }
   return table;

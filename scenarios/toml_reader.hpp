@@ -9,7 +9,9 @@
 #include <toml++/toml.h>
 
 #include <algorithm>
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace cimsim::scenarios::detail {
@@ -35,6 +37,20 @@ inline std::string suggestion(const std::string& word, const std::vector<std::st
 std::string read_text_file(const std::string& path, const std::string& where, const std::string& what);
 
 // A scenario reference that names a file rather than a built-in scenario.
+// A range written as [low, high]: two numbers (integers or floats); nullopt for anything else.
+inline std::optional<std::pair<double, double>> low_high(const toml::node& v) {
+  const toml::array* a = v.as_array();
+  auto num = [](const toml::node* e) -> std::optional<double> {
+    if (e != nullptr && e->is_integer()) return static_cast<double>(e->as_integer()->get());
+    if (e != nullptr && e->is_floating_point()) return e->as_floating_point()->get();
+    return std::nullopt;
+  };
+  if (a == nullptr || a->size() != 2) return std::nullopt;
+  const auto lo = num(a->get(0)), hi = num(a->get(1));
+  if (!lo || !hi) return std::nullopt;
+  return std::make_pair(*lo, *hi);
+}
+
 inline bool looks_like_path(const std::string& ref) {
   return ref.find('/') != std::string::npos || (ref.size() > 5 && ref.ends_with(".toml"));
 }
