@@ -52,6 +52,20 @@ std::string quote(const fs::path& p) {
   return q;
 }
 
+// The number of charts a report page holds.
+std::size_t chart_count(const std::string& page) {
+  std::size_t n = 0;
+  for (auto p = page.find("class=\"chart\""); p != std::string::npos; p = page.find("class=\"chart\"", p + 1)) ++n;
+  return n;
+}
+
+// Headless Chromium with its profile in `dir`, given time to draw every chart; append the action
+// (--dump-dom, --screenshot=...) and the page.
+std::string chromium_in(const fs::path& dir) {
+  return "timeout 180 chromium --headless --no-sandbox --disable-gpu --disable-dev-shm-usage --user-data-dir=" +
+         quote(dir / "profile") + " --virtual-time-budget=30000 ";
+}
+
 // A directory of its own per test (ctest runs tests in parallel), under the build directory.
 fs::path work_dir() {
   const auto* info = testing::UnitTest::GetInstance()->current_test_info();
@@ -292,12 +306,10 @@ TEST(Report, RendersInHeadlessChromium) {
                       quote(fs::path(CIMSIM_SOURCE_DIR) / "tests/report/sensitivity_saltelli.json"));
   ASSERT_EQ(r.status, 0) << r.output;
   const std::string page = read_text(html);
-  std::size_t charts = 0;
-  for (auto p = page.find("class=\"chart\""); p != std::string::npos; p = page.find("class=\"chart\"", p + 1)) ++charts;
+  const std::size_t charts = chart_count(page);
   ASSERT_GE(charts, 14u);
 
-  const std::string chromium = "timeout 180 chromium --headless --no-sandbox --disable-gpu --disable-dev-shm-usage "
-                               "--user-data-dir=" + quote(dir / "profile") + " --virtual-time-budget=30000 ";
+  const std::string chromium = chromium_in(dir);
   const Result dom = sh(chromium + "--dump-dom " + quote(html) + " 2>/dev/null");
   ASSERT_EQ(dom.status, 0) << dom.output.substr(0, 2000);
   auto between = [&](const std::string& after, const std::string& until) {
@@ -375,12 +387,9 @@ TEST(Report, EffectChartsShowTheDifferenceOverTime) {
   EXPECT_NE(page.find("is at least 1% of the baseline"), std::string::npos);
 
   if (sh("command -v chromium").status != 0) GTEST_SKIP() << "chromium is not installed (scripts/setup.sh installs it)";
-  const std::string chromium = "timeout 180 chromium --headless --no-sandbox --disable-gpu --disable-dev-shm-usage "
-                               "--user-data-dir=" + quote(dir / "profile") + " --virtual-time-budget=30000 ";
-  const Result dom = sh(chromium + "--dump-dom " + quote(html) + " 2>/dev/null");
+  const Result dom = sh(chromium_in(dir) + "--dump-dom " + quote(html) + " 2>/dev/null");
   ASSERT_EQ(dom.status, 0);
-  std::size_t n = 0;
-  for (auto p = page.find("class=\"chart\""); p != std::string::npos; p = page.find("class=\"chart\"", p + 1)) ++n;
+  const std::size_t n = chart_count(page);
   EXPECT_NE(dom.output.find("<title>cimsim report: " + std::to_string(n) + " charts rendered</title>"), std::string::npos)
       << dom.output.substr(0, 3000);
 
@@ -520,10 +529,8 @@ TEST(Report, CaseMatchSectionShowsEveryTarget) {
     for (const auto& row : c.rows) EXPECT_TRUE(row.evaluated) << c.preset << " " << row.name << ": " << row.result;
 
   if (sh("command -v chromium").status != 0) GTEST_SKIP() << "chromium is not installed (scripts/setup.sh installs it)";
-  std::size_t n = 0;
-  for (auto p = page.find("class=\"chart\""); p != std::string::npos; p = page.find("class=\"chart\"", p + 1)) ++n;
-  const std::string chromium = "timeout 180 chromium --headless --no-sandbox --disable-gpu --disable-dev-shm-usage "
-                               "--user-data-dir=" + quote(dir / "profile") + " --virtual-time-budget=30000 ";
+  const std::size_t n = chart_count(page);
+  const std::string chromium = chromium_in(dir);
   const Result dom = sh(chromium + "--dump-dom " + quote(html) + " 2>/dev/null");
   ASSERT_EQ(dom.status, 0);
   EXPECT_NE(dom.output.find("<title>cimsim report: " + std::to_string(n) + " charts rendered</title>"), std::string::npos)
