@@ -67,6 +67,8 @@ void build_population(State& st, const StepContext& ctx, std::size_t dormant) {
   st.cluster.assign(n, 0);
   st.invited_at.assign(n, -1000000);
   st.availability.assign(n, 1.0);
+  st.kick_off.assign(n, 0);
+  st.kick_off_week = -1;
   st.insight.assign(n, 0.0);
   st.concern.assign(n * K, 0.0);
 

@@ -27,7 +27,7 @@ void engagement(State& st, const StepContext& ctx) {
   const double pw = st.backbone_active ? saturate(function_capacity(st, ctx.params, p.backbone.f_public_will), 1.0) : 0.0;
   const double out_org = pw;
   const double out_cit = pw;
-  // A forum (or kick-off) is held this week: citizens get voice, and it asks everyone it reaches.
+  // A forum is held this week: citizens get voice (a forum asks nobody; a kick-off, 6.1, does).
   const bool forums_running = st.forums && st.backbone_active;
   const bool forum_week = forums_running && st.tick % std::max(1, st.cadence_forum) == 0;
   const double wsum = p.engagement.w_urgency + p.engagement.w_progress + p.engagement.w_neighbours + p.engagement.w_outreach + p.engagement.w_ownership + p.engagement.w_champion;
@@ -75,6 +75,8 @@ void engagement(State& st, const StepContext& ctx) {
            *const urgency = st.urgency.data(), *const ownership = st.ownership.data();
     std::uint8_t* const active_next = st.active_next.data();
     const std::int32_t* const invited_at = st.invited_at.data();
+    // This week's kick-off, if one was held (6.1): 1 came, 2 came and signed up.
+    const std::uint8_t* const kick_off = st.kick_off_week == st.tick ? st.kick_off.data() : nullptr;
     const State::Signal* const signal = st.signal.data();
     const std::uint32_t *const offsets = v.offsets.data(), *const neighbour = v.neighbour.data(),
                         *const tie_of = v.tie_of.data();
@@ -147,7 +149,8 @@ void engagement(State& st, const StepContext& ctx) {
         Rng r(seed, t32, static_cast<std::uint32_t>(i), purpose::engagement, first[i - i0]);
         double e = eng[i] + pe.rate * (target - eng[i]) + pe.noise * r.normal();
         const bool invited = invited_at[i] == tick - 1;  // invited by the backbone last week
-        if (invited) e += pe.invite_boost * (1.0 - e);
+        const std::uint8_t came = kick_off != nullptr ? kick_off[i] : std::uint8_t{0};  // to this week's kick-off
+        if (invited || came != 0) e += pe.invite_boost * (1.0 - e);
         if (champion[i]) e = std::max(e, 0.8);  // champions stay committed while present
         e = clamp01(e);
         eng_next[i] = e;
@@ -159,13 +162,13 @@ void engagement(State& st, const StepContext& ctx) {
         // citizen's stream; it is drawn only when it decides something (an inactive citizen above
         // the join threshold), which leaves every drawn value as it would be if drawn always.
         bool now = was ? (e >= pe.leave_threshold) : (e >= pe.join_threshold);
-        if (!was && now && citizen) {
+        if (!was && now && citizen && came != 2) {  // signing up at a kick-off is being asked
           const double ties_asking = nb.empty() ? 0.0 : local_active / static_cast<double>(nb.size());
           now = r.uniform() < inclusiveness * ties_asking;
         }
         if (const auto c = i < attending ? attend[i] : std::int8_t{-1}; c >= 0) now = c != 0;  // a participant's choice
         active_next[i] = now;
-        if (!was && now && !citizen) joins[tick - invited_at[i] <= kInvitedWindow ? 0 : 1] += 1.0;
+        if (!was && now && !citizen) joins[came != 0 || tick - invited_at[i] <= kInvitedWindow ? 0 : 1] += 1.0;
         const double f = fatigue[i];
         // Fatigue: effort without a visible result on one's own pillar.
         fatigue_next[i] = (was && seen < 0.2) ? f + pe.fatigue_rate * (0.5 - f) : f * (1.0 - pe.fatigue_rate);

@@ -47,6 +47,16 @@ std::optional<Problem> Recruitment::check(const Recruitment&, int week) {
   return std::nullopt;
 }
 
+const std::vector<std::string>& KickOff::groups() {
+  static const std::vector<std::string> names = {"citizens", "organisations"};
+  return names;
+}
+
+std::optional<Problem> KickOff::check(const KickOff&, int week) {
+  if (week == 0) return Problem{"rate_per_year", "kick_off needs a time (at), not a hazard"};
+  return std::nullopt;
+}
+
 std::optional<What> make(const std::string& type) {
   std::optional<What> out;
   for_each_type([&]<class T>(std::type_identity<T>) {
@@ -252,6 +262,40 @@ void recruit(State& st, const StepContext& ctx) {
 // The event opens its process: recruit() (above) reads the candidates and the week from the
 // state (set up at the start), so firing it changes nothing by itself.
 void apply(State&, const StepContext&, const ev::Recruitment&) {}
+
+// A kick-off meeting (docs/model.md 6.1): each present, inactive, interested agent of the group
+// comes if U < availability x (reach + (1 - reach) x brought), brought = 1 for a citizen with an
+// active tie of its own cluster (members bring the people they know, "you could just bring
+// someone", 000:L1059), else 0. A citizen who came signs up if U < inclusiveness (an inclusive
+// group takes up what people bring and forms working groups with them; a top-down one presents
+// its own plan and only informs, 000:L1160-L1165); an organisation that came counts as signed
+// up, as organisations count as asked in 6.8. This week's engagement phase reads it.
+void apply(State& st, const StepContext& ctx, const ev::KickOff& e) {
+  if (!st.backbone_active) return;
+  const auto t = static_cast<std::uint32_t>(st.tick);
+  if (st.kick_off_week != st.tick) {
+    std::fill(st.kick_off.begin(), st.kick_off.end(), std::uint8_t{0});
+    st.kick_off_week = st.tick;
+  }
+  const bool citizens = e.who == ev::KickOff::Who::citizens;
+  const double interest = ctx.params.engagement.interest_threshold;
+  const NetworkView& v = st.net.view();
+  for (std::size_t i = 0; i < st.agents(); ++i) {
+    if (st.is_staff(i) || !st.present[i] || st.active[i] || (st.sector[i] == Sector::citizen) != citizens) continue;
+    if (st.engagement[i] < interest) continue;
+    bool brought = false;
+    if (citizens)
+      for (const AgentId j : v.neighbours(static_cast<AgentId>(i)))
+        if (st.active[j] && st.cluster[j] == st.cluster[i]) {
+          brought = true;
+          break;
+        }
+    Rng r(ctx.seed, t, static_cast<std::uint32_t>(i), purpose::kick_off);
+    if (!(r.uniform() < st.availability[i] * (e.reach + (1.0 - e.reach) * (brought ? 1.0 : 0.0)))) continue;
+    const bool signs_up = !citizens || r.uniform() < ctx.params.cluster.inclusiveness;
+    st.kick_off[i] = std::max<std::uint8_t>(st.kick_off[i], signs_up ? 2 : 1);
+  }
+}
 
 void apply(State& st, const StepContext&, const ev::CeilingLifted&) { st.ceiling_active = false; }
 

@@ -255,6 +255,26 @@ struct Recruitment {
   static std::optional<Problem> check(const Recruitment& x, int week);
 };
 
+// A launch meeting the backbone convenes (004:L396: "About 80 actors were gathered at a large
+// meeting"; 000:L1059: "we held a kick-off meeting where 20 people signed up"): interested
+// agents of the group come as far as their obligations allow; those who sign up count as asked.
+struct KickOff {
+  enum class Who : std::uint8_t { citizens, organisations };
+  static constexpr Info info{"kick_off"};
+  Who who = Who::citizens;
+  double reach = 1.0;
+  static const std::vector<std::string>& groups();
+  static constexpr auto fields() {
+    return std::array{
+        choice<&KickOff::who>("who", &groups, Presence::required, "who is invited: citizens or organisations"),
+        field<&KickOff::reach>("reach", 0.0, 1.0, Presence::optional,
+                               "probability that an interested agent with nothing else to do comes (a citizen's "
+                               "availability scales it)"),
+    };
+  }
+  static std::optional<Problem> check(const KickOff& x, int week);
+};
+
 struct CeilingLifted {
   static constexpr Info info{"ceiling_lifted"};
 };
@@ -266,7 +286,7 @@ struct VacanciesFilled {
 // Every event type, in the order the loader lists them.
 using What = std::variant<StaffTurnover, ChampionDeparture, CitizenEngagementDecline, FundingCut, GrantEnd, Election,
                           Crisis, ExternalDriver, BackboneCreated, MeasurementLaunch, ForumsStopped, MeetingCadence,
-                          StakeholdersJoin, Recruitment, CeilingLifted, VacanciesFilled>;
+                          StakeholdersJoin, Recruitment, CeilingLifted, VacanciesFilled, KickOff>;
 
 // The spec table of type T (empty for a type without fields).
 template <class T>

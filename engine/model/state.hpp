@@ -93,6 +93,10 @@ struct State {
     double offer = 0.0, peer = 0.0;  // per year
   };
   std::vector<Recruitment> recruitment;
+  // The kick-off of week `kick_off_week` (event `kick_off`, 6.1), read by that week's engagement
+  // phase: per agent 0 (not there), 1 (came), 2 (came and signed up: counts as asked).
+  int kick_off_week = -1;
+  std::vector<std::uint8_t> kick_off;
   std::vector<std::uint32_t> id_scratch;  // reused lists of agent ids (invitations, elections)
 
   std::size_t agents() const noexcept { return sector.size(); }

@@ -31,6 +31,7 @@ inline constexpr std::uint32_t hazard = 40;
 inline constexpr std::uint32_t succession = 41;
 inline constexpr std::uint32_t meetings = 42;
 inline constexpr std::uint32_t recruitment = 43;
+inline constexpr std::uint32_t kick_off = 44;
 }  // namespace purpose
 
 struct StepContext {

@@ -613,3 +613,77 @@ TEST(Submodels, RecruitmentFollowsTheOfferAndThePeers) {
                                              event(ev::StakeholdersJoin{.sector = model::Sector::government, .count = 3}, 20)});
   EXPECT_EQ(scripted.members, 3);
 }
+
+// Kick-off (docs/model.md 6.1): interested, inactive agents of the group come as far as their
+// availability and the announcement's reach (or, for citizens, someone they know) bring them;
+// citizens sign up as far as the group is inclusive; nothing without a backbone.
+TEST(Submodels, KickOffBringsTheInterestedThatSomeoneBrings) {
+  const int week = 12;
+  using Who = ev::KickOff::Who;
+  struct Seen {
+    int came = 0, signed_up = 0, joined = 0;  // at the kick-off's week
+    int joined_without = 0;                    // the same seed and week without the kick-off
+    bool only_eligible = true;                 // every agent that came was eligible
+  };
+  auto run = [&](const std::string& preset, const std::vector<std::string>& sets, Who who, double reach) {
+    auto s = small(preset, sets);
+    Seen seen;
+    for (int with = 0; with < 2; ++with) {
+      s.events.clear();
+      if (with) s.events.push_back(event(ev::KickOff{.who = who, .reach = reach}, week));
+      const Executor exec(1);
+      model::Model m(s, 7, exec);
+      while (m.state().tick < week - 1) m.step();
+      const model::State before = m.state();
+      m.step();
+      const model::State& st = m.state();
+      const NetworkView& v = before.net.view();
+      int joined = 0;
+      for (std::size_t i = 0; i < st.agents(); ++i) {
+        if (st.is_staff(i) || !before.present[i]) continue;
+        const bool citizen = st.sector[i] == model::Sector::citizen;
+        if ((citizen == (who == Who::citizens)) && !before.active[i] && st.active[i]) ++joined;
+        if (!with || st.kick_off_week != week || st.kick_off[i] == 0) continue;
+        ++seen.came;
+        seen.signed_up += st.kick_off[i] == 2 ? 1 : 0;
+        bool brought = false;
+        for (const AgentId j : v.neighbours(static_cast<AgentId>(i)))
+          brought = brought || (before.active[j] && before.cluster[j] == before.cluster[i]);
+        const bool eligible = (citizen == (who == Who::citizens)) && !before.active[i] &&
+                              before.engagement[i] >= s.params.engagement.interest_threshold &&
+                              (reach > 0.0 || brought);
+        seen.only_eligible = seen.only_eligible && eligible;
+      }
+      (with ? seen.joined : seen.joined_without) = joined;
+    }
+    return seen;
+  };
+  // Citizens, announced to all: many come; an inclusive group signs most of them up and they join.
+  const Seen all = run("baseline", {"cluster.inclusiveness=1"}, Who::citizens, 1.0);
+  EXPECT_TRUE(all.only_eligible);
+  EXPECT_GT(all.came, 20);
+  EXPECT_EQ(all.signed_up, all.came) << "inclusiveness 1: everyone who came signs up";
+  EXPECT_GT(all.joined, all.joined_without + 10);
+  // A top-down group (inclusiveness 0) signs nobody up: no citizen joins.
+  const Seen top_down = run("baseline", {"cluster.inclusiveness=0"}, Who::citizens, 1.0);
+  EXPECT_GT(top_down.came, 20);
+  EXPECT_EQ(top_down.signed_up, 0);
+  EXPECT_EQ(top_down.joined, 0);
+  // Reach 0: only those someone they know brings (checked per agent), fewer than with reach 1.
+  const Seen brought = run("baseline", {"cluster.inclusiveness=1"}, Who::citizens, 0.0);
+  EXPECT_TRUE(brought.only_eligible);
+  EXPECT_LT(brought.came, all.came);
+  // Without a backbone nobody convenes it.
+  const Seen none = run("isolated-impact", {}, Who::citizens, 1.0);
+  EXPECT_EQ(none.came, 0);
+  // Organisations: every interested inactive one comes at reach 1 and counts as signed up.
+  const Seen orgs = run("baseline", {"preconditions.urgency_professional=0.4"}, Who::organisations, 1.0);
+  EXPECT_TRUE(orgs.only_eligible);
+  EXPECT_GT(orgs.came, 0);
+  EXPECT_EQ(orgs.signed_up, orgs.came);
+  EXPECT_GT(orgs.joined, orgs.joined_without);
+  std::printf("kick-off at week %d: citizens came %d, joined %d (without it %d); top-down came %d, joined %d; "
+              "brought only: came %d; organisations came %d, joined %d (without it %d)\n",
+              week, all.came, all.joined, all.joined_without, top_down.came, top_down.joined, brought.came, orgs.came,
+              orgs.joined, orgs.joined_without);
+}
