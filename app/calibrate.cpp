@@ -18,7 +18,9 @@
 #include <chrono>
 #include <cmath>
 #include <csignal>
+#include <cstddef>
 #include <cstdio>
+#include <exception>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -199,9 +201,37 @@ void same(const std::string& file, const std::string& what, const T& in_file, co
                                          ": expected the command that wrote it (its command_line attribute), with any --waves");
 }
 
-}  // namespace
+// How far a calibration has got, for cmd_calibrate's handling of an error under MPI.
+enum class Stage { setting_up, running, done };  // running: rank 0 still sends waves
 
-int cmd_calibrate(const CalibrateOptions& o, const std::string& command_line) {
+// One wave's plan: the preset with each point's values. A point that breaks one of the model's
+// consistency rules (e.g. engagement.join_threshold below engagement.leave_threshold) is not
+// run: no values, so it counts as implausible. `index`: plan item -> point.
+sc::Plan wave_plan(const model::Scenario& base, const std::vector<ParamRange>& prior,
+                   const std::vector<std::vector<double>>& points, std::vector<std::size_t>& index) {
+  sc::Plan plan;
+  index.clear();
+  for (std::size_t i = 0; i < points.size(); ++i) {
+    model::Scenario s = base;
+    for (std::size_t j = 0; j < prior.size(); ++j)
+      sc::apply_set(s, prior[j].key + "=" + value_text(points[i][j]), "--parameters");
+    s.name = fmt::format("point-{:05d}", i);
+    try {
+      sc::check(s);
+    } catch (const InputError&) {
+      continue;
+    }
+    plan.items.push_back({std::move(s), -1});
+    index.push_back(i);
+  }
+  return plan;
+}
+
+// The calibration on one process or, under MPI, on every process: each checks the input, rank 0
+// alone reads and writes files, runs the waves and prints; the others run their share of each
+// wave's runs (mpi::run_ensemble), whose points rank 0 sends them.
+int calibrate(const CalibrateOptions& o, const std::string& command_line, const Processes& procs, Stage& stage) {
+  const bool root = procs.rank() == 0;
   // ---- settings
   if (o.points < 1 || o.points > 1000000)
     throw InputError("--points", "", "expected an integer in [1, 1000000], got " + std::to_string(o.points));
@@ -309,7 +339,7 @@ int cmd_calibrate(const CalibrateOptions& o, const std::string& command_line) {
     rec.target_share.push_back(h.share ? 1 : 0);
   }
 
-  if (resuming) {
+  if (resuming && root) {
     CalibrationRecord old = read_calibration(o.resume);
     same(o.resume, "settings (preset)", old.preset, rec.preset);
     same(o.resume, "parameters (--parameters)", old.parameters, rec.parameters);
@@ -325,10 +355,19 @@ int cmd_calibrate(const CalibrateOptions& o, const std::string& command_line) {
     rec.waves = std::move(old.waves);
     rec.command_line = old.command_line + "\n" + command_line;  // every command that wrote the file
     check_output_path(scenario_out, true);
-  } else {
+  } else if (root) {
     check_output_path(out, o.force);
     check_output_path(scenario_out, o.force);
   }
+  // Every process has checked the input (rank 0 also the files): go on only if all passed. A
+  // process that failed meets this step in cmd_calibrate, which reports.
+  if (procs.first(false) < procs.size()) {
+    if (root)
+      std::fprintf(stderr, "cimsim: error: another MPI process could not set up the calibration (see its message); nothing "
+                           "written\n");
+    return 2;
+  }
+  stage = Stage::running;
 
   // ---- the simulator: each point is the preset with its values, run R times
   RunSettings settings;
@@ -336,33 +375,24 @@ int cmd_calibrate(const CalibrateOptions& o, const std::string& command_line) {
   settings.seed = o.seed;
   settings.threads = o.threads > 0 ? static_cast<int>(o.threads) : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   settings.stop = &g_stop;
+  settings.processes = &procs;
   const bool tty = ::isatty(2) == 1;
   const std::size_t start_wave = rec.waves.size();
   const std::size_t todo = hs.waves > start_wave ? hs.waves - start_wave : 0;
   Progress progress(!o.quiet && (tty || o.progress), !tty, todo * hs.points * settings.replicates);
   const RecordSchema schema = schema_for(base_plan);
+  const std::size_t P = hs.prior.size();
   const HmSimulator simulate = [&](const std::vector<std::vector<double>>& points, std::size_t wave) {
-    // A point that breaks one of the model's consistency rules (e.g. engagement.join_threshold
-    // below engagement.leave_threshold) is not run: no values, so it counts as implausible.
-    sc::Plan plan;
-    std::vector<std::size_t> index;  // plan item -> point
-    std::size_t broken = 0;
-    for (std::size_t i = 0; i < points.size(); ++i) {
-      model::Scenario s = base;
-      for (std::size_t j = 0; j < hs.prior.size(); ++j)
-        sc::apply_set(s, hs.prior[j].key + "=" + value_text(points[i][j]), "--parameters");
-      s.name = fmt::format("point-{:05d}", i);
-      try {
-        sc::check(s);
-      } catch (const InputError&) {
-        ++broken;
-        continue;
-      }
-      plan.items.push_back({std::move(s), -1});
-      index.push_back(i);
-    }
+    std::vector<std::size_t> index;
+    const sc::Plan plan = wave_plan(base, hs.prior, points, index);
+    const std::size_t broken = points.size() - index.size();
     std::vector<std::vector<std::vector<double>>> values(
         points.size(), std::vector<std::vector<double>>(used.size(), std::vector<double>(settings.replicates, std::nan(""))));
+    {  // the other processes' copy of the points (a no-op on one process); they build the same plan
+      std::vector<double> flat;
+      for (const auto& p : points) flat.insert(flat.end(), p.begin(), p.end());
+      procs.broadcast(flat);
+    }
     if (!plan.items.empty()) {
       TargetSink sink(used, plan, schema, settings.replicates);
       RunSettings ws = settings;
@@ -381,6 +411,27 @@ int cmd_calibrate(const CalibrateOptions& o, const std::string& command_line) {
     return values;
   };
 
+  std::signal(SIGINT, on_calibrate_signal);
+  std::signal(SIGTERM, on_calibrate_signal);
+  if (!root) {
+    // Each wave: rank 0's points (none: the calibration is over), then this process's share of
+    // the runs, sent to rank 0 as they finish. Same points, same plan as on rank 0.
+    for (;;) {
+      std::vector<double> flat;
+      procs.broadcast(flat);
+      if (flat.empty()) break;
+      std::vector<std::vector<double>> points;
+      for (auto at = flat.begin(); at != flat.end(); at += static_cast<std::ptrdiff_t>(P))
+        points.emplace_back(at, at + static_cast<std::ptrdiff_t>(P));
+      std::vector<std::size_t> index;
+      const sc::Plan plan = wave_plan(base, hs.prior, points, index);
+      if (!plan.items.empty()) run_experiment(plan, nullptr, settings);
+    }
+    std::signal(SIGINT, SIG_DFL);
+    std::signal(SIGTERM, SIG_DFL);
+    return g_stop.load() ? 128 + (g_signal != 0 ? static_cast<int>(g_signal) : SIGINT) : 0;
+  }
+
   auto summary = [&](std::size_t k, const HmWave& w) {
     std::string box;
     for (std::size_t j = 0; j < hs.prior.size(); ++j)
@@ -396,13 +447,16 @@ int cmd_calibrate(const CalibrateOptions& o, const std::string& command_line) {
 
   if (!o.quiet) {
     std::cerr << fmt::format("cimsim calibrate: {} parameter(s), {} calibration target(s) ({} held out and {} ordering(s) left "
-                             "out), {} points x {} runs per wave, waves {}..{} -> {}\n",
+                             "out), {} points x {} runs per wave, waves {}..{}{} -> {}\n",
                              hs.prior.size(), hm.size(), held, orderings, hs.points, settings.replicates, start_wave + 1,
-                             hs.waves, out);
+                             hs.waves, procs.size() > 1 ? fmt::format(" on {} processes", procs.size()) : std::string(), out);
   }
   for (std::size_t k = 0; k < rec.waves.size(); ++k) summary(k, rec.waves[k]);
-  std::signal(SIGINT, on_calibrate_signal);
-  std::signal(SIGTERM, on_calibrate_signal);
+  auto end_waves = [&] {  // the other processes leave their loop above
+    std::vector<double> none;
+    procs.broadcast(none);
+    stage = Stage::done;
+  };
   try {
     rec.waves = history_match(hs, hm, simulate, std::move(rec.waves), [&](const std::vector<HmWave>& waves) {
       rec.waves = waves;
@@ -410,6 +464,7 @@ int cmd_calibrate(const CalibrateOptions& o, const std::string& command_line) {
       summary(waves.size() - 1, waves.back());
     });
   } catch (const Interrupted&) {
+    end_waves();
     std::signal(SIGINT, SIG_DFL);
     std::signal(SIGTERM, SIG_DFL);
     progress.end_line();
@@ -418,6 +473,7 @@ int cmd_calibrate(const CalibrateOptions& o, const std::string& command_line) {
                              fs::exists(out) ? out : std::string("no file"), rec.waves.size(), out);
     return 128 + (g_signal != 0 ? static_cast<int>(g_signal) : SIGINT);
   }
+  end_waves();
   std::signal(SIGINT, SIG_DFL);
   std::signal(SIGTERM, SIG_DFL);
   if (rec.waves.size() == start_wave) write_calibration(out, rec);  // nothing to add: record the command anyway
@@ -431,7 +487,7 @@ int cmd_calibrate(const CalibrateOptions& o, const std::string& command_line) {
                              rec.waves.size(), num(hs.cutoff), out);
     return 1;
   }
-  const std::size_t P = hs.prior.size(), T = hm.size(), b = static_cast<std::size_t>(best);
+  const std::size_t T = hm.size(), b = static_cast<std::size_t>(best);
   std::vector<double> lo, hi;
   accepted_box(last, P, lo, hi);
   std::string accepted_counts;
@@ -479,6 +535,39 @@ int cmd_calibrate(const CalibrateOptions& o, const std::string& command_line) {
     std::cout << fmt::format("  {:<36} {:>10}  I = {}\n", hm[t].name, num(last.mean[b * T + t]), num(last.implausibility[b * T + t]));
   std::cout << "wrote " << out << " and " << scenario_out << "\n";
   return 0;
+}
+
+}  // namespace
+
+int cmd_calibrate(const CalibrateOptions& o, const std::string& command_line) {
+  const Processes procs;
+  Stage stage = Stage::setting_up;
+  int status = 0;
+  try {
+    status = calibrate(o, command_line, procs, stage);
+  } catch (...) {
+    if (procs.size() == 1) throw;  // main() reports it
+    // Under MPI every process says what went wrong before any process ends: mpiexec stops the
+    // whole job as soon as one exits non-zero, which could cut off another's message (as in
+    // run_command).
+    const std::exception_ptr error = std::current_exception();
+    if (stage == Stage::setting_up) {
+      // The others are at the same step (in calibrate). Bad input fails on every process: the
+      // lowest rank that failed reports, so that the message reads once.
+      status = procs.first(true) == procs.rank() ? report_error(error) : 2;
+    } else if (procs.rank() == 0) {
+      if (stage == Stage::running) {  // the other processes wait for a wave: there is none
+        std::vector<double> none;
+        procs.broadcast(none);
+      }
+      status = report_error(error);
+    } else {
+      report_error(error);
+      procs.abort(3);  // rank 0 waits for this process's runs: the job cannot go on
+    }
+  }
+  procs.all(true);  // a barrier: every process has printed what it had to before any ends
+  return status;
 }
 
 }  // namespace cimsim::app

@@ -1,7 +1,8 @@
 // `cimsim calibrate PRESET`: history matching of a case preset against the calibration targets
 // of its target table (docs/design/0006-calibration.md). The algorithm is analysis/calibrate.hpp;
 // this runs it on the model: every point of a wave is the preset with the point's parameter
-// values (after --set), run R times through the ensemble runner on all cores.
+// values (after --set), run R times through the ensemble runner on all cores, and under mpirun
+// on every process (rank 0 alone runs the algorithm, reads and writes the files).
 #pragma once
 
 #include <cstdint>

@@ -14,6 +14,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <cstdlib>
 #include <functional>
 #include <string>
 #include <vector>
@@ -28,6 +29,9 @@ class Processes {
   int rank() const noexcept { return session_.rank(); }
   int size() const noexcept { return session_.size(); }
   bool all(bool ok) const { return session_.all(ok); }
+  int first(bool failed) const { return session_.first(failed); }
+  void broadcast(std::vector<double>& values) const { session_.broadcast(values); }
+  [[noreturn]] void abort(int status) const { session_.abort(status); }
   const mpi::Session& session() const noexcept { return session_; }
 
  private:
@@ -36,6 +40,9 @@ class Processes {
   int rank() const noexcept { return 0; }
   int size() const noexcept { return 1; }
   bool all(bool ok) const { return ok; }
+  int first(bool failed) const { return failed ? 0 : 1; }
+  void broadcast(std::vector<double>&) const {}
+  [[noreturn]] void abort(int status) const { std::_Exit(status); }
 #endif
 };
 

@@ -173,6 +173,27 @@ bool Session::all(bool ok) const {
   return every == 1;
 }
 
+int Session::first(bool failed) const {
+  if (!initialised_) return failed ? rank_ : size_;
+  int mine = failed ? rank_ : size_, lowest = size_;
+  check(MPI_Allreduce(&mine, &lowest, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD), "MPI_Allreduce");
+  return lowest;
+}
+
+void Session::broadcast(std::vector<double>& values) const {
+  if (!initialised_) return;
+  auto n = static_cast<std::uint64_t>(values.size());
+  check(MPI_Bcast(&n, 1, MPI_UINT64_T, 0, MPI_COMM_WORLD), "MPI_Bcast(size)");
+  values.resize(static_cast<std::size_t>(n));
+  if (n > 0)
+    check(MPI_Bcast(values.data(), static_cast<int>(n), MPI_DOUBLE, 0, MPI_COMM_WORLD), "MPI_Bcast(values)");
+}
+
+void Session::abort(int status) const {
+  if (initialised_) MPI_Abort(MPI_COMM_WORLD, status);
+  std::_Exit(status);
+}
+
 EnsembleReport run_ensemble(const Session& session, const EnsembleOptions& opt, const RunFunction& run, Sink* sink,
                             const std::atomic<bool>* stop,
                             const std::function<void(std::size_t, std::size_t)>& progress) {

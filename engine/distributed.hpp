@@ -11,6 +11,7 @@
 #include <atomic>
 #include <functional>
 #include <string>
+#include <vector>
 
 namespace cimsim::mpi {
 
@@ -30,6 +31,14 @@ class Session {
   bool active() const noexcept { return size_ > 1; }
   // True on every rank when `ok` is true on every rank (collective; a no-op in a one-process job).
   bool all(bool ok) const;
+  // The lowest rank on which `failed` is true, or size() when none (collective): which process
+  // reports a failure that several may share.
+  int first(bool failed) const;
+  // Rank 0's `values` on every rank, size included (collective).
+  void broadcast(std::vector<double>& values) const;
+  // Ends every process of the job with `status` (MPI_Abort): for a process that can no longer
+  // take part in a collective step, which the others would otherwise wait for forever.
+  [[noreturn]] void abort(int status) const;
 
  private:
   bool initialised_ = false;

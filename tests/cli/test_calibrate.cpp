@@ -173,3 +173,61 @@ TEST_F(CalibrateCli, ParametersFromTheTargetFile) {
   ASSERT_EQ(r.status, 0) << r;
   EXPECT_EQ(cimsim::h5::read_strings(work("p.h5"), "parameter"), std::vector<std::string>{"preconditions.urgency_citizen"});
 }
+
+// ---- MPI: `mpirun -n 2 cimsim calibrate` (skipped when cimsim was built without MPI) --------
+
+class CalibrateMpi : public MpiTest {
+ protected:
+  std::vector<std::string> mpi_args(const std::string& table, std::vector<std::string> extra) {
+    return concat(concat(mpirun(2), {CIMSIM_BINARY, "calibrate", "baseline", "--targets", table}), concat(kTiny, extra));
+  }
+};
+
+TEST_F(CalibrateMpi, TwoProcessesWriteTheResultOfOne) {
+  const std::string table = scenario_file("t.toml", kTable);
+  const std::vector<std::string> run = concat(kParams, {"--waves", "2", "-t", "1"});
+  const Result one = cimsim(concat({"calibrate", "baseline", "--targets", table}, concat(kTiny, concat(run, {"-o", "one.h5"}))));
+  ASSERT_EQ(one.status, 0) << one;
+  const Result two = command(mpi_args(table, concat(run, {"-o", "two.h5"})), 300s);
+  ASSERT_EQ(two.status, 0) << two;
+  EXPECT_EQ(work_files(), (std::vector<std::string>{"one.h5", "one.toml", "two.h5", "two.toml"}))
+      << "one file of each, written by rank 0";
+  EXPECT_EQ(count(two.out, "wrote two.h5"), 1u) << "only rank 0 reports";
+  EXPECT_EQ(contents(work("one.h5")), contents(work("two.h5")));
+  for (const char* a : {"preset", "targets_file", "cimsim_version", "sets"})
+    EXPECT_EQ(cimsim::h5::read_string_attribute(work("one.h5"), "/", a), cimsim::h5::read_string_attribute(work("two.h5"), "/", a))
+        << a;
+  // The scenario file is the same but for the output's name (in the command and the header).
+  std::string expected = read_text(work_ / "one.toml");
+  for (std::size_t at = expected.find("one.h5"); at != std::string::npos; at = expected.find("one.h5", at))
+    expected.replace(at, 6, "two.h5");
+  EXPECT_EQ(read_text(work_ / "two.toml"), expected);
+
+  // --resume under MPI: rank 0 reads the file; one wave resumed to two equals the direct run.
+  ASSERT_EQ(cimsim(concat({"calibrate", "baseline", "--targets", table}, concat(kTiny, concat(kParams, {"--waves", "1", "-o", "r.h5"})))).status, 0);
+  const Result r = command(mpi_args(table, concat(run, {"--resume", "r.h5"})), 300s);
+  ASSERT_EQ(r.status, 0) << r;
+  EXPECT_EQ(contents(work("r.h5")), contents(work("one.h5")));
+  EXPECT_EQ(settings_lines(read_text(work_ / "r.toml")), settings_lines(read_text(work_ / "one.toml")));
+}
+
+TEST_F(CalibrateMpi, BadInputStopsEveryProcessWithOneMessage) {
+  const std::string table = scenario_file("t.toml", kTable);
+  // Every process meets the unknown parameter; one of them says so.
+  const Result r = command(mpi_args(table, {"--parameters", "engagement.nope=0:1", "-o", "c.h5"}), 120s);
+  EXPECT_NE(r.status, -1) << "the job hung\n" << r;
+  EXPECT_NE(r.status, 0) << r;
+  EXPECT_EQ(count(r.err, "cimsim: error:"), 1u) << r;
+  EXPECT_TRUE(contains(r.err, "unknown parameter")) << r;
+  EXPECT_EQ(r.out, "");
+  EXPECT_EQ(work_files(), std::vector<std::string>{}) << "no file written";
+  // Only rank 0 looks at the output: the others must stop too, and the file is kept.
+  write_text(work_ / "c.h5", "keep");
+  const Result e = command(mpi_args(table, concat(kParams, {"-o", "c.h5"})), 120s);
+  EXPECT_NE(e.status, -1) << "the job hung\n" << e;
+  EXPECT_NE(e.status, 0) << e;
+  EXPECT_EQ(count(e.err, "cimsim: error:"), 1u) << e;
+  EXPECT_TRUE(contains(e.err, "already exists")) << e;
+  EXPECT_EQ(work_files(), std::vector<std::string>{"c.h5"});
+  EXPECT_EQ(read_text(work_ / "c.h5"), "keep");
+}

@@ -493,36 +493,6 @@ TEST_F(CliTest, ThreadCountDoesNotChangeData) {
 
 // ---- MPI ----------------------------------------------------------------------------------
 
-// mpirun with the flags a CI container needs: root allowed, more processes than cores allowed.
-std::vector<std::string> mpirun(int processes) {
-  return {CIMSIM_MPIEXEC, "--oversubscribe", "-n", std::to_string(processes)};
-}
-
-class MpiTest : public CliTest {
- protected:
-  void SetUp() override {
-    if (std::string(CIMSIM_MPIEXEC).empty()) GTEST_SKIP() << "cimsim was built without MPI";
-    ::setenv("OMPI_ALLOW_RUN_AS_ROOT", "1", 1);
-    ::setenv("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1", 1);
-    ::setenv("OMPI_MCA_rmaps_base_oversubscribe", "1", 1);
-    // Open MPI keeps some allocations until the process ends, which LeakSanitizer reports in
-    // the sanitizer build: leak checking is off for the processes these tests start (ASan's
-    // other checks and UBSan stay on; the single-process tests check cimsim's own leaks).
-    const char* asan = std::getenv("ASAN_OPTIONS");
-    saved_asan_ = asan != nullptr ? std::optional<std::string>(asan) : std::nullopt;
-    ::setenv("ASAN_OPTIONS", (saved_asan_.value_or("") + ":detect_leaks=0").c_str(), 1);
-    changed_asan_ = true;
-    CliTest::SetUp();
-  }
-  void TearDown() override {
-    if (changed_asan_ && saved_asan_) ::setenv("ASAN_OPTIONS", saved_asan_->c_str(), 1);
-    else if (changed_asan_) ::unsetenv("ASAN_OPTIONS");
-    CliTest::TearDown();
-  }
-  std::optional<std::string> saved_asan_;
-  bool changed_asan_ = false;
-};
-
 TEST_F(MpiTest, TwoProcessesWriteTheDataOfOneProcess) {
   const std::vector<std::string> run = concat(kTwoScenarios, {"-r", "5", "-t", "2"});
   const Result one = cimsim(concat(run, {"-o", "one.h5"}));
