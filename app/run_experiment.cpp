@@ -386,8 +386,24 @@ int run_command(RunOptions o, const std::string& command_line) {
   const EnsembleReport rep = run_experiment(plan, tee.get(), settings);
   std::signal(SIGINT, SIG_DFL);
   std::signal(SIGTERM, SIG_DFL);
-  if (!root) return rep.interrupted ? 128 + (g_signal != 0 ? static_cast<int>(g_signal) : SIGINT) : 0;
-  file->finish(!rep.interrupted);
+  // Rank 0 puts the file in place (a partial one when interrupted) before any other process
+  // ends: the launcher stops the whole job as soon as one process exits with an error, e.g. 130
+  // when only that process was interrupted, which could kill rank 0 between its temporary file
+  // and the output (as with set-up failures above). The others wait here for it. (Ctrl-C on
+  // Open MPI's mpirun is another limit: it sends SIGTERM to every process and SIGKILL one second
+  // later, odls_base_sigkill_timeout; docs/cluster.md.)
+  if (!root) {
+    procs.all(true);
+    return rep.interrupted ? 128 + (g_signal != 0 ? static_cast<int>(g_signal) : SIGINT) : 0;
+  }
+  std::exception_ptr finish_error;
+  try {
+    file->finish(!rep.interrupted);
+  } catch (...) {
+    finish_error = std::current_exception();
+  }
+  procs.all(true);
+  if (finish_error) std::rethrow_exception(finish_error);
   if (!rep.interrupted) {
     // The complete file holds every run of the resumed file and of this output's killed
     // runs of the same experiment: those files go.
