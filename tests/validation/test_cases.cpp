@@ -3,8 +3,8 @@
 // target's case value, simulated median [5%, 95%] and met / MISSED is printed, held-out ones
 // included; they are reported, not asserted (they test the model, and a miss is a finding).
 // Asserted: every calibration target is met for the presets that reproduce their case, and for
-// the two that do not yet, that they still miss one (so that the list below is corrected when
-// they are fixed). Do not move a preset between the lists, or change a target, to make this pass.
+// the one that does not yet, that it still misses one (so that the list below is corrected when
+// it is fixed). Do not move a preset between the lists, or change a target, to make this pass.
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 #include <sys/wait.h>
