@@ -390,8 +390,7 @@ int run_command(RunOptions o, const std::string& command_line) {
   // ends: the launcher stops the whole job as soon as one process exits with an error, e.g. 130
   // when only that process was interrupted, which could kill rank 0 between its temporary file
   // and the output (as with set-up failures above). The others wait here for it. (Ctrl-C on
-  // Open MPI's mpirun is another limit: it sends SIGTERM to every process and SIGKILL one second
-  // later, odls_base_sigkill_timeout; docs/cluster.md.)
+  // Open MPI's mpirun has a limit of its own: SIGKILL one second after the SIGTERM; docs/cluster.md.)
   if (!root) {
     procs.all(true);
     return rep.interrupted ? 128 + (g_signal != 0 ? static_cast<int>(g_signal) : SIGINT) : 0;

@@ -225,11 +225,6 @@ class MpiTest : public CliTest {
     ::setenv("OMPI_ALLOW_RUN_AS_ROOT", "1", 1);
     ::setenv("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1", 1);
     ::setenv("OMPI_MCA_rmaps_base_oversubscribe", "1", 1);
-    // Ctrl-C on mpirun: Open MPI sends SIGTERM to every process and SIGKILL after
-    // odls_base_sigkill_timeout seconds (default 1). Rank 0 needs longer than that to stop its
-    // runs and write the partial file on a loaded machine (a CI-like load killed it about once in
-    // 50 runs; with a 2 s delay before the file is written, every time), so the tests give it 30.
-    ::setenv("OMPI_MCA_odls_base_sigkill_timeout", "30", 1);
     // Open MPI keeps some allocations until the process ends, which LeakSanitizer reports in
     // the sanitizer build: leak checking is off for the processes these tests start (ASan's
     // other checks and UBSan stay on; the single-process tests check cimsim's own leaks).
