@@ -37,14 +37,21 @@ const std::vector<std::string>& StakeholdersJoin::sectors() {
   return names;
 }
 
-std::optional<Problem> StakeholdersJoin::check(const StakeholdersJoin&, int week) {
-  if (week == 0) return Problem{"rate_per_year", "stakeholders_join needs a time (at), not a hazard"};
+// The rule of an event type that sets something up at a given week and so cannot be a hazard
+// (week 0): `message` says what it needs.
+namespace {
+std::optional<Problem> at_only(int week, const char* message) {
+  if (week == 0) return Problem{"rate_per_year", message};
   return std::nullopt;
+}
+}  // namespace
+
+std::optional<Problem> StakeholdersJoin::check(const StakeholdersJoin&, int week) {
+  return at_only(week, "stakeholders_join needs a time (at), not a hazard");
 }
 
 std::optional<Problem> Recruitment::check(const Recruitment&, int week) {
-  if (week == 0) return Problem{"rate_per_year", "recruitment needs a time (at) when the offer opens, not a hazard"};
-  return std::nullopt;
+  return at_only(week, "recruitment needs a time (at) when the offer opens, not a hazard");
 }
 
 const std::vector<std::string>& KickOff::groups() {
@@ -53,8 +60,7 @@ const std::vector<std::string>& KickOff::groups() {
 }
 
 std::optional<Problem> KickOff::check(const KickOff&, int week) {
-  if (week == 0) return Problem{"rate_per_year", "kick_off needs a time (at), not a hazard"};
-  return std::nullopt;
+  return at_only(week, "kick_off needs a time (at), not a hazard");
 }
 
 std::optional<What> make(const std::string& type) {
